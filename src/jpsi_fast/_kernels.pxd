@@ -1,0 +1,36 @@
+# Cross-section kernels (SPEC sections 4-5): dsigma/(dx dQ^2 dz dP_T^2) in pb/GeV^4 for the four channels and
+# three polarisation states at one point, without the GIL. cimport jpsi_fast._kernels to call them from other
+# Cython code (the integrator does).
+from ._fragmentation cimport FFConst
+from ._pdf cimport PDFView
+
+cdef enum:
+    N_CHANNELS = 4          # ff, pgf_1s0_8, pgf_3pj_8, pgf_3s1_1
+    N_STATES = 3            # U, L, T
+    CH_FF = 0
+    CH_1S0_8 = 1
+    CH_3PJ_8 = 2
+    CH_3S1_1 = 3
+
+cdef struct KernelParams:
+    double s_had            # e p centre-of-mass energy squared [GeV^2]
+    double alpha_em
+    double gev2pb           # GeV^-2 -> pb (params.GEV2_TO_PB)
+    double M                # J/psi mass [GeV]
+    FFConst ff              # fragmentation constants at alpha_s(mu_FF)
+    int gaussian            # 1: Gaussian TMD PDF, 0: collinear
+    double w                # <k_T^2> of the TMD PDF [GeV^2]
+    double eq2[7]           # e_q^2 per kernel parton (g, u, d, s, ubar, dbar, sbar); 0 = not summed
+    double alpha_s_pgf      # alpha_s(mu_PGF)
+    double ldme_1s0_8       # <O(1S0[8])> [GeV^3]
+    double ldme_3p0_8       # <O(3P0[8])> [GeV^5]
+    double ldme_3s1_1       # <O(3S1[1])> [GeV^3]
+    double pt2_pgf          # <P_T^2> [GeV^2]
+    double dz2_pgf          # <delta z^2>
+    int channel_mask        # bit c set: compute channel c
+
+cdef class KernelConfig:
+    cdef KernelParams kp
+
+cdef void cross_section_point(const KernelParams* kp, const PDFView* pdf, double x, double z, double Q,
+                              double PT, double* out) noexcept nogil
