@@ -21,6 +21,7 @@ cdef struct KernelParams:
     int gaussian            # 1: Gaussian TMD PDF, 0: collinear
     double w                # <k_T^2> of the TMD PDF [GeV^2]
     double eq2[7]           # e_q^2 per kernel parton (g, u, d, s, ubar, dbar, sbar); 0 = not summed
+    int all_light           # all six light flavours summed (lets a PDF use a pre-summed table)
     double alpha_s_pgf      # alpha_s(mu_PGF)
     double ldme_1s0_8       # <O(1S0[8])> [GeV^3]
     double ldme_3p0_8       # <O(3P0[8])> [GeV^5]
@@ -28,6 +29,15 @@ cdef struct KernelParams:
     double pt2_pgf          # <P_T^2> [GeV^2]
     double dz2_pgf          # <delta z^2>
     int channel_mask        # bit c set: compute channel c
+    # derived constants (filled by KernelConfig from the above)
+    double inv_s_had
+    double M2
+    double inv_pt2_pgf
+    double inv_dz2_pgf
+    double c_ff             # 4 pi^2 alpha_em^2 [pb]: pi sigma0 = c_ff (1 - y + y^2/2) / Q^4
+    double c_1s0            # 32 pi^3 alpha_em^2 alpha_s <O(1S0[8])> / (9 M) x Gaussian norms [pb]
+    double c_3pj            # 64 pi^3 alpha_em^2 alpha_s <O(3P0[8])> / (9 M^3) x Gaussian norms [pb]
+    double c_3s1            # 512 pi alpha_em^2 alpha_s^2 <O(3S1[1])> / (243 M) [pb]
 
 cdef class KernelConfig:
     cdef KernelParams kp

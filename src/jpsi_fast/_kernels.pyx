@@ -8,10 +8,11 @@ independent, so results are bit-identical for any thread count and any chunking 
 import numpy as np
 from cython.parallel cimport prange
 from libc.math cimport exp, sqrt, M_PI
+from libc.float cimport DBL_MAX
 
 from ._fragmentation cimport (FFConst, alpha_s_one_loop, fill_ff_const, ff_states_LT,
                               gaussian_convolution_LT)
-from ._pdf cimport PDFView, PDFCore, pdf_partons, N_PARTONS
+from ._pdf cimport PDFView, PDFCore, pdf_charge_sum_gluon, PDF_LHAGRID
 
 #: kernel parton order and squared charges
 PARTON_NAMES = ("g", "u", "d", "s", "ubar", "dbar", "sbar")
@@ -37,12 +38,27 @@ cdef class KernelConfig:
         self.kp.w = params.kt2_pdf
         for k, name in enumerate(PARTON_NAMES):
             self.kp.eq2[k] = QUARK_CHARGE2[name] if name in params.flavours else 0.0
+        self.kp.all_light = len(set(params.flavours)) == 6
         self.kp.alpha_s_pgf = alpha_s_one_loop(params.mu_pgf, params.lambda_qcd, params.n_f)
         self.kp.ldme_1s0_8 = params.ldme_1s0_8
         self.kp.ldme_3p0_8 = params.ldme_3p0_8
         self.kp.ldme_3s1_1 = params.ldme_3s1_1
         self.kp.pt2_pgf = params.pt2_pgf
         self.kp.dz2_pgf = params.dz2_pgf
+        # pre-multiplied constant factors of SPEC 4-5 (pb conversion included)
+        self.kp.inv_s_had = 1.0 / self.kp.s_had
+        self.kp.M2 = params.M ** 2
+        self.kp.inv_pt2_pgf = 1.0 / params.pt2_pgf
+        self.kp.inv_dz2_pgf = 1.0 / params.dz2_pgf
+        aem2 = params.alpha_em ** 2
+        smear = 1.0 / (M_PI * params.pt2_pgf * sqrt(M_PI * params.dz2_pgf))     # G_T G_z normalisation
+        self.kp.c_ff = 4.0 * M_PI ** 2 * aem2 * GEV2_TO_PB
+        self.kp.c_1s0 = (32.0 * M_PI ** 3 * aem2 * self.kp.alpha_s_pgf * params.ldme_1s0_8 * GEV2_TO_PB * smear
+                         / (9.0 * params.M))
+        self.kp.c_3pj = (64.0 * M_PI ** 3 * aem2 * self.kp.alpha_s_pgf * params.ldme_3p0_8 * GEV2_TO_PB * smear
+                         / (9.0 * params.M ** 3))
+        self.kp.c_3s1 = (512.0 * M_PI * aem2 * self.kp.alpha_s_pgf ** 2 * params.ldme_3s1_1 * GEV2_TO_PB
+                         / (243.0 * params.M))
         self.kp.channel_mask = 0
         for k in channels:
             self.kp.channel_mask |= 1 << int(k)
@@ -51,84 +67,133 @@ cdef class KernelConfig:
 cdef void cross_section_point(const KernelParams* kp, const PDFView* pdf, double x, double z, double Q,
                               double PT, double* out) noexcept nogil:
     """out[3*channel + state] = dsigma/(dx dQ^2 dz dP_T^2) [pb/GeV^4]; channels ff, 1S0[8], 3PJ[8], 3S1[1],
-    states U, L, T. All zero for y > 1 (SPEC 1). Channels not in kp.channel_mask are left at zero."""
-    cdef double Q2 = Q * Q, y = Q2 / (x * kp.s_had), ym, Yf, xf[N_PARTONS], sumq, fg
-    cdef double dL, dT, pre, Q6, GT, Gz, aem2 = kp.alpha_em * kp.alpha_em, omz = 1.0 - z, den, U, L, T
+    states U, L, T. All zero for y > 1 (SPEC 1). Channels not in kp.channel_mask are left at zero.
+    Constant factors are pre-multiplied in KernelConfig (c_ff, c_1s0, c_3pj, c_3s1); few divisions per point."""
+    cdef double Q2 = Q * Q, inv_x = 1.0 / x, y = Q2 * inv_x * kp.inv_s_had
+    cdef double iQ2, iQ6, ym, Yf, sumq, xg, fg, tz, itz, itz2, omz, omz2, PT2, dL, dT, pre, ide, U, L, T
     cdef int k
     for k in range(N_CHANNELS * N_STATES):
         out[k] = 0.0
     if y > 1.0:
         return
-    pdf_partons(pdf, x, Q2, xf)
+    pdf_charge_sum_gluon(pdf, x, Q2, kp.eq2, kp.all_light, &sumq, &xg)
+    iQ2 = 1.0 / Q2
     ym = 1.0 - y
     Yf = ym + 0.5 * y * y                                    # 1 - y + y^2/2
-    Q6 = Q2 * Q2 * Q2
+    PT2 = PT * PT
     if kp.channel_mask & (1 << CH_FF):
-        # pi * sigma0 * sum_q e_q^2 f_q * C[D]  with sigma0 = 4 pi alpha^2 Yf / Q^4     (SPEC 4)
-        sumq = 0.0
-        for k in range(1, N_PARTONS):
-            sumq += kp.eq2[k] * xf[k]
-        pre = M_PI * 4.0 * M_PI * aem2 * Yf / (Q2 * Q2) * (sumq / x) * kp.gev2pb
+        # pi sigma0 sum_q e_q^2 f_q C[D],  sigma0 = 4 pi alpha^2 Yf / Q^4             (SPEC 4)
+        pre = kp.c_ff * Yf * iQ2 * iQ2 * sumq * inv_x
         if kp.gaussian:
             gaussian_convolution_LT(z, PT, kp.w, &kp.ff, &dL, &dT)
         else:
-            ff_states_LT(z, PT * PT / (z * z), &kp.ff, &dL, &dT)
-        out[0 * 3 + 1] = pre * dL
-        out[0 * 3 + 2] = pre * dT
-        out[0 * 3 + 0] = out[1] + out[2]
+            ff_states_LT(z, PT2 / (z * z), &kp.ff, &dL, &dT)
+        out[1] = pre * dL
+        out[2] = pre * dT
+        out[0] = out[1] + out[2]
     if not (kp.channel_mask & ~(1 << CH_FF)):
         return
-    fg = xf[0] / x
+    fg = xg * inv_x
+    iQ6 = iQ2 * iQ2 * iQ2
+    tz = 2.0 - z
+    itz = 1.0 / tz
+    itz2 = itz * itz
+    omz = 1.0 - z
+    omz2 = omz * omz
     if kp.channel_mask & ((1 << CH_1S0_8) | (1 << CH_3PJ_8)):
-        GT = exp(-PT * PT / kp.pt2_pgf) / (M_PI * kp.pt2_pgf)
-        Gz = exp(-omz * omz / kp.dz2_pgf) / sqrt(M_PI * kp.dz2_pgf)
-        pre = M_PI * M_PI * M_PI * z * aem2 * kp.alpha_s_pgf * fg * GT * Gz * kp.gev2pb / (9.0 * Q6)
+        # z alpha^2 alpha_s fg G_T G_z / Q^6 with G_T G_z = exp(-P_T^2/<P_T^2> - (1-z)^2/<dz^2>) / norms
+        pre = z * fg * iQ6 * exp(-PT2 * kp.inv_pt2_pgf - omz2 * kp.inv_dz2_pgf)
         if kp.channel_mask & (1 << CH_1S0_8):                # SPEC 5, 1S0[8]: L = U/3
-            U = Yf * 32.0 * pre * kp.ldme_1s0_8 / (kp.M * (2.0 - z) ** 3)
+            U = kp.c_1s0 * Yf * pre * itz2 * itz
             out[3 + 0] = U
-            out[3 + 1] = U / 3.0
-            out[3 + 2] = 2.0 * U / 3.0
+            out[3 + 1] = U * (1.0 / 3.0)
+            out[3 + 2] = U * (2.0 / 3.0)
         if kp.channel_mask & (1 << CH_3PJ_8):                # SPEC 5, 3PJ[8] summed over J
-            pre = 64.0 * pre * kp.ldme_3p0_8 / (kp.M * kp.M * kp.M * (2.0 - z) ** 5)
-            U = pre * (y * y * (8.0 - 8.0 * z + 3.0 * z * z) + 8.0 * ym * (2.0 - z)
-                       - 2.0 * ym * z * (2.0 - z) ** 2)
-            L = pre * z * z * ((2.0 - y) ** 2 - 2.0 * z * ym)
+            pre = kp.c_3pj * pre * itz2 * itz2 * itz
+            U = pre * (y * y * (8.0 - 8.0 * z + 3.0 * z * z) + 8.0 * ym * tz - 2.0 * ym * z * tz * tz)
+            L = pre * z * z * ((2.0 - y) * (2.0 - y) - 2.0 * z * ym)
             out[6 + 0] = U
             out[6 + 1] = L
             out[6 + 2] = U - L
     if kp.channel_mask & (1 << CH_3S1_1):                    # SPEC 5, 3S1[1], gamma* g -> J/psi g
-        pre = (512.0 * M_PI * omz * aem2 * kp.alpha_s_pgf * kp.alpha_s_pgf * kp.ldme_3s1_1 * Yf * fg * kp.gev2pb
-               / (243.0 * kp.M * Q6 * z * (2.0 - z) ** 2))
-        den = PT * PT + omz * omz * kp.M * kp.M
-        T = pre * omz * omz * kp.M * kp.M * (1.0 + omz * omz) / (den * den)
-        L = pre * PT * PT / (den * den)
+        ide = 1.0 / (PT2 + omz2 * kp.M2)
+        pre = kp.c_3s1 * omz * Yf * fg * iQ6 * itz2 / z * ide * ide
+        T = pre * omz2 * kp.M2 * (1.0 + omz2)
+        L = pre * PT2
         out[9 + 0] = L + T
         out[9 + 1] = L
         out[9 + 2] = T
 
 
+cdef inline int point_error(const PDFView* pdf, double s_had, double x, double z, double Q,
+                           double PT) noexcept nogil:
+    """0 for a valid point, else the code of the first bad argument (see KINEMATIC_ERRORS)."""
+    if not (x > 0.0 and x < 1.0):
+        return 1
+    if not (z > 0.0 and z < 1.0):
+        return 2
+    if not (Q > 0.0 and Q <= DBL_MAX):
+        return 3
+    if not (PT >= 0.0 and PT <= DBL_MAX):
+        return 4
+    if pdf.kind == PDF_LHAGRID and not pdf.extrapolate_nearest and Q * Q <= x * s_had:
+        if not (x >= pdf.xmin and x <= pdf.xmax):
+            return 5
+        if not (Q * Q >= pdf.q2min and Q * Q <= pdf.q2max):
+            return 6
+    return 0
+
+
 cdef void evaluate_chunk(const KernelParams* kp, const PDFView* pdf, const double* x, const double* z,
                          const double* Q, const double* PT, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t n,
-                         const int* ch_sel, int n_ch, const int* st_sel, int n_st, double* out) noexcept nogil:
+                         const int* ch_sel, int n_ch, const int* st_sel, int n_st, double* out,
+                         int* err_code, Py_ssize_t* err_index) noexcept nogil:
     cdef double buf[N_CHANNELS * N_STATES]
     cdef Py_ssize_t i
-    cdef int a, b
+    cdef int a, b, code
     for i in range(start, stop):
-        cross_section_point(kp, pdf, x[i], z[i], Q[i], PT[i], buf)
+        code = point_error(pdf, kp.s_had, x[i], z[i], Q[i], PT[i])
+        if code:
+            if err_code[0] == 0:
+                err_code[0] = code
+                err_index[0] = i
+            for a in range(N_CHANNELS * N_STATES):
+                buf[a] = 0.0
+        else:
+            cross_section_point(kp, pdf, x[i], z[i], Q[i], PT[i], buf)
         for a in range(n_ch):
             for b in range(n_st):
                 out[(a * n_st + b) * n + i] = buf[ch_sel[a] * N_STATES + st_sel[b]]
 
 
+#: error codes of evaluate_into -> (argument, allowed range)
+KINEMATIC_ERRORS = {1: ("x", "(0, 1)"), 2: ("z", "(0, 1)"), 3: ("Q", "(0, inf) GeV"),
+                    4: ("PT", "[0, inf) GeV"), 5: ("x", "the PDF grid's x range"),
+                    6: ("Q", "the PDF grid's Q range")}
+
+
 def evaluate_into(KernelConfig cfg, PDFCore pdf, const double[::1] x, const double[::1] z,
                   const double[::1] Q, const double[::1] PT, const int[::1] ch_sel, const int[::1] st_sel,
                   double[:, :, ::1] out, int n_threads):
-    """Fill out[channel, state, i] for 1-D contiguous, validated inputs (see CrossSection.evaluate)."""
+    """Fill out[channel, state, i] for 1-D contiguous inputs (see CrossSection.evaluate).
+
+    Inputs are validated inside the parallel loop; returns (0, -1) when all are valid, else
+    (error code, index of the first invalid point) with codes from KINEMATIC_ERRORS (rows of invalid points
+    are zero)."""
     cdef Py_ssize_t n = x.shape[0], nchunks = (n + CHUNK - 1) // CHUNK, c
     cdef int n_ch = ch_sel.shape[0], n_st = st_sel.shape[0]
     cdef Py_ssize_t chunk = CHUNK
     if n == 0:
-        return
+        return 0, -1
+    codes = np.zeros(nchunks, dtype=np.intc)
+    where = np.full(nchunks, -1, dtype=np.intp)
+    cdef int[::1] cv = codes
+    cdef Py_ssize_t[::1] wv = where
     for c in prange(nchunks, nogil=True, schedule="static", num_threads=n_threads):
         evaluate_chunk(&cfg.kp, &pdf.view, &x[0], &z[0], &Q[0], &PT[0], c * chunk,
-                       min((c + 1) * chunk, n), n, &ch_sel[0], n_ch, &st_sel[0], n_st, &out[0, 0, 0])
+                       min((c + 1) * chunk, n), n, &ch_sel[0], n_ch, &st_sel[0], n_st, &out[0, 0, 0],
+                       &cv[c], &wv[c])
+    bad = np.flatnonzero(codes)
+    if bad.size:
+        return int(codes[bad[0]]), int(where[bad[0]])
+    return 0, -1

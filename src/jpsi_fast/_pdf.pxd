@@ -18,14 +18,14 @@ cdef struct LHASubgrid:
 
 cdef struct PDFView:
     int kind
-    # tabulated GRV94: ln(x f) on a uniform grid in u = ln(x/(1-x)) and v = s (GRV's evolution variable)
+    # tabulated GRV94: ln(x f) on a uniform grid in u = ln(x/(1-x)) and v = ln Q^2
     int nu
     int nv
     double u0
     double du
     double v0
     double dv
-    const double* table        # [nu][nv][6 partons][4]: f, df/du, df/dv, d2f/dudv  (f = ln x*f)
+    const double* table        # [nu][nv][8 functions][4]: f, df/du, df/dv, d2f/dudv  (f = ln x*f)
     # LHAPDF lhagrid1
     int nflav
     int nsub
@@ -43,4 +43,6 @@ cdef class PDFCore:
     cdef object _keep
 
 cdef void pdf_partons(const PDFView* pdf, double x, double q2, double* out) noexcept nogil
+cdef void pdf_charge_sum_gluon(const PDFView* pdf, double x, double q2, const double* eq2, bint all_light,
+                               double* charge_sum, double* xg) noexcept nogil
 cdef double pdf_xfx(const PDFView* pdf, int pid, double x, double q2) noexcept nogil

@@ -2,9 +2,9 @@
 """Parton distributions evaluated in C without the GIL (SPEC section 6).
 
 * GRV94 LO, analytic (``PDF_GRV94_EXACT``) and tabulated (``PDF_GRV94_TABLE``): ln(x f) of g, u, d, s, ubar,
-  dbar tabulated as bicubic Hermite data (value and derivatives, the derivatives by central differences of
-  the analytic form) on a uniform grid in u = ln(x/(1-x)) and GRV's evolution variable s; outside the table
-  and for c, b the analytic form is used.
+  dbar and of the charge-weighted light-quark sum tabulated as bicubic Hermite data (value and derivatives,
+  the derivatives by central differences of the analytic form) on a uniform grid in u = ln(x/(1-x)) and
+  v = ln Q^2; outside the table and for c, b the analytic form is used.
 * LHAPDF ``lhagrid1`` (``PDF_LHAGRID``): LHAPDF 6.2 ``LogBicubicInterpolator``, re-implemented from the
   description in SPEC section 6.
 
@@ -139,6 +139,13 @@ cdef double grv94_heavy(int pid, double x, double q2) noexcept nogil:
 
 
 # ---------------------------------------------------------------- tabulated GRV94
+cdef enum:
+    TAB_G = 0           # functions tabulated (as ln x*f) per knot, in this order
+    TAB_CHARGE_SUM = 1  # sum over u, d, s, ubar, dbar, sbar of e_q^2 x f_q (the FF channel's PDF factor)
+    TAB_U = 2           # then u, d, s, ubar, dbar
+    TAB_N = 8           # 7 functions + 1 padding: a knot's g and charge sum share one 64-byte cache line
+
+
 cdef inline void hermite_basis(double t, double* h) noexcept nogil:
     """Cubic Hermite basis: h[0] value at 0, h[1] slope at 0, h[2] value at 1, h[3] slope at 1."""
     cdef double t2 = t * t, t3 = t2 * t
@@ -148,12 +155,12 @@ cdef inline void hermite_basis(double t, double* h) noexcept nogil:
     h[3] = t3 - t2
 
 
-cdef bint table_partons(const PDFView* pdf, double x, double q2, double* out) noexcept nogil:
-    """Interpolate ln(x f) from the table; False (nothing written) when (x, Q^2) is outside it."""
-    cdef double u = log(x / (1.0 - x)), v = grv_s(q2)
-    cdef double fu = (u - pdf.u0) / pdf.du, fv = (v - pdf.v0) / pdf.dv
+cdef bint table_interp(const PDFView* pdf, double x, double q2, int first, int count, double* out) noexcept nogil:
+    """x*f of tabulated functions [first, first+count) at (x, Q^2) by bicubic Hermite interpolation of
+    ln(x f) in u = ln(x/(1-x)), v = ln Q^2. False (nothing written) when the point is outside the table."""
+    cdef double fu = (log(x / (1.0 - x)) - pdf.u0) / pdf.du, fv = (log(q2) - pdf.v0) / pdf.dv
     cdef int i, j, k, a, b, c
-    cdef double t, r, hu[4], hv[4], w[16], acc
+    cdef double hu[4], hv[4], w[16], acc
     cdef const double* knot
     if not (fu >= 0.0 and fu <= pdf.nu - 1 and fv >= 0.0 and fv <= pdf.nv - 1):
         return False
@@ -173,14 +180,22 @@ cdef bint table_partons(const PDFView* pdf, double x, double q2, double* out) no
             w[c + 1] = hu[2 * a + 1] * pdf.du * hv[2 * b]
             w[c + 2] = hu[2 * a] * hv[2 * b + 1] * pdf.dv
             w[c + 3] = hu[2 * a + 1] * pdf.du * hv[2 * b + 1] * pdf.dv
-    for k in range(6):
+    for k in range(count):
         acc = 0.0
         for a in range(2):
             for b in range(2):
-                knot = pdf.table + (((i + a) * pdf.nv + (j + b)) * 6 + k) * 4
+                knot = pdf.table + (((i + a) * pdf.nv + (j + b)) * TAB_N + first + k) * 4
                 c = 4 * (2 * a + b)
                 acc += w[c] * knot[0] + w[c + 1] * knot[1] + w[c + 2] * knot[2] + w[c + 3] * knot[3]
         out[k] = exp(acc)
+    return True
+
+
+cdef inline bint table_partons(const PDFView* pdf, double x, double q2, double* out) noexcept nogil:
+    """Kernel partons from the table: g, then u, d, s, ubar, dbar, and sbar = s (GRV94)."""
+    if not table_interp(pdf, x, q2, TAB_U, 5, out + 1):
+        return False
+    table_interp(pdf, x, q2, TAB_G, 1, out)
     out[6] = out[3]
     return True
 
@@ -289,6 +304,24 @@ cdef void pdf_partons(const PDFView* pdf, double x, double q2, double* out) noex
             out[k] = lha_xfx_slot(pdf, slot, x, q2) if slot >= 0 else 0.0
 
 
+cdef void pdf_charge_sum_gluon(const PDFView* pdf, double x, double q2, const double* eq2, bint all_light,
+                               double* charge_sum, double* xg) noexcept nogil:
+    """charge_sum = sum_q eq2[q] x f_q (kernel parton order, eq2[0] ignored) and xg = x g at (x, Q^2).
+    ``all_light``: eq2 holds the charges of all six light (anti)quarks, which the GRV94 table has
+    pre-summed (two interpolations instead of six)."""
+    cdef double buf[N_PARTONS]
+    cdef int k
+    if all_light and pdf.kind == PDF_GRV94_TABLE and table_interp(pdf, x, q2, TAB_G, 2, buf):
+        xg[0] = buf[0]
+        charge_sum[0] = buf[1]
+        return
+    pdf_partons(pdf, x, q2, buf)
+    xg[0] = buf[0]
+    charge_sum[0] = 0.0
+    for k in range(1, N_PARTONS):
+        charge_sum[0] += eq2[k] * buf[k]
+
+
 cdef double pdf_xfx(const PDFView* pdf, int pid, double x, double q2) noexcept nogil:
     """x*f(x, Q^2) of one parton (PDG id; 21 or 0 = gluon); 0 for flavours the PDF does not have."""
     cdef double buf[N_PARTONS]
@@ -337,10 +370,11 @@ cdef class PDFCore:
 
 
 cdef class GRV94Core(PDFCore):
-    """GRV94 LO; ``exact=False`` builds the ln(x f) table over x in [xmin, xmax], Q in [qmin, qmax] GeV."""
+    """GRV94 LO; ``exact=False`` builds the ln(x f) table (nu x nv knots in ln(x/(1-x)) and ln Q^2) over
+    x in [xmin, xmax], Q in [qmin, qmax] GeV."""
     cdef public double xmin, xmax, qmin, qmax
 
-    def __init__(self, bint exact=False, int nu=256, int nv=32, double xmin=1e-5, double xmax=0.999,
+    def __init__(self, bint exact=False, int nu=256, int nv=48, double xmin=1e-5, double xmax=0.999,
                  double qmin=1.0, double qmax=1000.0):
         self.xmin, self.xmax, self.qmin, self.qmax = xmin, xmax, qmin, qmax
         self.view.kind = PDF_GRV94_EXACT
@@ -349,27 +383,28 @@ cdef class GRV94Core(PDFCore):
 
     def _build_table(self, int nu, int nv):
         cdef double u0 = log(self.xmin / (1.0 - self.xmin)), u1 = log(self.xmax / (1.0 - self.xmax))
-        cdef double v0 = grv_s(self.qmin * self.qmin), v1 = grv_s(self.qmax * self.qmax)
+        cdef double v0 = log(self.qmin * self.qmin), v1 = log(self.qmax * self.qmax)
         cdef double du = (u1 - u0) / (nu - 1), dv = (v1 - v0) / (nv - 1), h = 1e-4
         cdef int i, j, k, a, b
-        cdef double vals[3][3][N_PARTONS]
-        cdef double u, v
-        table = np.empty((nu, nv, 6, 4))
+        cdef double p[N_PARTONS], f[3][3][TAB_N]
+        table = np.zeros((nu, nv, TAB_N, 4))
         cdef double[:, :, :, ::1] t = table
         with nogil:
             for i in range(nu):
                 for j in range(nv):
-                    u = u0 + i * du
-                    v = v0 + j * dv
                     for a in range(3):
                         for b in range(3):
-                            grv94_partons_at_s(1.0 / (1.0 + exp(-(u + (a - 1) * h))), v + (b - 1) * h, vals[a][b])
-                    for k in range(6):
-                        t[i, j, k, 0] = log(vals[1][1][k])
-                        t[i, j, k, 1] = (log(vals[2][1][k]) - log(vals[0][1][k])) / (2 * h)
-                        t[i, j, k, 2] = (log(vals[1][2][k]) - log(vals[1][0][k])) / (2 * h)
-                        t[i, j, k, 3] = (log(vals[2][2][k]) - log(vals[2][0][k]) - log(vals[0][2][k])
-                                         + log(vals[0][0][k])) / (4 * h * h)
+                            grv94_partons_at_s(1.0 / (1.0 + exp(-(u0 + i * du + (a - 1) * h))),
+                                               grv_s(exp(v0 + j * dv + (b - 1) * h)), p)
+                            f[a][b][TAB_G] = log(p[0])
+                            f[a][b][TAB_CHARGE_SUM] = log(4.0 / 9.0 * (p[1] + p[4]) + (p[2] + p[3] + p[5] + p[6]) / 9.0)
+                            for k in range(5):
+                                f[a][b][TAB_U + k] = log(p[1 + k])
+                    for k in range(TAB_N - 1):       # value and central-difference derivatives of ln(x f)
+                        t[i, j, k, 0] = f[1][1][k]
+                        t[i, j, k, 1] = (f[2][1][k] - f[0][1][k]) / (2 * h)
+                        t[i, j, k, 2] = (f[1][2][k] - f[1][0][k]) / (2 * h)
+                        t[i, j, k, 3] = (f[2][2][k] - f[2][0][k] - f[0][2][k] + f[0][0][k]) / (4 * h * h)
         if not np.all(np.isfinite(table)):
             raise RuntimeError("GRV94 table: non-positive parton density inside the tabulated range")
         self._keep = table

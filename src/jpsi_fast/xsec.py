@@ -160,18 +160,27 @@ class CrossSection:
         channels = normalise_choice("channels", channels, CHANNELS, CHANNELS)
         states = normalise_choice("states", states, STATES, STATES)
         nthr = resolve_n_threads(n_threads)
-        x, z, Q, PT = validate_kinematics(x, z, Q, PT)
+        x, z, Q, PT = (as_float_array(n, v) for n, v in (("x", x), ("z", z), ("Q", Q), ("PT", PT)))
         xb, zb, Qb, Pb = np.broadcast_arrays(x, z, Q, PT)
         shape = xb.shape
         flat = [np.ascontiguousarray(a).reshape(-1) for a in (xb, zb, Qb, Pb)]
-        allowed = flat[2] ** 2 <= flat[0] * self.params.s           # y <= 1: the PDF is needed there
-        if allowed.any():
-            self.pdf._check_kinematics(flat[0][allowed], flat[2][allowed] ** 2, "x", "Q")
         out = np.empty((len(channels), len(states), flat[0].size))
-        _kernels.evaluate_into(self.kernel_config(channels), self.pdf.core, *flat,
-                               np.array([CHANNELS.index(c) for c in channels], dtype=np.intc),
-                               np.array([STATES.index(s) for s in states], dtype=np.intc), out, nthr)
+        code, index = _kernels.evaluate_into(
+            self.kernel_config(channels), self.pdf.core, *flat,
+            np.array([CHANNELS.index(c) for c in channels], dtype=np.intc),
+            np.array([STATES.index(s) for s in states], dtype=np.intc), out, nthr)
+        if code:
+            self._raise_kinematic_error(code, index, flat)
         return Result(out.reshape((len(channels), len(states)) + shape), channels, states, inputs=(xb, zb, Qb, Pb))
+
+    def _raise_kinematic_error(self, code, index, flat):
+        name, allowed = _kernels.KINEMATIC_ERRORS[code]
+        arr = flat[("x", "z", "Q", "PT").index(name)]
+        nbad = "" if code >= 5 else f" (first of the invalid points at flat index {index})"
+        if code >= 5:
+            lo, hi = (self.pdf.x_range if code == 5 else self.pdf.Q_range)
+            allowed = f"[{lo}, {hi}]{' GeV' if code == 6 else ''} of PDF grid {self.pdf.name} (or use extrapolate='nearest')"
+        raise ValueError(f"{name} must be finite and in {allowed}; got {arr[index]!r}{nbad}")
 
     def __repr__(self):
         return f"<CrossSection sqrt_s={self.params.sqrt_s} GeV tmd_pdf={self.params.tmd_pdf} pdf={self.pdf.name}>"
