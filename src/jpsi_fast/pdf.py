@@ -213,8 +213,8 @@ def write_lhagrid(path, pdf: PDF, x_knots, Q_subgrids, pids=(-3, -2, -1, 21, 1, 
         xx, qq = np.meshgrid(x_knots, qk, indexing="ij")     # Q runs fastest
         cols = [pdf.xfxQ(p, np.minimum(xx, 1 - 1e-12).ravel(), qq.ravel()) for p in pids]
         cols = [np.where(xx.ravel() >= 1.0, 0.0, c) for c in cols]
-        lines.append(" ".join(f"{v:.8e}" for v in x_knots))
-        lines.append(" ".join(f"{v:.8e}" for v in qk))
+        lines.append(" ".join(repr(float(v)) for v in x_knots))
+        lines.append(" ".join(repr(float(v)) for v in qk))
         lines.append(" ".join(str(p) for p in pids))
         lines.extend(" ".join(f"{v: .16e}" for v in row) for row in np.column_stack(cols))
         lines.append("---")
