@@ -95,21 +95,6 @@ cdef double tmd_ff_value(int which, double z, double kT2, const FFConst* c) noex
     return 0.0
 
 
-cdef inline void ff_state_coefficients(double z, const FFConst* c, double* cL, double* cT) noexcept nogil:
-    """D_L = cL / Delta^2 and D_T = cT k_T^2 / Delta^2 with cL = 6 c(z) M^2 (1-z)^2, cT = 3 c(z) z^2 (z^2-2z+2)."""
-    cdef double cz = 2.0 * c.norm / (c.n_c * c.M * c.M2 * z)
-    cL[0] = 6.0 * cz * c.M2 * (1.0 - z) * (1.0 - z)
-    cT[0] = 3.0 * cz * z * z * (z * z - 2.0 * z + 2.0)
-
-
-cdef void ff_states_LT(double z, double kT2, const FFConst* c, double* dL, double* dT) noexcept nogil:
-    """Helicity-0 (D1 - D1LL) and helicity +-1 (2 D1 + D1LL) fragmentation at (z, k_T^2); U = L + T."""
-    cdef double cL, cT, delta = z * z * kT2 + c.M2 * (1.0 - z)
-    ff_state_coefficients(z, c, &cL, &cT)
-    dL[0] = cL / (delta * delta)
-    dT[0] = cT * kT2 / (delta * delta)
-
-
 cdef double bessel_i0e(double x) noexcept nogil:
     """exp(-|x|) I0(x) from Chebyshev fits (tools/gen_constants.py; rel. error < 1e-13)."""
     cdef const double* c
