@@ -39,7 +39,7 @@ def test_result_object():
     assert list(r.dominant_names("U")) == ["pgf_3s1_1", "ff", "pgf_1s0_8", "none"]
     lam = r.lambda_theta()
     L, T = r.total("L"), r.total("T")
-    np.testing.assert_allclose(lam[:3], ((T - 2 * L) / (T + 2 * L))[:3])
+    np.testing.assert_allclose(lam[:3], ((T - 2 * L)[:3] / (T + 2 * L)[:3]))
     assert np.all((lam[:3] >= -1) & (lam[:3] <= 1)) and np.isnan(lam[3])
     assert r.lambda_theta("pgf_1s0_8")[0] == pytest.approx(0.0, abs=1e-14)    # L = U/3 -> isotropic
     np.testing.assert_allclose(r.per_dQ_dPT()[0, 0], 4 * np.array([12, 20, 15, 25.0]) * np.array([0.5, 1, 0.2, 3.0])
