@@ -15,12 +15,14 @@ from ._openmp_helpers import max_threads, openmp_enabled, resolve_n_threads
 from .fragmentation import GLUON_TMD_FF_NAMES, TMD_FF_NAMES, alpha_s, gluon_tmd_ff, tmd_ff
 from .params import GEV2_TO_PB, Params
 from .xsec import CHANNELS, STATES, CrossSection, Result
+from .integrate import Bin, Domain, Events, Histogram, IntegrationResult, Integrator, standard_bins
 
 __version__ = "0.1.0"
 
 __all__ = ["Params", "CrossSection", "Result", "CHANNELS", "STATES", "alpha_s", "tmd_ff", "gluon_tmd_ff",
            "TMD_FF_NAMES", "GLUON_TMD_FF_NAMES", "GEV2_TO_PB", "pdf", "reference", "openmp_enabled",
-           "max_threads", "resolve_n_threads", "__version__"]
+           "max_threads", "resolve_n_threads", "Domain", "Bin", "standard_bins", "Integrator", "IntegrationResult",
+           "Histogram", "Events", "__version__"]
 
 
 def __getattr__(name):
