@@ -468,7 +468,7 @@ class Integrator:
 
     # ------------------------------------------------------------------ public API
     def integrate(self, f, nitn: int = 10, neval: int = 200_000, warmup: int = 5, adapt: bool = True,
-                  adapt_to=None, progress: bool = False) -> IntegrationResult:
+                  adapt_to=None, rtol: float | None = None, progress: bool = False) -> IntegrationResult:
         """Integrate ``f`` over the domain.
 
         ``f``: a :class:`CrossSection` (integrand 4 Q P_T dsigma/(dx dQ^2 dz dP_T^2), all channels x states,
@@ -478,6 +478,8 @@ class Integrator:
         ``adapt=False``: the map is frozen and iterations are combined by an unweighted average.
         ``adapt_to``: the component the map and stratification follow — for a CrossSection a state name
         (channel sum, default "U", i.e. total sigma_U) or a (channel, state) pair; for a callable an index.
+        ``rtol``: stop as soon as the adapted component's combined relative error is <= rtol (at least 2 and
+        at most ``nitn`` iterations after the warm-up).
         """
         self._check_counts(nitn, neval, warmup)
         t0 = time.perf_counter()
@@ -488,17 +490,24 @@ class Integrator:
             self._iteration(f, neval, aw, True, track_cov=False)
             if bar is not None:
                 bar.update()
+        if rtol is not None and not rtol > 0:
+            raise ValueError(f"rtol must be > 0 or None, got {rtol!r}")
         means, covs, n_tot = [], [], 0
-        for _ in range(nitn):
+        for i in range(nitn):
             tot, n = self._iteration(f, neval, aw, adapt)
             means.append(tot["mean"])
             covs.append(tot["cov"])
             n_tot += n
             if bar is not None:
                 bar.update()
+            if rtol is not None and i >= 1:
+                m, c, _ = _combine(np.array(means), np.array(covs), adapt, aw)
+                if math.sqrt(max(aw @ c @ aw, 0.0)) <= rtol * abs(aw @ m):
+                    break
         if bar is not None:
             bar.close()
-        mean, cov, chi2 = _combine(np.array(means), np.array(covs), weighted=adapt)
+        nitn = len(means)
+        mean, cov, chi2 = _combine(np.array(means), np.array(covs), adapt, aw)
         shape = (len(CHANNELS), len(STATES)) if isinstance(f, CrossSection) else (ncomp,)
         sd_itn = np.sqrt(np.maximum(np.array([np.diag(c) for c in covs]), 0.0))
         return IntegrationResult(mean.reshape(shape), np.sqrt(np.maximum(np.diag(cov), 0)).reshape(shape), cov, chi2,
@@ -612,21 +621,22 @@ class Integrator:
                       max_weight=wmax, n_overweight=over, n_trials=used_trials)
 
 
-def _combine(means, covs, weighted):
-    """Average iteration estimates per component; returns (mean, covariance, chi2 per component)."""
+def _combine(means, covs, weighted, adapt):
+    """Average iteration estimates; returns (mean, covariance, chi2 per component).
+
+    Weighted: every component uses the same inverse-variance weights, those of the adapted component, so linear
+    relations between components (U = L + T, totals = channel sums) hold exactly in the average.
+    Unweighted: plain mean (for iterations with a frozen map)."""
     n = len(means)
     var = np.array([np.diag(c) for c in covs])
     if weighted:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            w = np.where(var > 0, 1.0 / var, 0.0)
-        wsum = w.sum(axis=0)
-        norm = np.where(wsum > 0, wsum, 1.0)
-        w = np.where(wsum > 0, w / norm, 1.0 / n)             # components with zero variance: plain mean
-        mean = (w * means).sum(axis=0)
-        cov = np.einsum("ia,ib,iab->ab", w, w, covs)
+        va = np.array([adapt @ c @ adapt for c in covs])
+        w = 1.0 / va if np.all(va > 0) else np.ones(n)
+        w = w / w.sum()
     else:
-        mean = means.mean(axis=0)
-        cov = covs.sum(axis=0) / n ** 2
+        w = np.full(n, 1.0 / n)
+    mean = w @ means
+    cov = np.einsum("i,iab->ab", w * w, covs)
     with np.errstate(divide="ignore", invalid="ignore"):
         chi2 = np.where(var > 0, (means - mean) ** 2 / var, 0.0).sum(axis=0)
     return mean, cov, chi2
