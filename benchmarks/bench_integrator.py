@@ -79,7 +79,7 @@ def make_integrand(xs, backend, n_threads=2, counter=None):
 
 
 # ---------------------------------------------------------------------------------------------- runs
-def run_jpsi_fast(xs, neval, rtol=5e-4, warmup=5, max_itn=200, n_threads=2, seed=0):
+def run_jpsi_fast(xs, neval, rtol=5e-4, warmup=3, max_itn=200, n_threads=2, seed=0):
     """jpsi_fast's Integrator to rtol; returns a dict (wall time includes the warm-up)."""
     t0 = time.perf_counter()
     integ = jf.Integrator(jf.Domain(), ninc=1000, alpha=0.5, beta=0.75, seed=seed, n_threads=n_threads)
@@ -116,7 +116,7 @@ def _count_iterations(integ):
     return counts
 
 
-def run_vegas(f, neval, rtol=5e-4, warmup=5, max_itn=200, seed=0, max_seconds=math.inf, ninc=1000):
+def run_vegas(f, neval, rtol=5e-4, warmup=3, max_itn=200, seed=0, max_seconds=math.inf, ninc=1000):
     """vegas to rtol with the common protocol (warm-up of `warmup` iterations, then single iterations combined
     by an inverse-variance weighted average). Stops early after max_seconds and then extrapolates the time."""
     import gvar
@@ -187,15 +187,15 @@ def pull(a, b):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--neval", type=int, default=100_000, help="evaluations per iteration, all integrators")
+    ap.add_argument("--neval", type=int, default=30_000, help="evaluations per iteration, all integrators")
     ap.add_argument("--repeat", type=int, default=3, help="best of REPEAT runs for the fast integrators")
     ap.add_argument("--max-seconds", type=float, default=120.0,
                     help="time budget for vegas + reference; beyond it the time to target is extrapolated")
     ap.add_argument("--rtol", type=float, default=5e-4)
-    ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--max-itn", type=int, default=200)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--scan", default="50000,200000",
+    ap.add_argument("--scan", default="10000,50000,100000",
                     help="comma-separated neval values ('' for none): also time the fast integrators (collinear) "
                          "at each, as a side table")
     ap.add_argument("--no-reference", action="store_true", help="skip vegas + reference")

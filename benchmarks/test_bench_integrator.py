@@ -18,7 +18,8 @@ import jpsi_fast as jf
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_integrator as bi  # noqa: E402
 
-NEVAL = 100_000
+NEVAL = 30_000
+WARMUP = 3
 RTOL = 5e-4
 THREADS = 2
 REF_WARMUP, REF_ITN = 2, 2          # vegas + reference: fixed iterations (not to target)
@@ -36,7 +37,7 @@ def xsecs():
 def test_jpsi_fast_to_5e4(benchmark, xsecs, mode):
     benchmark.group = f"integrate sigma_U to {RTOL:g}, {mode}"
     r = benchmark.pedantic(bi.run_jpsi_fast, args=(xsecs[mode], NEVAL),
-                           kwargs=dict(rtol=RTOL, n_threads=THREADS), rounds=3)
+                           kwargs=dict(rtol=RTOL, warmup=WARMUP, n_threads=THREADS), rounds=3)
     benchmark.extra_info.update(iterations=r["nitn"], evaluations=r["n_after_warmup"] + r["n_warmup"],
                                 estimate=r["mean"], error=r["sdev"], chi2_dof=r["chi2_dof"])
     assert r["reached"]
@@ -48,7 +49,7 @@ def test_vegas_compiled_kernel_to_5e4(benchmark, xsecs, mode):
     pytest.importorskip("gvar")
     f = bi.make_integrand(xsecs[mode], "compiled", n_threads=THREADS)
     benchmark.group = f"integrate sigma_U to {RTOL:g}, {mode}"
-    r = benchmark.pedantic(bi.run_vegas, args=(f, NEVAL), kwargs=dict(rtol=RTOL), rounds=3)
+    r = benchmark.pedantic(bi.run_vegas, args=(f, NEVAL), kwargs=dict(rtol=RTOL, warmup=WARMUP), rounds=3)
     benchmark.extra_info.update(iterations=r["nitn"], evaluations=r["n_after_warmup"] + r["n_warmup"],
                                 estimate=r["mean"], error=r["sdev"], chi2_dof=r["chi2_dof"])
     assert r["reached"]

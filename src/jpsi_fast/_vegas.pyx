@@ -8,8 +8,9 @@ for any number of threads. The map and allocation updates (a few thousand number
 
 Two ways to evaluate the integrand:
 * ``iterate_xsec``: a :class:`jpsi_fast.CrossSection` evaluated inside the same parallel loop (no Python per
-  sample or batch), integrand 4 Q P_T dsigma/(dx dQ^2 dz dP_T^2) with the domain's cuts, 12 components
-  (channel x state), optional dsigma/dP_T histograms;
+  sample or batch), integrand 4 Q P_T dsigma/(dx dQ^2 dz dP_T^2), 12 components (channel x state), optional
+  dsigma/dP_T histograms. The map's axes are (u_x, z, Q, u_PT): x and P_T are fractions of their ranges
+  allowed by the cuts at that (z, Q) (``to_physical``), so no sample is wasted outside the cuts;
 * ``generate`` + ``accumulate``: points are generated in parallel, a Python callable evaluates them in one
   batch, the values are accumulated in parallel (generic, slower path).
 """
@@ -28,14 +29,16 @@ cnp.import_array()
 
 cdef enum:
     MAX_DIM = 16
-    MAX_COMP = 64
+    MAX_COMP = 16
     PURPOSE_INTEGRATE = 1
     PURPOSE_SAMPLE = 2
     PURPOSE_ACCEPT = 3
     NCOMP_XSEC = N_CHANNELS * N_STATES
 
-#: number of chunks of hypercubes (fixed: independent of the thread count)
+#: at most this many chunks of hypercubes, each of at least CUBES_PER_CHUNK cubes; the chunking depends on the
+#: number of hypercubes only, never on the thread count
 N_CHUNKS = 64
+CUBES_PER_CHUNK = 128
 
 
 cdef struct Cuts:
@@ -43,6 +46,35 @@ cdef struct Cuts:
     double ymin
     double ymax
     int tmd_cut            # P_T <= z Q / 2
+    double x_lo
+    double x_hi
+    double pt_lo
+    double pt_hi
+
+
+cdef inline double to_physical(const Cuts* c, double* v) noexcept nogil:
+    """Cut-adapted coordinates -> physical point, in place. v = (u_x, z, Q, u_PT) with u_x, u_PT in [0, 1]:
+    x = x_min(Q) + u_x (x_max(Q) - x_min(Q)), x_min = max(x_lo, Q^2/(s y_max)), x_max = min(x_hi, Q^2/(s y_min));
+    P_T = pt_lo + u_PT (P_T,max(z, Q) - pt_lo), P_T,max = min(pt_hi, z Q / 2) with the TMD cut. Every point is
+    then inside the cuts. Returns the Jacobian (x_max - x_min)(P_T,max - pt_lo), 0 where the range is empty."""
+    cdef double q2s = v[2] * v[2] / c.s_had
+    cdef double xlo = q2s / c.ymax, xhi = c.x_hi, pthi = c.pt_hi
+    if xlo < c.x_lo:
+        xlo = c.x_lo
+    if c.ymin > 0.0 and q2s / c.ymin < xhi:
+        xhi = q2s / c.ymin
+    if c.tmd_cut and 0.5 * v[1] * v[2] < pthi:
+        pthi = 0.5 * v[1] * v[2]
+    if xhi <= xlo or pthi <= c.pt_lo:
+        return 0.0
+    v[0] = xlo + v[0] * (xhi - xlo)
+    v[3] = c.pt_lo + v[3] * (pthi - c.pt_lo)
+    return (xhi - xlo) * (pthi - c.pt_lo)
+
+
+cdef void fill_cuts(Cuts* c, tuple t) except *:
+    """(s, ymin, ymax, tmd_cut, x_lo, x_hi, pt_lo, pt_hi) from Domain.cuts()."""
+    c.s_had, c.ymin, c.ymax, c.tmd_cut, c.x_lo, c.x_hi, c.pt_lo, c.pt_hi = t
 
 
 cdef struct HistSpec:
@@ -63,6 +95,7 @@ cdef struct Layout:        # one iteration's sampling layout
     const int64_t* offset  # [ncubes + 1]
     int ncomp
     const double* adapt    # [ncomp] weights of the component the map adapts to
+    const int* cov_mask    # [ncomp] 1: component enters the covariance (others are linear combinations)
     uint64_t seed
     uint32_t itn
 
@@ -91,13 +124,21 @@ cdef inline double map_y_to_x(const Layout* L, const double* y, double* x, int* 
     return jac
 
 
-cdef inline void cube_point(const Layout* L, int64_t h, Philox* g, double* y) noexcept nogil:
-    """A uniform point of y-space hypercube h (digits of h in base nstrat)."""
+cdef inline void cube_corner(const Layout* L, int64_t h, double* corner) noexcept nogil:
+    """Lower corner of y-space hypercube h (the digits of h in base nstrat), in units of the cube side."""
     cdef int d
     cdef int64_t rest = h
     for d in range(L.dim):
-        y[d] = ((rest % L.nstrat) + philox_uniform(g)) / L.nstrat
+        corner[d] = <double>(rest % L.nstrat)
         rest //= L.nstrat
+
+
+cdef inline void cube_point(const Layout* L, const double* corner, Philox* g, double* y) noexcept nogil:
+    """A uniform point of the hypercube with lower corner ``corner``."""
+    cdef int d
+    cdef double side = 1.0 / L.nstrat
+    for d in range(L.dim):
+        y[d] = (corner[d] + philox_uniform(g)) * side
 
 
 cdef inline int hist_bin(const HistSpec* H, double z, double Q, double PT) noexcept nogil:
@@ -122,54 +163,70 @@ cdef void accumulate_cube(const Layout* L, int64_t h, int n, const double* f, co
                           ChunkAcc* acc, int track_cov) noexcept nogil:
     """Add hypercube h's n samples (f[s, k] = integrand x Jacobian, inc[s, d] = map increments, bins[s] =
     histogram bin or -1) to the chunk accumulators: the cube's integral V <f>, the covariance of that
-    estimate V^2 cov(f)/n, the map-training sums of f_adapt^2 per increment, and sigma_h^2 (needs n >= 2)."""
-    cdef int s, t, k, kk, d, b
-    cdef int K = L.ncomp
-    cdef double V = 1.0 / L.ncubes, S2, fa, sa1 = 0.0, sa2 = 0.0
+    estimate V^2 cov(f)/n (components with cov_mask), the map-training sums of f_adapt^2 per increment, and
+    sigma_h^2 of the adapted component (needs n >= 2). One pass over the samples."""
+    cdef int s, t, k, a, b, d, bn, p
+    cdef int K = L.ncomp, C = 0
+    cdef double V = 1.0 / L.ncubes, fa, sa1 = 0.0, sa2 = 0.0, S2h, S1h, w2 = V * V / (n * (n - 1.0))
     cdef double S1[MAX_COMP]
+    cdef double g[MAX_COMP]
+    cdef double S2[MAX_COMP * (MAX_COMP + 1) // 2]
+    cdef int idx[MAX_COMP]
+    cdef const double* row
     cdef double* hrow
     for k in range(K):
         S1[k] = 0.0
-        for s in range(n):
-            S1[k] += f[s * K + k]
-        acc.mean[k] += V * S1[k] / n
-    if track_cov:
-        for k in range(K):
-            for kk in range(k, K):
-                S2 = 0.0
-                for s in range(n):
-                    S2 += f[s * K + k] * f[s * K + kk]
-                acc.cov[k * K + kk] += V * V * (S2 - S1[k] * S1[kk] / n) / (n * (n - 1.0))
+        if track_cov and L.cov_mask[k]:
+            idx[C] = k
+            C += 1
+    for p in range(C * (C + 1) // 2):
+        S2[p] = 0.0
     for s in range(n):
+        row = f + s * K
         fa = 0.0
         for k in range(K):
-            fa += L.adapt[k] * f[s * K + k]
+            S1[k] += row[k]
+            fa += L.adapt[k] * row[k]
         sa1 += fa
         sa2 += fa * fa
         for d in range(L.dim):
             acc.train[d * L.ninc + inc[s * L.dim + d]] += fa * fa * V / n
+        for a in range(C):
+            g[a] = row[idx[a]]
+        p = 0
+        for a in range(C):
+            for b in range(a, C):
+                S2[p] += g[a] * g[b]
+                p += 1
+    for k in range(K):
+        acc.mean[k] += V * S1[k] / n
+    p = 0
+    for a in range(C):
+        for b in range(a, C):
+            acc.cov[idx[a] * K + idx[b]] += w2 * (S2[p] - S1[idx[a]] * S1[idx[b]] / n)
+            p += 1
     acc.sigma2[h] = V * V * max(sa2 - sa1 * sa1 / n, 0.0) / (n - 1.0)
     if bins == NULL:
         return
     for s in range(n):                    # histogram: group the cube's samples by bin
-        b = bins[s]
-        if b < 0:
+        bn = bins[s]
+        if bn < 0:
             continue
         t = 0
-        while t < s and bins[t] != b:
+        while t < s and bins[t] != bn:
             t += 1
         if t < s:
             continue                      # bin already handled at its first sample
-        hrow = acc.hist + b * K * 2
+        hrow = acc.hist + bn * K * 2
         for k in range(K):
-            S1[0] = 0.0
-            S2 = 0.0
+            S1h = 0.0
+            S2h = 0.0
             for t in range(s, n):
-                if bins[t] == b:
-                    S1[0] += f[t * K + k]
-                    S2 += f[t * K + k] * f[t * K + k]
-            hrow[2 * k] += V * S1[0] / n
-            hrow[2 * k + 1] += V * V * (S2 - S1[0] * S1[0] / n) / (n * (n - 1.0))
+                if bins[t] == bn:
+                    S1h += f[t * K + k]
+                    S2h += f[t * K + k] * f[t * K + k]
+            hrow[2 * k] += V * S1h / n
+            hrow[2 * k + 1] += w2 * (S2h - S1h * S1h / n)
 
 
 cdef class VegasLayout:
@@ -177,20 +234,21 @@ cdef class VegasLayout:
     cdef Layout L
     cdef object _keep
 
-    def __init__(self, edges, neval_h, int nstrat, adapt, uint64_t seed, uint32_t itn):
+    def __init__(self, edges, neval_h, int nstrat, adapt, uint64_t seed, uint32_t itn, cov_mask=None):
         edges = np.ascontiguousarray(edges, dtype=np.float64)
         widths = np.ascontiguousarray(np.diff(edges, axis=1))
         neval_h = np.ascontiguousarray(neval_h, dtype=np.intc)
         offset = np.zeros(len(neval_h) + 1, dtype=np.int64)
         np.cumsum(neval_h, out=offset[1:])
         adapt = np.ascontiguousarray(adapt, dtype=np.float64)
+        cov_mask = np.ascontiguousarray(np.ones(len(adapt)) if cov_mask is None else cov_mask, dtype=np.intc)
         if edges.shape[0] > MAX_DIM:
             raise ValueError(f"at most {MAX_DIM} dimensions")
         if neval_h.min() < 2:
             raise ValueError("every hypercube needs at least 2 evaluations")
         if len(adapt) > MAX_COMP:
             raise ValueError(f"at most {MAX_COMP} integrand components")
-        self._keep = (edges, widths, neval_h, offset, adapt)
+        self._keep = (edges, widths, neval_h, offset, adapt, cov_mask)
         self.L.dim = edges.shape[0]
         self.L.ninc = edges.shape[1] - 1
         self.L.nstrat = nstrat
@@ -201,6 +259,7 @@ cdef class VegasLayout:
         self.L.offset = <const int64_t*>cnp.PyArray_DATA(offset)
         self.L.ncomp = len(adapt)
         self.L.adapt = <const double*>cnp.PyArray_DATA(adapt)
+        self.L.cov_mask = <const int*>cnp.PyArray_DATA(cov_mask)
         self.L.seed = seed
         self.L.itn = itn
 
@@ -211,7 +270,7 @@ cdef class VegasLayout:
 
 
 def _chunk_bounds(int64_t ncubes):
-    nch = min(N_CHUNKS, ncubes)
+    nch = max(1, min(N_CHUNKS, ncubes // CUBES_PER_CHUNK))
     return nch, np.array([(c * ncubes) // nch for c in range(nch + 1)], dtype=np.int64)
 
 
@@ -249,17 +308,18 @@ cdef void xsec_chunk(const Layout* L, const KernelParams* kp, const PDFView* pdf
     cdef double y[MAX_DIM]
     cdef double x[MAX_DIM]
     cdef double out[NCOMP_XSEC]
-    cdef double jac, yy, measure
+    cdef double jac, measure
+    cdef double corner[MAX_DIM]
     cdef Philox g
     for h in range(h0, h1):
         n = L.neval_h[h]
         philox_init(&g, L.seed, PURPOSE_INTEGRATE, L.itn, <uint64_t>h)
+        cube_corner(L, h, corner)
         for s in range(n):
-            cube_point(L, h, &g, y)
+            cube_point(L, corner, &g, y)
             jac = map_y_to_x(L, y, x, ibuf + s * L.dim)
-            # x = (x_B, z, Q, P_T); cuts: y window (y <= 1 always), TMD region P_T <= z Q / 2
-            yy = x[2] * x[2] / (x[0] * cuts.s_had)
-            if yy > cuts.ymax or yy < cuts.ymin or (cuts.tmd_cut and x[3] > 0.5 * x[1] * x[2]):
+            jac *= to_physical(cuts, x)                  # x = (x_B, z, Q, P_T), inside the cuts
+            if jac == 0.0:
                 for k in range(NCOMP_XSEC):
                     fbuf[s * NCOMP_XSEC + k] = 0.0
                 bbuf[s] = -1
@@ -280,7 +340,7 @@ def iterate_xsec(VegasLayout layout, KernelConfig cfg, PDFCore pdf, cuts_tuple, 
     cdef HistSpec H
     cdef int nch, c
     cdef int maxn = int(np.max(layout._keep[2]))
-    cuts.s_had, cuts.ymin, cuts.ymax, cuts.tmd_cut = cuts_tuple
+    fill_cuts(&cuts, cuts_tuple)
     reg = np.ascontiguousarray(hist_regions if hist_regions is not None else np.zeros((0, 4)), dtype=np.float64)
     pte = np.ascontiguousarray(pt_edges if pt_edges is not None else np.zeros(2), dtype=np.float64)
     H.nreg = reg.shape[0]
@@ -314,12 +374,14 @@ cdef void generate_chunk(const Layout* L, int64_t h0, int64_t h1, double* X, dou
     cdef int64_t h, i
     cdef int s
     cdef double y[MAX_DIM]
+    cdef double corner[MAX_DIM]
     cdef Philox g
     for h in range(h0, h1):
         philox_init(&g, L.seed, PURPOSE_INTEGRATE, L.itn, <uint64_t>h)
+        cube_corner(L, h, corner)
         for s in range(L.neval_h[h]):
             i = L.offset[h] + s
-            cube_point(L, h, &g, y)
+            cube_point(L, corner, &g, y)
             J[i] = map_y_to_x(L, y, X + i * L.dim, INC + i * L.dim)
 
 
@@ -379,7 +441,7 @@ cdef void sample_chunk(const Layout* L, const KernelParams* kp, const PDFView* p
     cdef double y[MAX_DIM]
     cdef int inc[MAX_DIM]
     cdef double out[NCOMP_XSEC]
-    cdef double jac, yy, fa
+    cdef double jac, fa
     cdef int64_t s, i
     cdef int d, k
     philox_init(&g, L.seed, PURPOSE_SAMPLE, L.itn, <uint64_t>c)
@@ -390,8 +452,8 @@ cdef void sample_chunk(const Layout* L, const KernelParams* kp, const PDFView* p
             y[d] = philox_uniform(&g)
         jac = map_y_to_x(L, y, X + i * L.dim, inc)
         U[i] = philox_uniform(&ga)
-        yy = X[i * 4 + 2] * X[i * 4 + 2] / (X[i * 4] * cuts.s_had)
-        if yy > cuts.ymax or yy < cuts.ymin or (cuts.tmd_cut and X[i * 4 + 3] > 0.5 * X[i * 4 + 1] * X[i * 4 + 2]):
+        jac *= to_physical(cuts, X + i * L.dim)
+        if jac == 0.0:
             W[i] = 0.0
             continue
         cross_section_point(kp, pdf, X[i * 4], X[i * 4 + 1], X[i * 4 + 2], X[i * 4 + 3], out)
@@ -408,7 +470,7 @@ def sample_xsec(VegasLayout layout, KernelConfig cfg, PDFCore pdf, cuts_tuple, i
     cdef Layout* L = &layout.L
     cdef Cuts cuts
     cdef int64_t c
-    cuts.s_had, cuts.ymin, cuts.ymax, cuts.tmd_cut = cuts_tuple
+    fill_cuts(&cuts, cuts_tuple)
     n = n_chunks * chunk
     X = np.empty((n, 4))
     W = np.empty(n)

@@ -20,6 +20,13 @@ from .xsec import CHANNELS, STATES, CrossSection
 __all__ = ["Domain", "Bin", "standard_bins", "Integrator", "Estimate", "IntegrationResult", "Histogram", "Events"]
 
 AXES = ("x", "z", "Q", "PT")
+_XSEC_COV_MASK = np.array([0 if s == "T" else 1 for _ in CHANNELS for s in STATES])
+#: component map (channel-major, states U, L, T): T = U - L, so cov = A C_UL A^T
+_T_FROM_UL = np.eye(len(CHANNELS) * len(STATES))
+for _c in range(len(CHANNELS)):
+    _T_FROM_UL[3 * _c + 2] = 0.0
+    _T_FROM_UL[3 * _c + 2, 3 * _c] = 1.0
+    _T_FROM_UL[3 * _c + 2, 3 * _c + 1] = -1.0
 
 
 def _interval(name, value, lo, hi, closed_lo=False):
@@ -65,12 +72,19 @@ class Domain:
         return np.array([self.x, self.z, self.Q, self.PT], dtype=float)
 
     def cuts(self, params) -> tuple:
+        """(s, ymin, ymax, tmd_cut, x_lo, x_hi, PT_lo, PT_hi) for the compiled integrator."""
         ymin, ymax = self.y if self.y is not None else (0.0, 1.0)
-        return (params.s, ymin, ymax, 1 if self.tmd_cut else 0)
+        return (params.s, ymin, ymax, 1 if self.tmd_cut else 0, *self.x, *self.PT)
+
+    @property
+    def map_bounds(self) -> np.ndarray:
+        """Bounds of the integrator's map axes (u_x, z, Q, u_PT): x and P_T as fractions in [0, 1] of the
+        range the cuts allow at each (z, Q)."""
+        return np.array([(0.0, 1.0), self.z, self.Q, (0.0, 1.0)], dtype=float)
 
     def contains(self, x, z, Q, PT, params) -> np.ndarray:
         """Boolean mask of points inside the box and the cuts."""
-        s, ymin, ymax, tmd = self.cuts(params)
+        s, ymin, ymax, tmd = self.cuts(params)[:4]
         x, z, Q, PT = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (x, z, Q, PT)))
         y = Q * Q / (x * s)
         m = (y >= ymin) & (y <= ymax)
@@ -305,7 +319,9 @@ class Integrator:
     ----------
     domain : Domain or sequence of (low, high)
         A :class:`Domain` for cross sections (dx dz dQ dP_T with cuts), or box bounds for a generic
-        integrand (any dimension up to 16).
+        callable integrand (any dimension up to 16). With a Domain the map's axes are (u_x, z, Q, u_PT), x and
+        P_T being fractions of the ranges the cuts allow at each (z, Q), so no evaluation is wasted outside
+        the cuts (``edges`` are in those coordinates).
     ninc : number of increments of the adaptive map per axis.
     alpha : map damping (0: no adaptation; 0.5 default).
     beta : stratification damping (evaluations per hypercube proportional to sigma_h^beta; 0 = uniform).
@@ -320,7 +336,7 @@ class Integrator:
         if domain is None:
             domain = Domain()
         if isinstance(domain, Domain):
-            self.domain, bounds = domain, domain.bounds
+            self.domain, bounds = domain, domain.map_bounds
         else:
             self.domain = None
             bounds = np.asarray(domain, dtype=float)
@@ -350,14 +366,16 @@ class Integrator:
         self._itn = 0
 
     # ------------------------------------------------------------------ adaptation
-    def _layout(self, neval, adapt_weights):
+    def _layout(self, neval, adapt_weights, physics=False):
         nstrat = max(1, int((neval / 4.0) ** (1.0 / self.dim)))
         ncubes = nstrat ** self.dim
         if self._nstrat != nstrat or self._neval_h is None:
             self._nstrat = nstrat
             self._neval_h = np.full(ncubes, max(2, neval // ncubes), dtype=np.intc)
         self._itn += 1
-        return _vegas.VegasLayout(self.edges, self._neval_h, nstrat, adapt_weights, self.seed, self._itn)
+        # physics: the covariance is accumulated for U and L only; T = U - L follows (_complete_cov_T)
+        cov_mask = _XSEC_COV_MASK if physics else None
+        return _vegas.VegasLayout(self.edges, self._neval_h, nstrat, adapt_weights, self.seed, self._itn, cov_mask)
 
     def _adapt_map(self, train):
         """VEGAS map refinement: smooth the per-increment sums of (f J)^2, damp with alpha, equalise."""
@@ -396,11 +414,12 @@ class Integrator:
 
     # ------------------------------------------------------------------ one iteration
     def _iteration(self, f, neval, adapt_weights, adapt, hist=None, track_cov=True):
-        layout = self._layout(neval, adapt_weights)
+        layout = self._layout(neval, adapt_weights, physics=isinstance(f, CrossSection))
         if isinstance(f, CrossSection):
             regions, pt_edges = hist if hist is not None else (None, None)
             tot, sigma2 = _vegas.iterate_xsec(layout, f.kernel_config(), f.pdf.core, self.domain.cuts(f.params),
                                               regions, pt_edges, self.n_threads, track_cov)
+            tot["cov"] = _T_FROM_UL @ tot["cov"] @ _T_FROM_UL.T
         else:
             X, J, INC = _vegas.generate(layout, self.n_threads)
             F = np.asarray(f(X), dtype=float)
@@ -426,6 +445,9 @@ class Integrator:
         if not callable(f):
             raise TypeError(f"integrand must be a jpsi_fast.CrossSection or a callable f(X[n, d]) -> [n, k], "
                             f"got {type(f).__name__}")
+        if self.domain is not None:
+            raise TypeError("an Integrator built on a jpsi_fast.Domain integrates CrossSection objects; for a "
+                            "callable, build it on box bounds: Integrator([(lo, hi), ...])")
         if ncomp_hint is None:
             probe = np.asarray(f(np.mean(self.bounds, axis=1)[None, :]), dtype=float)
             ncomp_hint = 1 if probe.ndim <= 1 else probe.shape[1]
@@ -581,7 +603,9 @@ class Integrator:
             for _ in range(warmup):
                 self._iteration(xs, neval, aw, True, track_cov=False)
             self._adapted_for = key
-        layout = _vegas.VegasLayout(self.edges, np.full(1, 2, dtype=np.intc), 1, aw, self.seed, 0)
+        # each call draws fresh streams: the call counter goes into the Philox counter (deterministic per seed)
+        self._sample_calls = getattr(self, "_sample_calls", 0) + 1
+        layout = _vegas.VegasLayout(self.edges, np.full(1, 2, dtype=np.intc), 1, aw, self.seed, self._sample_calls)
         cuts = self.domain.cuts(xs.params)
         if not unweighted:
             nch = -(-n // chunk)
