@@ -479,7 +479,11 @@ class Integrator:
                 raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
 
     @staticmethod
-    def _progress(total, desc, progress):
+    def _progress(total, desc, progress, work=0):
+        """tqdm bar: progress=True/False, or None = automatic (on for >= 5e6 evaluations on a terminal)."""
+        if progress is None:
+            import sys
+            progress = work >= 5_000_000 and sys.stderr.isatty()
         if not progress:
             return None
         try:
@@ -488,9 +492,16 @@ class Integrator:
             return None
         return tqdm(total=total, desc=desc, unit="itn", leave=False)
 
+    def _warmup(self, f, neval, aw, warmup, bar):
+        """Adapting iterations whose results are discarded."""
+        for _ in range(warmup):
+            self._iteration(f, neval, aw, True, track_cov=False)
+            if bar is not None:
+                bar.update()
+
     # ------------------------------------------------------------------ public API
     def integrate(self, f, nitn: int = 10, neval: int = 200_000, warmup: int = 5, adapt: bool = True,
-                  adapt_to=None, rtol: float | None = None, progress: bool = False) -> IntegrationResult:
+                  adapt_to=None, rtol: float | None = None, progress=None) -> IntegrationResult:
         """Integrate ``f`` over the domain.
 
         ``f``: a :class:`CrossSection` (integrand 4 Q P_T dsigma/(dx dQ^2 dz dP_T^2), all channels x states,
@@ -502,16 +513,14 @@ class Integrator:
         (channel sum, default "U", i.e. total sigma_U) or a (channel, state) pair; for a callable an index.
         ``rtol``: stop as soon as the adapted component's combined relative error is <= rtol (at least 2 and
         at most ``nitn`` iterations after the warm-up).
+        ``progress``: tqdm progress bar (None: shown for runs of >= 5e6 evaluations on a terminal).
         """
         self._check_counts(nitn, neval, warmup)
         t0 = time.perf_counter()
         ncomp = self._components(f)
         aw = self._adapt_weights(f, ncomp, adapt_to)
-        bar = self._progress(warmup + nitn, "VEGAS+", progress)
-        for _ in range(warmup):
-            self._iteration(f, neval, aw, True, track_cov=False)
-            if bar is not None:
-                bar.update()
+        bar = self._progress(warmup + nitn, "VEGAS+", progress, (warmup + nitn) * neval)
+        self._warmup(f, neval, aw, warmup, bar)
         if rtol is not None and not rtol > 0:
             raise ValueError(f"rtol must be > 0 or None, got {rtol!r}")
         means, covs, n_tot = [], [], 0
@@ -537,7 +546,7 @@ class Integrator:
                                  aw, n_tot, adapt, time.perf_counter() - t0)
 
     def histogram(self, xs: CrossSection, bins=None, pt_edges=None, nitn: int = 10, neval: int = 200_000,
-                  warmup: int = 5, adapt_to=None, progress: bool = False) -> Histogram:
+                  warmup: int = 5, adapt_to=None, progress=None) -> Histogram:
         """dsigma/dP_T [pb/GeV] in (z, Q) bins (default :func:`standard_bins`) and P_T bins ``pt_edges``
         (default 24 bins over the domain's P_T range), for every channel and state, from one run: ``warmup``
         adapting iterations, then ``nitn`` with the map frozen, combined by an unweighted average.
@@ -554,11 +563,8 @@ class Integrator:
             raise ValueError("pt_edges must be >= 2 increasing, non-negative P_T values [GeV]")
         regions = np.array([[*b.z, *b.Q] for b in bins], dtype=float)
         aw = self._adapt_weights(xs, ncomp, adapt_to)
-        bar = self._progress(warmup + nitn, "VEGAS+ histogram", progress)
-        for _ in range(warmup):
-            self._iteration(xs, neval, aw, True, track_cov=False)
-            if bar is not None:
-                bar.update()
+        bar = self._progress(warmup + nitn, "VEGAS+ histogram", progress, (warmup + nitn) * neval)
+        self._warmup(xs, neval, aw, warmup, bar)
         acc_sum = acc_var = 0.0
         n_tot = 0
         for _ in range(nitn):
@@ -580,7 +586,7 @@ class Integrator:
 
     def sample(self, xs: CrossSection, n: int, unweighted: bool = True, adapt_to=None, neval: int = 200_000,
                warmup: int = 5, chunk: int = 4096, max_weight_quantile: float | None = None,
-               progress: bool = False) -> Events:
+               progress=None) -> Events:
         """Phase-space points distributed like one cross-section component (default total sigma_U).
 
         The map is adapted first (``warmup`` iterations of ``neval``, skipped when already adapted to the same
@@ -600,8 +606,7 @@ class Integrator:
         aw = self._adapt_weights(xs, ncomp, adapt_to)
         key = (id(xs), tuple(aw))
         if getattr(self, "_adapted_for", None) != key:
-            for _ in range(warmup):
-                self._iteration(xs, neval, aw, True, track_cov=False)
+            self._warmup(xs, neval, aw, warmup, None)
             self._adapted_for = key
         # each call draws fresh streams: the call counter goes into the Philox counter (deterministic per seed)
         self._sample_calls = getattr(self, "_sample_calls", 0) + 1
@@ -624,7 +629,7 @@ class Integrator:
         pts, acc_total, trials, over, first = [], 0, 0, 0, 0
         per_round = max(4 * self.n_threads, int(math.ceil(1.3 * n * wmax / sigma / chunk)))
         per_round = min(per_round, 2048)
-        bar = self._progress(n, "sampling", progress)
+        bar = self._progress(n, "sampling", progress, 20 * n)
         while acc_total < n:
             X, W, U = _vegas.sample_xsec(layout, xs.kernel_config(), xs.pdf.core, cuts, first, per_round, chunk,
                                          self.n_threads)
