@@ -30,6 +30,7 @@ cnp.import_array()
 cdef enum:
     MAX_DIM = 16
     MAX_COMP = 16
+    MAX_PAIRS = 136         # MAX_COMP * (MAX_COMP + 1) / 2
     PURPOSE_INTEGRATE = 1
     PURPOSE_SAMPLE = 2
     PURPOSE_ACCEPT = 3
@@ -170,7 +171,7 @@ cdef void accumulate_cube(const Layout* L, int64_t h, int n, const double* f, co
     cdef double V = 1.0 / L.ncubes, fa, sa1 = 0.0, sa2 = 0.0, S2h, S1h, w2 = V * V / (n * (n - 1.0))
     cdef double S1[MAX_COMP]
     cdef double g[MAX_COMP]
-    cdef double S2[MAX_COMP * (MAX_COMP + 1) // 2]
+    cdef double S2[MAX_PAIRS]
     cdef int idx[MAX_COMP]
     cdef const double* row
     cdef double* hrow
