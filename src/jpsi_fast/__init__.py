@@ -16,13 +16,14 @@ from .fragmentation import GLUON_TMD_FF_NAMES, TMD_FF_NAMES, alpha_s, gluon_tmd_
 from .params import GEV2_TO_PB, Params
 from .xsec import CHANNELS, STATES, CrossSection, Result
 from .integrate import Bin, Domain, Events, Histogram, IntegrationResult, Integrator, standard_bins
+from .regions import RegionMapper
 
 __version__ = "0.1.0"
 
 __all__ = ["Params", "CrossSection", "Result", "CHANNELS", "STATES", "alpha_s", "tmd_ff", "gluon_tmd_ff",
            "TMD_FF_NAMES", "GLUON_TMD_FF_NAMES", "GEV2_TO_PB", "pdf", "reference", "openmp_enabled",
            "max_threads", "resolve_n_threads", "Domain", "Bin", "standard_bins", "Integrator", "IntegrationResult",
-           "Histogram", "Events", "__version__"]
+           "Histogram", "Events", "RegionMapper", "__version__"]
 
 
 def __getattr__(name):
