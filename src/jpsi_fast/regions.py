@@ -10,6 +10,7 @@ uniform-random designs, a regression of the channel shares, permutation feature 
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -423,8 +424,10 @@ class RegionMapper:
             correct = np.all(pred == L.y, axis=1)
             out["accuracy"] = float(correct.mean())
             out["per_label_accuracy"] = {c: float(np.mean(pred[:, k] == L.y[:, k])) for k, c in enumerate(CHANNELS)}
-            out["balanced_accuracy"] = float(np.mean([metrics.balanced_accuracy_score(L.y[:, k], pred[:, k])
-                                                      for k in range(len(CHANNELS))]))
+            with warnings.catch_warnings():      # a channel that is never above threshold has one class only
+                warnings.simplefilter("ignore", UserWarning)
+                out["balanced_accuracy"] = float(np.mean([metrics.balanced_accuracy_score(L.y[:, k], pred[:, k])
+                                                          for k in range(len(CHANNELS))]))
             out["sigma_weighted_accuracy"] = float(np.average(correct, weights=w))
             out["boundary_accuracy"] = float(correct[L.boundary].mean()) if L.boundary.any() else float("nan")
             out["confusion_matrix"] = {c: metrics.confusion_matrix(L.y[:, k], pred[:, k], labels=[0, 1]).tolist()
