@@ -180,7 +180,7 @@ class CrossSection:
         if code >= 5:
             lo, hi = (self.pdf.x_range if code == 5 else self.pdf.Q_range)
             allowed = f"[{lo}, {hi}]{' GeV' if code == 6 else ''} of PDF grid {self.pdf.name} (or use extrapolate='nearest')"
-        raise ValueError(f"{name} must be finite and in {allowed}; got {arr[index]!r}{nbad}")
+        raise ValueError(f"{name} must be finite and in {allowed}; got {float(arr[index])!r}{nbad}")
 
     def __repr__(self):
         return f"<CrossSection sqrt_s={self.params.sqrt_s} GeV tmd_pdf={self.params.tmd_pdf} pdf={self.pdf.name}>"
