@@ -232,12 +232,13 @@ def read_dataset(path) -> dict:
         cols = {h: [r[i] for r in rows] for i, h in enumerate(header)}
         out = {}
         for h, v in cols.items():
-            if h == "dominant":
-                out[h] = np.array(v)
-            elif v and v[0] in ("True", "False"):
+            if v and v[0] in ("True", "False"):
                 out[h] = np.array([t == "True" for t in v])
-            else:
+                continue
+            try:
                 out[h] = np.array(v, dtype=float)
+            except ValueError:                     # text columns (dominant, channel, state)
+                out[h] = np.array(v)
         if "in_cuts" in out and out["in_cuts"].dtype != bool:
             out["in_cuts"] = out["in_cuts"].astype(bool)
         return out

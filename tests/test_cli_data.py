@@ -1,0 +1,184 @@
+"""The command line through its real entry point (subprocess) and the dataset tools of jpsi_fast.data."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import jpsi_fast as jf
+from jpsi_fast import data
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def run_cli(*args, cwd=None, check=True):
+    exe = shutil.which("jpsi-fast")
+    cmd = [exe, *args] if exe else [sys.executable, "-m", "jpsi_fast", *args]
+    env = dict(os.environ, OMP_NUM_THREADS="2")
+    p = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, env=env, timeout=600)
+    if check:
+        assert p.returncode == 0, p.stderr
+    return p
+
+
+def assert_png(path):
+    raw = open(path, "rb").read()
+    assert raw[:8] == PNG and len(raw) > 10_000, path
+
+
+def test_help_on_every_subcommand():
+    out = run_cli("--help").stdout
+    for sub in ("demo", "evaluate", "bins", "grid", "corrupt", "clean", "regions", "info"):
+        assert sub in out
+        assert "usage" in run_cli(sub, "--help").stdout
+
+
+def test_demo(tmp_path):
+    p = run_cli("demo", "--out", str(tmp_path))
+    assert "pgf_3s1_1" in p.stdout and "sigma_U [pb]" in p.stdout and "region map" in p.stdout
+    for name in ("demo_dsigma_dpt_bins.png", "demo_region_map_z_Q.png"):
+        assert_png(tmp_path / name)
+    table = data.read_dataset(tmp_path / "demo_dsigma_dpt_bins.csv")
+    assert len(table["dsigma_dPT"]) == 4 * 4 * 3 * 24 and np.all(table["dsigma_dPT"] >= 0)
+
+
+def test_evaluate_points_and_file(tmp_path):
+    p = run_cli("evaluate", "--x", "0.2", "--z", "0.3", "--Q", "12", "--PT", "0.5", "--tmd-pdf", "collinear")
+    assert "2.1371e-05" in p.stdout                          # SPEC 9 ff U, collinear (tabulated GRV94)
+    pts = tmp_path / "pts.csv"
+    pts.write_text("x,z,Q,PT\n0.2,0.3,12,0.5\n0.5,0.75,20,1.0\n")
+    out = tmp_path / "table.parquet"
+    run_cli("evaluate", "--input", str(pts), "--output", str(out))
+    t = data.read_dataset(out)
+    ref = jf.CrossSection().evaluate([0.2, 0.5], [0.3, 0.75], [12, 20], [0.5, 1.0])
+    np.testing.assert_allclose(t["sigma_ff_U"], ref["ff", "U"], rtol=1e-15)
+
+
+def test_bins(tmp_path):
+    run_cli("bins", "--nitn", "2", "--neval", "30000", "--warmup", "2", "--pt-edges", "0,6,12", "--format", "parquet",
+            "--out", str(tmp_path))
+    t = data.read_dataset(tmp_path / "dsigma_dpt_bins.parquet")
+    assert len(t["dsigma_dPT"]) == 4 * 4 * 3 * 12
+    assert set(t["channel"]) == set(jf.CHANNELS)
+    assert_png(tmp_path / "dsigma_dpt_bins.png")
+    run_cli("bins", "--nitn", "1", "--neval", "20000", "--warmup", "1", "--figure", "pdf", "--out", str(tmp_path))
+    assert open(tmp_path / "dsigma_dpt_bins.pdf", "rb").read(4) == b"%PDF"
+
+
+def test_grid_parquet_csv_and_params_file(tmp_path):
+    out = tmp_path / "grid.parquet"
+    p = run_cli("grid", "--n", "6,5,4,7", "--output", str(out))
+    assert "840 rows" in p.stdout
+    t = data.read_dataset(out)
+    assert list(t) == list(data.dataset_columns())
+    import pyarrow.parquet as pq
+    meta = json.loads(pq.read_schema(out).metadata[b"jpsi_fast"])
+    assert meta["units"]["sigma_ff_U"] == "pb/GeV^4" and meta["units"]["Q"] == "GeV"
+    # values are the kernels' and the dominant label follows the shares
+    ref = jf.CrossSection().evaluate(t["x"], t["z"], t["Q"], t["PT"])
+    np.testing.assert_allclose(t["sigma_pgf_3s1_1_L"], ref["pgf_3s1_1", "L"], rtol=1e-15)
+    assert np.array_equal(t["dominant"], ref.dominant_names("U"))
+    shares = np.column_stack([t[f"share_{c}"] for c in jf.CHANNELS])
+    assert np.allclose(shares[t["in_cuts"]].sum(axis=1)[ref.total("U")[t["in_cuts"]] > 0], 1.0)
+    # CSV, a TOML parameter file, sampled events
+    toml = tmp_path / "p.toml"
+    toml.write_text('sqrt_s = 105.0\ntmd_pdf = "collinear"\n[domain]\nQ = [10.0, 30.0]\n')
+    csv = tmp_path / "s.csv"
+    run_cli("grid", "--sample", "500", "--params", str(toml), "--output", str(csv))
+    s = data.read_dataset(csv)
+    assert len(s["x"]) == 500 and s["Q"].max() <= 30.0
+    meta = json.loads(open(str(csv) + ".meta.json").read())
+    assert meta["params"]["sqrt_s"] == 105.0 and meta["params"]["tmd_pdf"] == "collinear"
+
+
+def test_corrupt_and_clean(tmp_path):
+    src = tmp_path / "g.parquet"
+    run_cli("grid", "--n", "12,10,10,12", "--output", str(src))
+    bad = tmp_path / "bad.parquet"
+    run_cli("corrupt", str(src), str(bad), "--noise", "0.05", "--missing", "0.02", "--seed", "3")
+    t = data.read_dataset(bad)
+    assert "corrupted" in t and 0 < t["corrupted"].mean() < 0.1 and np.isnan(t["sigma_ff_U"]).any()
+    clean = tmp_path / "clean.parquet"
+    rep = tmp_path / "rep.json"
+    p = run_cli("clean", str(bad), str(clean), "--report", str(rep))
+    assert "precision" in p.stdout
+    r = json.loads(rep.read_text())
+    assert r["recall_large"] > 0.8
+    c = data.read_dataset(clean)
+    assert not np.isnan(c["sigma_ff_U"]).any() and len(c["x"]) < len(t["x"])
+
+
+def test_regions_and_info(tmp_path):
+    p = run_cli("regions", "--budget", "1000", "--batch", "500", "--n-test", "5000", "--out", str(tmp_path))
+    assert "sigma-weighted accuracy" in p.stdout
+    m = json.loads((tmp_path / "regions_metrics.json").read_text())
+    assert m["metrics"]["target"] == "dominant" and m["metrics"]["labels"] == 1000
+    for name in ("regions_learning_curves.png", "regions_map_x_Q.png", "regions_map_z_PT.png"):
+        assert_png(tmp_path / name)
+    out = run_cli("info").stdout
+    assert "OpenMP" in out and jf.__version__ in out
+
+
+@pytest.mark.parametrize("args, word", [
+    (("evaluate", "--x", "2", "--z", "0.3", "--Q", "12", "--PT", "1"), "x must be"),
+    (("evaluate", "--x", "0.2"), "give --x"),
+    (("evaluate", "--x", "a", "--z", "0.3", "--Q", "12", "--PT", "1"), "--x"),
+    (("grid", "--n", "3,3"), "--n"),
+    (("demo", "--sqrt-s", "-5"), "sqrt_s"),
+    (("demo", "--params", "/no/such.toml"), "--params"),
+    (("evaluate", "--pdf", "NoSuchSet", "--x", "0.2", "--z", "0.3", "--Q", "12", "--PT", "1"), "NoSuchSet"),
+    (("nonsense",), "invalid choice"),
+    (("bins", "--pt-edges", "5,1"), "pt_edges"),
+    (("clean", "/no/file.parquet", "out.parquet"), "error"),
+])
+def test_bad_arguments_one_line_error(args, word, tmp_path):
+    p = run_cli(*args, check=False, cwd=tmp_path)
+    assert p.returncode != 0
+    err = p.stderr.strip()
+    assert "Traceback" not in err and len(err.splitlines()) == 1, err
+    assert word in err
+
+
+def test_data_api_corrupt_impute_detect():
+    xs = jf.CrossSection()
+    spec = data.GridSpec(x=(0.1, 0.99, 14), z=(0.1, 0.8, 12), Q=(10, 50, 12), PT=(0, 6, 14))
+    axes = spec.axes()
+    G = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 4)
+    cols = data.compute_rows(xs, *G.T)
+    cols["dominant"] = np.array(data.DOMINANT_NAMES)[cols["dominant"]]
+    bad, truth = data.corrupt(cols, noise_fraction=0.05, missing_fraction=0.02, seed=5)
+    bad2, truth2 = data.corrupt(cols, noise_fraction=0.05, missing_fraction=0.02, seed=5)
+    assert np.array_equal(truth.noisy_rows, truth2.noisy_rows)                 # seeded
+    assert all(np.array_equal(np.isnan(bad[c]), np.isnan(bad2[c])) for c in data.SIGMA_COLUMNS)
+    filled = data.impute(bad, xs=xs)
+    clean_rows = ~truth.noisy_rows
+    np.testing.assert_allclose(filled["sigma_ff_U"][clean_rows], cols["sigma_ff_U"][clean_rows], rtol=1e-15)
+    assert not any(np.isnan(filled[c]).any() for c in data.SIGMA_COLUMNS)
+    for method in ("median", "knn"):
+        f = data.impute(bad, method=method)
+        assert not any(np.isnan(f[c]).any() for c in data.SIGMA_COLUMNS)
+    rep = data.detect_corrupted(filled, truth, contamination=0.05)
+    assert rep["recall_large"] > 0.8 and rep["precision"] > 0.3
+    with pytest.raises(ValueError, match="noise_fraction"):
+        data.corrupt(cols, noise_fraction=2)
+    with pytest.raises(ValueError, match="method"):
+        data.impute(bad, method="magic")
+    with pytest.raises(ValueError, match="recompute"):
+        data.impute(bad)
+    with pytest.raises(ValueError, match="method"):
+        data.detect_corrupted(filled, method="svm")
+
+
+def test_streaming_chunks_identical(tmp_path):
+    xs = jf.CrossSection()
+    spec = data.GridSpec(x=(0.1, 0.99, 7), z=(0.1, 0.8, 6), Q=(10, 50, 5), PT=(0, 6, 9))
+    a = data.write_dataset(tmp_path / "a.parquet", xs, grid=spec, chunk_rows=100)
+    b = data.write_dataset(tmp_path / "b.parquet", xs, grid=spec)
+    assert a["rows"] == b["rows"] == spec.size
+    ta, tb = data.read_dataset(tmp_path / "a.parquet"), data.read_dataset(tmp_path / "b.parquet")
+    assert all(np.array_equal(ta[c], tb[c]) for c in data.dataset_columns())
+    with pytest.raises(ValueError, match="exactly one"):
+        data.write_dataset(tmp_path / "c.parquet", xs, grid=spec, sample=10)
