@@ -154,7 +154,7 @@ def cmd_demo(args):
     print("\n3. dsigma/dP_T in the 2 x 2 (z, Q) bins, state U, summed over channels [pb/GeV] at P_T = 0.125 / 1.125 / "
           "3.125 GeV")
     tot, err = h.total("U")
-    rows = [[b.label, *(f"{tot[k, j]:.3e}" for j in (0, 4, 12))] for k, b in enumerate(h.bins)]
+    rows = [[b.label.replace("≤", "<="), *(f"{tot[k, j]:.3e}" for j in (0, 4, 12))] for k, b in enumerate(h.bins)]
     print(_table(rows, ["bin", "0.125", "1.125", "3.125"]))
     rm = jf.RegionMapper(xs, domain, target="dominant", batch_size=1000, budget=3000, seed=args.seed,
                          n_threads=args.threads)
@@ -234,7 +234,7 @@ def cmd_bins(args):
     tot, _ = h.total("U")
     print("dsigma/dP_T summed over channels, state U [pb/GeV]; integral over P_T [pb]:")
     for k, b in enumerate(h.bins):
-        print(f"  {b.label}: {float((tot[k] * np.diff(h.pt_edges)).sum()):.4e} pb")
+        print(f"  {b.label.replace('≤', '<=')}: {float((tot[k] * np.diff(h.pt_edges)).sum()):.4e} pb")
     print(f"wrote {table} and {fig}")
     return 0
 

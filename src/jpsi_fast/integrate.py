@@ -107,7 +107,7 @@ class Bin:
         object.__setattr__(self, "z", _interval("z", self.z, 0.0, 1.0))
         object.__setattr__(self, "Q", _interval("Q", self.Q, 0.0, math.inf))
         if not self.label:
-            object.__setattr__(self, "label", f"{self.z[0]:g} <= z < {self.z[1]:g}, {self.Q[0]:g} <= Q < {self.Q[1]:g} GeV")
+            object.__setattr__(self, "label", f"{self.z[0]:g} ≤ z < {self.z[1]:g},  {self.Q[0]:g} ≤ Q < {self.Q[1]:g} GeV")
 
 
 def standard_bins(domain: Domain | None = None) -> tuple:
@@ -259,7 +259,8 @@ class Histogram:
         n = len(self.bins)
         ncol = 2 if n > 1 else 1
         nrow = (n + ncol - 1) // ncol
-        fig, axes = plt.subplots(nrow, ncol, figsize=(5.5 * ncol, 4.0 * nrow), squeeze=False, constrained_layout=True)
+        fig, axes = plt.subplots(nrow, ncol, figsize=(5.5 * ncol, 4.0 * nrow + 0.6), squeeze=False,
+                                 layout="constrained")
         styles = {"U": "-", "L": "--", "T": ":"}
         for b, ax in enumerate(axes.ravel()):
             if b >= n:
@@ -281,7 +282,8 @@ class Histogram:
             ax.set_ylabel(r"$d\sigma/dP_T$ [pb/GeV]")
             ax.set_title(self.bins[b].label, fontsize=10)
             ax.grid(alpha=0.3)
-        axes.ravel()[0].legend(fontsize=7, ncol=2)
+        handles, labels = axes.ravel()[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncol=len(self.channels), fontsize=8, frameon=False)
         fig.savefig(path, dpi=120)
         plt.close(fig)
         return path
