@@ -8,23 +8,19 @@ Prints a markdown table: points per second (best of --repeat) for the compiled k
 issue asks for, all measured in this one run.
 """
 import argparse
-import time
+import os
+import sys
 
 import numpy as np
 
 import jpsi_fast as jf
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _timing import best_time  # noqa: E402
+
 
 def best_rate(fn, n, repeat):
-    fn()                                  # warm-up (table build, page faults)
-    best = min(_timed(fn) for _ in range(repeat))
-    return n / best
-
-
-def _timed(fn):
-    t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
+    return n / best_time(fn, repeat)
 
 
 def main(argv=None):

@@ -17,19 +17,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import jpsi_fast as jf  # noqa: E402
+from _timing import best_time  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 NNPDF = SHARED / "pdfsets" / "NNPDF31_lo_as_0118_0000.dat"
-
-
-def best(fn, repeat=3):
-    fn()
-    ts = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t)
-    return min(ts)
 
 
 def main(argv=None):
@@ -47,16 +38,16 @@ def main(argv=None):
     for mode in ("collinear", "gaussian"):
         xs = jf.CrossSection(jf.Params(tmd_pdf=mode))
         for nt in (1, 2):
-            rate[mode, nt] = n / best(lambda: xs.evaluate(*pts, states=("U", "L"), n_threads=nt))
+            rate[mode, nt] = n / best_time(lambda: xs.evaluate(*pts, states=("U", "L"), n_threads=nt))
     grv_t, grv_e = jf.pdf.GRV94LO(), jf.pdf.GRV94LO(exact=True)
-    t_tab = best(lambda: grv_t.xfxQ(21, pts[0], pts[2]))
-    t_ex = best(lambda: grv_e.xfxQ(21, pts[0], pts[2]))
+    t_tab = best_time(lambda: grv_t.xfxQ(21, pts[0], pts[2]))
+    t_ex = best_time(lambda: grv_e.xfxQ(21, pts[0], pts[2]))
     rows.append(("PDF: GRV94 gluon x f, tabulated vs analytic", f"{n / t_tab:.3g} pts/s", f"{n / t_ex:.3g} pts/s",
                  t_ex / t_tab))
     for mode, m_ref in (("collinear", min(n, 200_000)), ("gaussian", 300 if q else 1000)):
         sub = tuple(a[:m_ref] for a in pts)
         p = jf.Params(tmd_pdf=mode)
-        r_ref = m_ref / best(lambda: jf.reference.evaluate(*sub, params=p, states=("U", "L")), 1)
+        r_ref = m_ref / best_time(lambda: jf.reference.evaluate(*sub, params=p, states=("U", "L")), 1)
         rows.insert(len(rows) - 1, (f"kernels, {mode}: 2 threads vs NumPy reference", f"{rate[mode, 2]:.3g} pts/s",
                                     f"{r_ref:.3g} pts/s", rate[mode, 2] / r_ref))
     rows.insert(2, ("kernels, collinear: 2 threads vs 1 thread", f"{rate['collinear', 2]:.3g} pts/s",
@@ -67,8 +58,8 @@ def main(argv=None):
         lha, lha_ref = jf.pdf.LHAGrid(NNPDF), jf.reference.LHAGrid(str(NNPDF))
         m = 20_000 if q else 100_000
         x, Q = pts[0][:m], pts[2][:m]
-        t1 = best(lambda: lha.xfxQ(21, x, Q))
-        t2 = best(lambda: lha_ref.xfxQ(21, x, Q), 1)
+        t1 = best_time(lambda: lha.xfxQ(21, x, Q))
+        t2 = best_time(lambda: lha_ref.xfxQ(21, x, Q), 1)
         rows.append(("PDF: lhagrid1 (NNPDF3.1) vs reference interpolation", f"{m / t1:.3g} pts/s", f"{m / t2:.3g} pts/s",
                      t2 / t1))
 
@@ -93,7 +84,7 @@ def main(argv=None):
     nev = 20_000 if q else 100_000
     integ = jf.Integrator(jf.Domain(), seed=1)
     integ.sample(xs, 1000)
-    t_s = best(lambda: integ.sample(xs, nev), 1)
+    t_s = best_time(lambda: integ.sample(xs, nev), 1)
     dom = jf.Domain()
     lo, hi = dom.bounds.T
 
@@ -110,7 +101,7 @@ def main(argv=None):
             got += int((r.random(len(w)) * wmax < w).sum())
             tries += len(w)
         return tries
-    t_p = best(plain, 1)
+    t_p = best_time(plain, 1)
     rows.append((f"{nev:,} unweighted events: adapted-map sampler vs plain accept-reject", f"{t_s:.2f} s",
                  f"{t_p:.2f} s", t_p / t_s))
 
@@ -133,7 +124,7 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as tmp:
         xs_c = jf.CrossSection(jf.Params(tmd_pdf="collinear"))
         spec = data.GridSpec.from_domain(jf.Domain(), ngrid)
-        t_g = best(lambda: data.write_dataset(Path(tmp) / "g.parquet", xs_c, grid=spec), 2)
+        t_g = best_time(lambda: data.write_dataset(Path(tmp) / "g.parquet", xs_c, grid=spec), 2)
         t0 = time.perf_counter()
         bench_grid.baseline_pipeline(ngrid, Path(tmp) / "b.csv")
         t_b = time.perf_counter() - t0

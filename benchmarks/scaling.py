@@ -7,21 +7,16 @@ time of a fixed VEGAS+ integration (10 iterations of 200k after 5 warm-up iterat
 relative to one thread, and checks that every thread count gives bit-identical results.
 """
 import argparse
+import os
+import sys
 import time
 
 import numpy as np
 
 import jpsi_fast as jf
 
-
-def best(fn, repeat):
-    fn()
-    out = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return min(out)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _timing import best_time  # noqa: E402
 
 
 def main(argv=None):
@@ -43,7 +38,7 @@ def main(argv=None):
         row = [f"{nt}"]
         for mode in ("collinear", "gaussian"):
             xs = jf.CrossSection(jf.Params(tmd_pdf=mode))
-            t = best(lambda: xs.evaluate(*pts, states=("U", "L"), n_threads=nt), args.repeat)
+            t = best_time(lambda: xs.evaluate(*pts, states=("U", "L"), n_threads=nt), args.repeat)
             base.setdefault(mode, t)
             row += [f"{n / t:.3g}", f"{base[mode] / t:.2f}"]
             if mode == "gaussian":
@@ -54,7 +49,7 @@ def main(argv=None):
 
         def run():
             return jf.Integrator(jf.Domain(), seed=0, n_threads=nt).integrate(xs, nitn=10, neval=200_000, warmup=5)
-        t = best(run, max(1, args.repeat - 1))
+        t = best_time(run, max(1, args.repeat - 1))
         base.setdefault("int", t)
         r = run()
         identical &= ref_int is None or np.array_equal(r.mean, ref_int)
