@@ -5,11 +5,11 @@ import numpy as np
 
 from . import _kernels
 from ._openmp_helpers import resolve_n_threads
-from ._validate import as_float_array, check_interval, normalise_choice
+from ._validate import as_float_array, normalise_choice
 from .params import Params
 from .pdf import PDF, default_pdf
 
-__all__ = ["CHANNELS", "STATES", "CrossSection", "Result", "validate_kinematics"]
+__all__ = ["CHANNELS", "STATES", "CrossSection", "Result"]
 
 #: channel names: quark fragmentation (3S1[8], SPEC 4) and photon-gluon fusion 1S0[8], 3PJ[8], 3S1[1] (SPEC 5)
 CHANNELS = ("ff", "pgf_1s0_8", "pgf_3pj_8", "pgf_3s1_1")
@@ -17,16 +17,6 @@ CHANNELS = ("ff", "pgf_1s0_8", "pgf_3pj_8", "pgf_3s1_1")
 STATES = ("U", "L", "T")
 CHANNEL_LABELS = {"ff": r"$q\to J/\psi$ (${}^3S_1^{[8]}$)", "pgf_1s0_8": r"PGF ${}^1S_0^{[8]}$",
                   "pgf_3pj_8": r"PGF ${}^3P_J^{[8]}$", "pgf_3s1_1": r"PGF ${}^3S_1^{[1]}$"}
-
-
-def validate_kinematics(x, z, Q, PT):
-    """Convert to float64 and check SPEC 1's domain: 0 < x < 1, 0 < z < 1, Q > 0 GeV, P_T >= 0 GeV, finite."""
-    x, z, Q, PT = (as_float_array(n, v) for n, v in (("x", x), ("z", z), ("Q", Q), ("PT", PT)))
-    check_interval("x", x, 0.0, 1.0)
-    check_interval("z", z, 0.0, 1.0)
-    check_interval("Q", Q, 0.0, None, unit="GeV")
-    check_interval("PT", PT, 0.0, None, lo_open=False, unit="GeV")
-    return x, z, Q, PT
 
 
 class Result:
