@@ -15,9 +15,14 @@ cdef void gaussian_convolution_LT(double z, double PT, double w, const FFConst* 
 cdef double bessel_i0e(double x) noexcept nogil
 
 
+cdef inline double ff_cz(double z, const FFConst* c) noexcept nogil:
+    """c(z) = 2 alpha_s^2 O8 / (9 pi N_c M^3 z) of SPEC 3."""
+    return 2.0 * c.norm / (c.n_c * c.M * c.M2 * z)
+
+
 cdef inline void ff_state_coefficients(double z, const FFConst* c, double* cL, double* cT) noexcept nogil:
     """D_L = cL / Delta^2 and D_T = cT k_T^2 / Delta^2 with cL = 6 c(z) M^2 (1-z)^2, cT = 3 c(z) z^2 (z^2-2z+2)."""
-    cdef double cz = 2.0 * c.norm / (c.n_c * c.M * c.M2 * z)
+    cdef double cz = ff_cz(z, c)
     cL[0] = 6.0 * cz * c.M2 * (1.0 - z) * (1.0 - z)
     cT[0] = 3.0 * cz * z * z * (z * z - 2.0 * z + 2.0)
 

@@ -58,7 +58,6 @@ cdef enum:
     FF_D1LL = 8
     FF_D1LT = 9
     FF_D1TT = 10
-GLUON_FF_NONZERO = ("D1", "D1LL", "G1L", "H1TT")
 cdef double GAUSS_HERMITE_MIN_B = 10.0     # switch between the two convolution quadratures (module docstring)
 
 
@@ -78,7 +77,7 @@ cdef double tmd_ff_value(int which, double z, double kT2, const FFConst* c) noex
     """One quark TMD FF (index into TMD_FF_NAMES) at (z, k_T^2) [GeV^-2]; zero ones return 0 (SPEC 3)."""
     cdef double delta = z * z * kT2 + c.M2 * (1.0 - z)
     cdef double inv2 = 1.0 / (delta * delta)
-    cdef double cz = 2.0 * c.norm / (c.n_c * c.M * c.M2 * z)       # c(z) of SPEC 3
+    cdef double cz = ff_cz(z, c)
     cdef double poly = kT2 * z * z * (z * z - 2.0 * z + 2.0)
     if which == FF_D1:
         return cz * (poly + 2.0 * c.M2 * (1.0 - z) * (1.0 - z)) * inv2

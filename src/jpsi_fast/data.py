@@ -18,7 +18,7 @@ import numpy as np
 from .integrate import Domain, Integrator
 from .xsec import CHANNELS, STATES, CrossSection
 
-__all__ = ["grid_axes", "GridSpec", "dataset_columns", "compute_rows", "write_dataset", "read_dataset", "write_columns",
+__all__ = ["GridSpec", "dataset_columns", "compute_rows", "write_dataset", "read_dataset", "write_columns",
            "corrupt", "impute", "detect_corrupted", "CorruptionReport", "UNITS"]
 
 SIGMA_COLUMNS = tuple(f"sigma_{c}_{s}" for c in CHANNELS for s in STATES)
@@ -58,11 +58,6 @@ class GridSpec:
     @classmethod
     def from_domain(cls, domain: Domain, n=(25, 25, 25, 75)):
         return cls(*(tuple(b) + (k,) for b, k in zip(domain.bounds, n)))
-
-
-def grid_axes(spec: GridSpec | None = None):
-    """The four axes of a grid (default: the earlier study's 25 x 25 x 25 x 75 over the default domain)."""
-    return (spec or GridSpec()).axes()
 
 
 def compute_rows(xs: CrossSection, x, z, Q, PT, domain: Domain | None = None, n_threads=None) -> dict:
