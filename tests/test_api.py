@@ -110,7 +110,7 @@ def test_bad_arguments_raise():
 
 def test_grid_range_through_cross_section(nnpdf_path):
     xs = jf.CrossSection(pdf=jf.pdf.LHAGrid(nnpdf_path))
-    with pytest.raises(ValueError, match="grid"):
+    with pytest.raises(ValueError, match="PDF"):
         xs.evaluate(0.3, 0.4, 1.0, 1.0, n_threads=1)       # Q below the grid
     near = jf.CrossSection(pdf=jf.pdf.LHAGrid(nnpdf_path, extrapolate="nearest"))
     assert np.all(np.isfinite(near.evaluate(0.3, 0.4, 12.0, 1.0).values))

@@ -8,27 +8,34 @@ Quick start::
     r = xs.evaluate(0.2, 0.3, 12.0, 0.5)         # x, z, Q [GeV], P_T [GeV]
     r["ff", "U"], r.fractions("U"), r.dominant("U")
 
-Units: dsigma/(dx dQ^2 dz dP_T^2) in pb/GeV^4. Formulas: SPEC sections 3-6 (see README).
+Units: dsigma/(dx dQ^2 dz dP_T^2) in pb/GeV^4. Formulas: docs/physics.md §3-6.
 """
-from . import pdf
+from . import components, pdf
+from ._integrand import CallableIntegrand, Integrand
 from ._openmp_helpers import max_threads, openmp_enabled, resolve_n_threads
+from .components import CHANNELS, STATES, Layout
 from .fragmentation import GLUON_TMD_FF_NAMES, TMD_FF_NAMES, alpha_s, gluon_tmd_ff, tmd_ff
 from .params import GEV2_TO_PB, Params
-from .xsec import CHANNELS, STATES, CrossSection, Result
-from .integrate import Bin, Domain, Events, Histogram, IntegrationResult, Integrator, standard_bins
-from .regions import RegionMapper
+from .xsec import CrossSection, Result
+from .integrate import Bin, Domain, Estimate, Events, Histogram, IntegrationResult, Integrator, standard_bins
 
 __version__ = "0.1.0"
 
-__all__ = ["Params", "CrossSection", "Result", "CHANNELS", "STATES", "alpha_s", "tmd_ff", "gluon_tmd_ff",
-           "TMD_FF_NAMES", "GLUON_TMD_FF_NAMES", "GEV2_TO_PB", "pdf", "reference", "openmp_enabled",
+__all__ = ["Params", "CrossSection", "Result", "CHANNELS", "STATES", "Layout", "components", "alpha_s", "tmd_ff",
+           "gluon_tmd_ff", "TMD_FF_NAMES", "GLUON_TMD_FF_NAMES", "GEV2_TO_PB", "pdf", "reference", "openmp_enabled",
            "max_threads", "resolve_n_threads", "Domain", "Bin", "standard_bins", "Integrator", "IntegrationResult",
-           "Histogram", "Events", "RegionMapper", "__version__"]
+           "Estimate", "Histogram", "Events", "Integrand", "CallableIntegrand", "RegionMapper", "data", "plotting",
+           "__version__"]
+
+#: submodules imported on first use: they pull optional dependencies (SciPy for the reference, scikit-learn for
+#: the region maps, matplotlib for figures, pyarrow for datasets) that ``import jpsi_fast`` must not need
+_LAZY = {"reference": ".reference", "regions": ".regions", "data": ".data", "plotting": ".plotting",
+         "RegionMapper": ".regions"}
 
 
 def __getattr__(name):
-    # the NumPy/SciPy reference implementation is imported on first use (keeps SciPy out of `import jpsi_fast`)
-    if name == "reference":
+    if name in _LAZY:
         import importlib
-        return importlib.import_module(".reference", __name__)
+        module = importlib.import_module(_LAZY[name], __name__)
+        return getattr(module, name) if name == "RegionMapper" else module
     raise AttributeError(f"module 'jpsi_fast' has no attribute {name!r}")

@@ -1,12 +1,12 @@
-# Cross-section kernels (SPEC sections 4-5): dsigma/(dx dQ^2 dz dP_T^2) in pb/GeV^4 for the four channels and
-# three polarisation states at one point, without the GIL. cimport jpsi_fast._kernels to call them from other
-# Cython code (the integrator does).
+# Cross-section kernels (docs/physics.md §4-5): dsigma/(dx dQ^2 dz dP_T^2) in pb/GeV^4 of every requested base
+# component (channel x kernel element, in the order of jpsi_fast.components.Layout.base) at one point, without the
+# GIL. cimport jpsi_fast._kernels to call them from other Cython code (the physics integrand does).
 from ._fragmentation cimport FFConst
 from ._pdf cimport PDFView
 
 cdef enum:
-    N_CHANNELS = 4          # ff, pgf_1s0_8, pgf_3pj_8, pgf_3s1_1
-    N_STATES = 3            # U, L, T
+    N_CHANNELS = 4          # ff, pgf_1s0_8, pgf_3pj_8, pgf_3s1_1 (components.CHANNELS)
+    N_ELEMENTS = 2          # U, L (components.KERNEL_ELEMENTS)
     CH_FF = 0
     CH_1S0_8 = 1
     CH_3PJ_8 = 2
@@ -29,6 +29,9 @@ cdef struct KernelParams:
     double pt2_pgf          # <P_T^2> [GeV^2]
     double dz2_pgf          # <delta z^2>
     int channel_mask        # bit c set: compute channel c
+    int n_out               # base components written per point
+    const int* out_channel  # [n_out] kernel channel of base component i
+    const int* out_element  # [n_out] kernel element of base component i
     # derived constants (filled by KernelConfig from the above)
     double inv_s_had
     double M2
@@ -41,6 +44,8 @@ cdef struct KernelParams:
 
 cdef class KernelConfig:
     cdef KernelParams kp
+    cdef object _keep
 
 cdef void cross_section_point(const KernelParams* kp, const PDFView* pdf, double x, double z, double Q,
                               double PT, double* out) noexcept nogil
+cdef int point_error(const PDFView* pdf, double s_had, double x, double z, double Q, double PT) noexcept nogil

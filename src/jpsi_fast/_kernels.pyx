@@ -1,6 +1,7 @@
 # cython: language_level=3
-"""Cross-section kernels: one pass per point evaluates the PDFs once, then every requested channel and
-polarisation state (SPEC sections 4-5), writing dsigma/(dx dQ^2 dz dP_T^2) in pb/GeV^4.
+"""Cross-section kernels: one pass per point evaluates the PDFs once, then every requested channel and kernel
+element (docs/physics.md §4-5), writing the base components of a :class:`jpsi_fast.components.Layout` as
+dsigma/(dx dQ^2 dz dP_T^2) in pb/GeV^4.
 
 ``evaluate_into`` runs an OpenMP ``prange`` over fixed chunks of points (static schedule); each point is
 independent, so results are bit-identical for any thread count and any chunking of the input.
@@ -12,21 +13,37 @@ from libc.float cimport DBL_MAX
 
 from ._fragmentation cimport (FFConst, alpha_s_one_loop, fill_ff_const, ff_states_LT,
                               gaussian_convolution_LT)
+from ._kinematics cimport inelasticity
 from ._pdf cimport PDFView, PDFCore, pdf_charge_sum_gluon, PDF_LHAGRID
 
 #: kernel parton order and squared charges
 PARTON_NAMES = ("g", "u", "d", "s", "ubar", "dbar", "sbar")
 QUARK_CHARGE2 = {"u": 4.0 / 9.0, "d": 1.0 / 9.0, "s": 1.0 / 9.0, "ubar": 4.0 / 9.0, "dbar": 1.0 / 9.0,
                  "sbar": 1.0 / 9.0}
+#: points per parallel chunk of evaluate_into
 CHUNK = 256
 
 
 cdef class KernelConfig:
-    """C parameter block built from a :class:`jpsi_fast.Params` (the only source of the numbers)."""
+    """C parameter block built from a :class:`jpsi_fast.Params` (the only source of the numbers) and the
+    :class:`jpsi_fast.components.Layout` whose base components the kernel writes."""
 
-    def __init__(self, params, channels=(0, 1, 2, 3)):
+    def __init__(self, params, layout):
         cdef int k
         from .params import GEV2_TO_PB
+        out_channel = np.ascontiguousarray(layout.kernel_channels(), dtype=np.intc)
+        out_element = np.ascontiguousarray(layout.kernel_elements(), dtype=np.intc)
+        self._keep = (out_channel, out_element)
+        cdef const int[::1] oc = out_channel
+        cdef const int[::1] oe = out_element
+        if not 0 < out_channel.shape[0] <= N_CHANNELS * N_ELEMENTS:
+            raise ValueError(f"a kernel writes 1 to {N_CHANNELS * N_ELEMENTS} base components, got {out_channel.shape[0]}")
+        self.kp.n_out = out_channel.shape[0]
+        self.kp.out_channel = &oc[0]
+        self.kp.out_element = &oe[0]
+        self.kp.channel_mask = 0
+        for k in range(self.kp.n_out):
+            self.kp.channel_mask |= 1 << oc[k]
         self.kp.s_had = params.sqrt_s ** 2
         self.kp.gev2pb = GEV2_TO_PB
         self.kp.alpha_em = params.alpha_em
@@ -45,7 +62,7 @@ cdef class KernelConfig:
         self.kp.ldme_3s1_1 = params.ldme_3s1_1
         self.kp.pt2_pgf = params.pt2_pgf
         self.kp.dz2_pgf = params.dz2_pgf
-        # pre-multiplied constant factors of SPEC 4-5 (pb conversion included)
+        # pre-multiplied constant factors of docs/physics.md §4-5 (pb conversion included)
         self.kp.inv_s_had = 1.0 / self.kp.s_had
         self.kp.M2 = params.M ** 2
         self.kp.inv_pt2_pgf = 1.0 / params.pt2_pgf
@@ -59,21 +76,23 @@ cdef class KernelConfig:
                          / (9.0 * params.M ** 3))
         self.kp.c_3s1 = (512.0 * M_PI * aem2 * self.kp.alpha_s_pgf ** 2 * params.ldme_3s1_1 * GEV2_TO_PB
                          / (243.0 * params.M))
-        self.kp.channel_mask = 0
-        for k in channels:
-            self.kp.channel_mask |= 1 << int(k)
+
+    @property
+    def n_out(self):
+        """Base components written per point."""
+        return self.kp.n_out
 
 
-cdef void cross_section_point(const KernelParams* kp, const PDFView* pdf, double x, double z, double Q,
-                              double PT, double* out) noexcept nogil:
-    """out[3*channel + state] = dsigma/(dx dQ^2 dz dP_T^2) [pb/GeV^4]; channels ff, 1S0[8], 3PJ[8], 3S1[1],
-    states U, L, T. All zero for y > 1 (SPEC 1). Channels not in kp.channel_mask are left at zero.
-    Constant factors are pre-multiplied in KernelConfig (c_ff, c_1s0, c_3pj, c_3s1); few divisions per point."""
-    cdef double Q2 = Q * Q, inv_x = 1.0 / x, y = Q2 * inv_x * kp.inv_s_had
-    cdef double iQ2, iQ6, ym, Yf, sumq, xg, fg, tz, itz, itz2, omz, omz2, PT2, dL, dT, pre, ide, U, L, T
+cdef inline void channel_elements(const KernelParams* kp, const PDFView* pdf, double x, double z, double Q,
+                                  double PT, double* cl) noexcept nogil:
+    """cl[N_ELEMENTS * channel + element] = dsigma/(dx dQ^2 dz dP_T^2) [pb/GeV^4] of elements U, L of every
+    channel in kp.channel_mask (others untouched); all zero for y > 1 (docs/physics.md §1). Constant factors are
+    pre-multiplied in KernelConfig (c_ff, c_1s0, c_3pj, c_3s1); few divisions per point."""
+    cdef double Q2 = Q * Q, inv_x = 1.0 / x, y = inelasticity(x, Q, kp.s_had)
+    cdef double iQ2, iQ6, ym, Yf, sumq, xg, fg, tz, itz, itz2, omz, omz2, PT2, dL, dT, pre, ide, U, L
     cdef int k
-    for k in range(N_CHANNELS * N_STATES):
-        out[k] = 0.0
+    for k in range(N_CHANNELS * N_ELEMENTS):
+        cl[k] = 0.0
     if y > 1.0:
         return
     pdf_charge_sum_gluon(pdf, x, Q2, kp.eq2, kp.all_light, &sumq, &xg)
@@ -82,15 +101,14 @@ cdef void cross_section_point(const KernelParams* kp, const PDFView* pdf, double
     Yf = ym + 0.5 * y * y                                    # 1 - y + y^2/2
     PT2 = PT * PT
     if kp.channel_mask & (1 << CH_FF):
-        # pi sigma0 sum_q e_q^2 f_q C[D],  sigma0 = 4 pi alpha^2 Yf / Q^4             (SPEC 4)
+        # pi sigma0 sum_q e_q^2 f_q C[D],  sigma0 = 4 pi alpha^2 Yf / Q^4              (§4)
         pre = kp.c_ff * Yf * iQ2 * iQ2 * sumq * inv_x
         if kp.gaussian:
             gaussian_convolution_LT(z, PT, kp.w, &kp.ff, &dL, &dT)
         else:
             ff_states_LT(z, PT2 / (z * z), &kp.ff, &dL, &dT)
-        out[1] = pre * dL
-        out[2] = pre * dT
-        out[0] = out[1] + out[2]
+        cl[2 * CH_FF + 1] = pre * dL
+        cl[2 * CH_FF] = pre * dL + pre * dT
     if not (kp.channel_mask & ~(1 << CH_FF)):
         return
     fg = xg * inv_x
@@ -103,31 +121,37 @@ cdef void cross_section_point(const KernelParams* kp, const PDFView* pdf, double
     if kp.channel_mask & ((1 << CH_1S0_8) | (1 << CH_3PJ_8)):
         # z alpha^2 alpha_s fg G_T G_z / Q^6 with G_T G_z = exp(-P_T^2/<P_T^2> - (1-z)^2/<dz^2>) / norms
         pre = z * fg * iQ6 * exp(-PT2 * kp.inv_pt2_pgf - omz2 * kp.inv_dz2_pgf)
-        if kp.channel_mask & (1 << CH_1S0_8):                # SPEC 5, 1S0[8]: L = U/3
+        if kp.channel_mask & (1 << CH_1S0_8):                # §5, 1S0[8]: L = U/3
             U = kp.c_1s0 * Yf * pre * itz2 * itz
-            out[3 + 0] = U
-            out[3 + 1] = U * (1.0 / 3.0)
-            out[3 + 2] = U * (2.0 / 3.0)
-        if kp.channel_mask & (1 << CH_3PJ_8):                # SPEC 5, 3PJ[8] summed over J
+            cl[2 * CH_1S0_8] = U
+            cl[2 * CH_1S0_8 + 1] = U * (1.0 / 3.0)
+        if kp.channel_mask & (1 << CH_3PJ_8):                # §5, 3PJ[8] summed over J
             pre = kp.c_3pj * pre * itz2 * itz2 * itz
-            U = pre * (y * y * (8.0 - 8.0 * z + 3.0 * z * z) + 8.0 * ym * tz - 2.0 * ym * z * tz * tz)
-            L = pre * z * z * ((2.0 - y) * (2.0 - y) - 2.0 * z * ym)
-            out[6 + 0] = U
-            out[6 + 1] = L
-            out[6 + 2] = U - L
-    if kp.channel_mask & (1 << CH_3S1_1):                    # SPEC 5, 3S1[1], gamma* g -> J/psi g
+            cl[2 * CH_3PJ_8] = pre * (y * y * (8.0 - 8.0 * z + 3.0 * z * z) + 8.0 * ym * tz
+                                      - 2.0 * ym * z * tz * tz)
+            cl[2 * CH_3PJ_8 + 1] = pre * z * z * ((2.0 - y) * (2.0 - y) - 2.0 * z * ym)
+    if kp.channel_mask & (1 << CH_3S1_1):                    # §5, 3S1[1], gamma* g -> J/psi g
         ide = 1.0 / (PT2 + omz2 * kp.M2)
         pre = kp.c_3s1 * omz * Yf * fg * iQ6 * itz2 / z * ide * ide
-        T = pre * omz2 * kp.M2 * (1.0 + omz2)
         L = pre * PT2
-        out[9 + 0] = L + T
-        out[9 + 1] = L
-        out[9 + 2] = T
+        cl[2 * CH_3S1_1] = L + pre * omz2 * kp.M2 * (1.0 + omz2)
+        cl[2 * CH_3S1_1 + 1] = L
 
 
-cdef inline int point_error(const PDFView* pdf, double s_had, double x, double z, double Q,
-                           double PT) noexcept nogil:
-    """0 for a valid point, else the code of the first bad argument (see KINEMATIC_ERRORS)."""
+cdef void cross_section_point(const KernelParams* kp, const PDFView* pdf, double x, double z, double Q,
+                              double PT, double* out) noexcept nogil:
+    """out[i], i < kp.n_out: base component i of the layout (channel kp.out_channel[i], element
+    kp.out_element[i]) in pb/GeV^4 at a valid point (check with point_error first)."""
+    cdef double cl[N_CHANNELS * N_ELEMENTS]
+    cdef int i
+    channel_elements(kp, pdf, x, z, Q, PT, cl)
+    for i in range(kp.n_out):
+        out[i] = cl[N_ELEMENTS * kp.out_channel[i] + kp.out_element[i]]
+
+
+cdef int point_error(const PDFView* pdf, double s_had, double x, double z, double Q, double PT) noexcept nogil:
+    """0 for a valid point, else the code of the first bad argument (see KINEMATIC_ERRORS). The PDF's range
+    is only required where the point is kinematically allowed (y <= 1): forbidden points are 0 anyway."""
     if not (x > 0.0 and x < 1.0):
         return 1
     if not (z > 0.0 and z < 1.0):
@@ -136,7 +160,7 @@ cdef inline int point_error(const PDFView* pdf, double s_had, double x, double z
         return 3
     if not (PT >= 0.0 and PT <= DBL_MAX):
         return 4
-    if pdf.kind == PDF_LHAGRID and not pdf.extrapolate_nearest and Q * Q <= x * s_had:
+    if inelasticity(x, Q, s_had) <= 1.0 and pdf.kind == PDF_LHAGRID and not pdf.extrapolate_nearest:
         if not (x >= pdf.xmin and x <= pdf.xmax):
             return 5
         if not (Q * Q >= pdf.q2min and Q * Q <= pdf.q2max):
@@ -146,53 +170,51 @@ cdef inline int point_error(const PDFView* pdf, double s_had, double x, double z
 
 cdef void evaluate_chunk(const KernelParams* kp, const PDFView* pdf, const double* x, const double* z,
                          const double* Q, const double* PT, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t n,
-                         const int* ch_sel, int n_ch, const int* st_sel, int n_st, double* out,
-                         int* err_code, Py_ssize_t* err_index) noexcept nogil:
-    cdef double buf[N_CHANNELS * N_STATES]
-    cdef Py_ssize_t i
-    cdef int a, b, code
+                         double* out, int* err_code, Py_ssize_t* err_index) noexcept nogil:
+    cdef double buf[N_CHANNELS * N_ELEMENTS]
+    cdef Py_ssize_t i, a
+    cdef int code
     for i in range(start, stop):
         code = point_error(pdf, kp.s_had, x[i], z[i], Q[i], PT[i])
         if code:
             if err_code[0] == 0:
                 err_code[0] = code
                 err_index[0] = i
-            for a in range(N_CHANNELS * N_STATES):
+            for a in range(kp.n_out):
                 buf[a] = 0.0
         else:
             cross_section_point(kp, pdf, x[i], z[i], Q[i], PT[i], buf)
-        for a in range(n_ch):
-            for b in range(n_st):
-                out[(a * n_st + b) * n + i] = buf[ch_sel[a] * N_STATES + st_sel[b]]
+        for a in range(kp.n_out):
+            out[a * n + i] = buf[a]
 
 
 #: error codes of evaluate_into -> (argument, allowed range)
 KINEMATIC_ERRORS = {1: ("x", "(0, 1)"), 2: ("z", "(0, 1)"), 3: ("Q", "(0, inf) GeV"),
-                    4: ("PT", "[0, inf) GeV"), 5: ("x", "the PDF grid's x range"),
-                    6: ("Q", "the PDF grid's Q range")}
+                    4: ("PT", "[0, inf) GeV"), 5: ("x", "the PDF's x range"),
+                    6: ("Q", "the PDF's Q range")}
 
 
 def evaluate_into(KernelConfig cfg, PDFCore pdf, const double[::1] x, const double[::1] z,
-                  const double[::1] Q, const double[::1] PT, const int[::1] ch_sel, const int[::1] st_sel,
-                  double[:, :, ::1] out, int n_threads):
-    """Fill out[channel, state, i] for 1-D contiguous inputs (see CrossSection.evaluate).
+                  const double[::1] Q, const double[::1] PT, double[:, ::1] out, Py_ssize_t start,
+                  Py_ssize_t stop, int n_threads):
+    """Fill out[component, i] for start <= i < stop (1-D contiguous inputs; see CrossSection.evaluate).
 
     Inputs are validated inside the parallel loop; returns (0, -1) when all are valid, else
-    (error code, index of the first invalid point) with codes from KINEMATIC_ERRORS (rows of invalid points
+    (error code, index of the first invalid point) with codes from KINEMATIC_ERRORS (columns of invalid points
     are zero)."""
-    cdef Py_ssize_t n = x.shape[0], nchunks = (n + CHUNK - 1) // CHUNK, c
-    cdef int n_ch = ch_sel.shape[0], n_st = st_sel.shape[0]
+    cdef Py_ssize_t n = x.shape[0], nchunks = (stop - start + CHUNK - 1) // CHUNK, c
     cdef Py_ssize_t chunk = CHUNK
-    if n == 0:
+    if out.shape[0] != cfg.kp.n_out or out.shape[1] != n:
+        raise ValueError(f"out must have shape ({cfg.kp.n_out}, {n})")
+    if stop <= start:
         return 0, -1
     codes = np.zeros(nchunks, dtype=np.intc)
     where = np.full(nchunks, -1, dtype=np.intp)
     cdef int[::1] cv = codes
     cdef Py_ssize_t[::1] wv = where
     for c in prange(nchunks, nogil=True, schedule="static", num_threads=n_threads):
-        evaluate_chunk(&cfg.kp, &pdf.view, &x[0], &z[0], &Q[0], &PT[0], c * chunk,
-                       min((c + 1) * chunk, n), n, &ch_sel[0], n_ch, &st_sel[0], n_st, &out[0, 0, 0],
-                       &cv[c], &wv[c])
+        evaluate_chunk(&cfg.kp, &pdf.view, &x[0], &z[0], &Q[0], &PT[0], start + c * chunk,
+                       min(start + (c + 1) * chunk, stop), n, &out[0, 0], &cv[c], &wv[c])
     bad = np.flatnonzero(codes)
     if bad.size:
         return int(codes[bad[0]]), int(where[bad[0]])

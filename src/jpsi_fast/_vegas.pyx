@@ -1,486 +1,618 @@
 # cython: language_level=3
-"""VEGAS+ core in Cython (G. P. Lepage, J. Comput. Phys. 27 (1978) 192; arXiv:2009.05112): the adaptive map,
-stratified sampling over hypercubes and the per-iteration accumulation, run in an OpenMP ``prange`` over a
-fixed number of chunks of hypercubes. Each hypercube draws its random numbers from a Philox stream keyed by
-(seed, iteration, hypercube); chunk partial sums are reduced in chunk order, so results are bit-identical
-for any number of threads. The map and allocation updates (a few thousand numbers) are done in NumPy by
-:mod:`jpsi_fast.integrate`.
+"""VEGAS+ engine in Cython + OpenMP (G. P. Lepage, J. Comput. Phys. 27 (1978) 192; J. Comput. Phys. 439 (2021)
+110386, arXiv:2009.05112): samples an adaptive map of the unit hypercube with stratification over hypercubes and
+accumulates, for any :class:`jpsi_fast._integrand.Integrand`, the integrals of all its components, the
+covariances of chosen component pairs, the map-training data, the hypercube variances that drive the
+stratification, histograms over the integrand's observables and, for event sampling, the points themselves.
 
-Two ways to evaluate the integrand:
-* ``iterate_xsec``: a :class:`jpsi_fast.CrossSection` evaluated inside the same parallel loop (no Python per
-  sample or batch), integrand 4 Q P_T dsigma/(dx dQ^2 dz dP_T^2), 12 components (channel x state), optional
-  dsigma/dP_T histograms. The map's axes are (u_x, z, Q, u_PT): x and P_T are fractions of their ranges
-  allowed by the cuts at that (z, Q) (``to_physical``), so no sample is wasted outside the cuts;
-* ``generate`` + ``accumulate``: points are generated in parallel, a Python callable evaluates them in one
-  batch, the values are accumulated in parallel (generic, slower path).
+There is ONE chunk loop (``run_chunk``): integration, histograms and sampling only differ in what it accumulates.
+
+Determinism: hypercube h of an iteration draws its numbers from a Philox stream keyed by (seed, purpose,
+iteration, h); the hypercubes are grouped into fixed chunks (by their evaluation counts only); chunks run in an
+OpenMP ``prange`` and their partial sums are added in chunk order. Nothing depends on the number of threads or on
+how chunks are grouped into blocks (blocks exist so that Ctrl-C is seen between them and Python integrands are
+evaluated in bounded memory). The map and stratification updates (a few thousand numbers) are done in NumPy by
+:mod:`jpsi_fast.integrate`.
 """
 import numpy as np
 cimport numpy as cnp
 from cython.parallel cimport prange
+from cpython.exc cimport PyErr_CheckSignals
+from libc.math cimport isfinite
 from libc.stdint cimport uint32_t, uint64_t, int64_t
-from libc.stdlib cimport malloc, free
-from libc.string cimport memset
+from libc.stdlib cimport malloc, calloc, free
 
+from ._integrand cimport Integrand
 from ._rng cimport Philox, philox_init, philox_uniform, philox_block
-from ._kernels cimport KernelConfig, KernelParams, cross_section_point, N_CHANNELS, N_STATES
-from ._pdf cimport PDFCore, PDFView
 
 cnp.import_array()
 
 cdef enum:
-    MAX_DIM = 16
-    MAX_COMP = 16
-    MAX_PAIRS = 136         # MAX_COMP * (MAX_COMP + 1) / 2
     PURPOSE_INTEGRATE = 1
     PURPOSE_SAMPLE = 2
     PURPOSE_ACCEPT = 3
-    NCOMP_XSEC = N_CHANNELS * N_STATES
+    PURPOSE_TRIAL = 4
+    AXIS_EDGES = 0
+    AXIS_BOXES = 1
+    MAX_HIST_AXES = 4
 
-#: at most this many chunks of hypercubes, each of at least CUBES_PER_CHUNK cubes; the chunking depends on the
-#: number of hypercubes only, never on the thread count
-N_CHUNKS = 64
-CUBES_PER_CHUNK = 128
-
-
-cdef struct Cuts:
-    double s_had           # e p centre-of-mass energy squared [GeV^2]
-    double ymin
-    double ymax
-    int tmd_cut            # P_T <= z Q / 2
-    double x_lo
-    double x_hi
-    double pt_lo
-    double pt_hi
+#: purposes of the random streams (the stream key includes it)
+PURPOSES = {"integrate": PURPOSE_INTEGRATE, "sample": PURPOSE_SAMPLE, "trial": PURPOSE_TRIAL}
+#: a chunk holds consecutive hypercubes with about this many evaluations (fixed: results never depend on threads)
+CHUNK_EVALS = 8192
+#: points per integrand call (the C constant BATCH)
+BATCH_POINTS = BATCH
+cdef enum:
+    BATCH = 256                # points per integrand call
+#: target number of points per block of a Python integrand (memory of its recorded points)
+PY_BLOCK_POINTS = 1 << 18
 
 
-cdef inline double to_physical(const Cuts* c, double* v) noexcept nogil:
-    """Cut-adapted coordinates -> physical point, in place. v = (u_x, z, Q, u_PT) with u_x, u_PT in [0, 1]:
-    x = x_min(Q) + u_x (x_max(Q) - x_min(Q)), x_min = max(x_lo, Q^2/(s y_max)), x_max = min(x_hi, Q^2/(s y_min));
-    P_T = pt_lo + u_PT (P_T,max(z, Q) - pt_lo), P_T,max = min(pt_hi, z Q / 2) with the TMD cut. Every point is
-    then inside the cuts. Returns the Jacobian (x_max - x_min)(P_T,max - pt_lo), 0 where the range is empty."""
-    cdef double q2s = v[2] * v[2] / c.s_had
-    cdef double xlo = q2s / c.ymax, xhi = c.x_hi, pthi = c.pt_hi
-    if xlo < c.x_lo:
-        xlo = c.x_lo
-    if c.ymin > 0.0 and q2s / c.ymin < xhi:
-        xhi = q2s / c.ymin
-    if c.tmd_cut and 0.5 * v[1] * v[2] < pthi:
-        pthi = 0.5 * v[1] * v[2]
-    if xhi <= xlo or pthi <= c.pt_lo:
-        return 0.0
-    v[0] = xlo + v[0] * (xhi - xlo)
-    v[3] = c.pt_lo + v[3] * (pthi - c.pt_lo)
-    return (xhi - xlo) * (pthi - c.pt_lo)
-
-
-cdef void fill_cuts(Cuts* c, tuple t) except *:
-    """(s, ymin, ymax, tmd_cut, x_lo, x_hi, pt_lo, pt_hi) from Domain.cuts()."""
-    c.s_had, c.ymin, c.ymax, c.tmd_cut, c.x_lo, c.x_hi, c.pt_lo, c.pt_hi = t
-
-
-cdef struct HistSpec:
-    int nreg               # number of (z, Q) regions; 0 = no histogram
-    const double* reg      # [nreg][4]: zlo, zhi, Qlo, Qhi (half-open)
-    int npt
-    const double* pt_edges # [npt + 1]
-
-
-cdef struct Layout:        # one iteration's sampling layout
+cdef struct PlanC:
     int dim
-    int ninc
-    int nstrat
+    int nmax                   # longest axis in increments (row length of edges - 1)
+    const int* ninc            # [dim] increments per axis
+    const double* edges        # [dim][nmax + 1] map edges in the unit cube
+    const double* widths       # [dim][nmax]
+    const int* nstrat          # [dim] strata per axis
     int64_t ncubes
-    const double* edges    # [dim][ninc + 1]
-    const double* widths   # [dim][ninc]
-    const int* neval_h     # [ncubes]
-    const int64_t* offset  # [ncubes + 1]
-    int ncomp
-    const double* adapt    # [ncomp] weights of the component the map adapts to
-    const int* cov_mask    # [ncomp] 1: component enters the covariance (others are linear combinations)
+    const int* neval_h         # [ncubes] evaluations per hypercube
+    const int64_t* offset      # [ncubes + 1] index of each hypercube's first sample
+    double volume              # y-space volume of a hypercube = 1 / ncubes
     uint64_t seed
+    uint32_t purpose
     uint32_t itn
+    uint64_t cube_offset       # added to the hypercube index in the stream key (sampling: chunk numbers)
 
 
-cdef struct ChunkAcc:      # pointers into one chunk's accumulators
-    double* mean           # [ncomp]
-    double* cov            # [ncomp * ncomp]
-    double* train          # [dim * ninc]
-    double* hist           # [nbins * ncomp * 2]: sum, variance
-    double* sigma2         # [ncubes] (global, written per cube)
+cdef struct HistC:
+    int naxes                  # 0: no histogram
+    int kind[MAX_HIST_AXES]
+    int nbin[MAX_HIST_AXES]    # bins of the axis
+    int nobs[MAX_HIST_AXES]    # observables the axis reads (1 for edges)
+    int obs[MAX_HIST_AXES][4]
+    const double* data[MAX_HIST_AXES]    # edges [nbin + 1], or boxes [nbin][2 * nobs] (lo, hi per observable)
+    Py_ssize_t stride[MAX_HIST_AXES]
+    Py_ssize_t nbins           # product of nbin
+    int K                      # histogrammed components
+    const int* comp            # [K] base-component index of each
+    int npairs                 # covariance pairs among them
+    const int* pi              # [npairs] indices into comp
+    const int* pj
 
 
-cdef inline double map_y_to_x(const Layout* L, const double* y, double* x, int* inc) noexcept nogil:
-    """VEGAS map x(y) per axis; returns the Jacobian dx/dy."""
-    cdef double jac = 1.0, yy, w
-    cdef int d, i
-    for d in range(L.dim):
-        yy = y[d] * L.ninc
-        i = <int>yy
-        if i >= L.ninc:
-            i = L.ninc - 1
-        w = L.widths[d * L.ninc + i]
-        x[d] = L.edges[d * (L.ninc + 1) + i] + (yy - i) * w
-        jac *= L.ninc * w
+cdef struct SpecC:
+    int K                      # base components per point
+    int nobs                   # observables per point
+    int npairs
+    const int* pi              # [npairs]
+    const int* pj
+    int nadapt                 # the adapted component = sum adapt_w[a] f[adapt_idx[a]]
+    const int* adapt_idx
+    const double* adapt_w
+    bint accumulate            # False: record pass only (Python integrands)
+    HistC hist
+    double* out_obs            # sampling: [n_samples * nobs] or NULL
+    double* out_w              # [n_samples * nout]
+    double* out_u              # [n_samples] uniforms for accept-reject
+    int nout
+    const int* out_idx         # [nout] base components written per sample; out_w[:, 0] is the adapted value
+
+
+cdef struct AccC:              # one chunk's partial sums (rows of per-block arrays)
+    double* mean               # [K]
+    double* pair               # [npairs]
+    double* train_sum          # [dim * nmax] sum of (adapted f J)^2 per increment
+    double* train_cnt          # [dim * nmax] samples per increment
+    double* hist               # [nbins * (hist.K + hist.npairs)]
+    double* sigma2             # [ncubes] (whole iteration) variance of each cube's estimate of the adapted component
+    int* status                # 0 ok, 1 out of memory
+
+
+cdef inline Py_ssize_t hist_bin(const HistC* H, const double* obs) noexcept nogil:
+    """Flat bin index of a point's observables, -1 outside (bins are [lo, hi))."""
+    cdef Py_ssize_t b = 0
+    cdef int a, j, d, lo, hi, mid, idx, ok
+    cdef double v
+    cdef const double* e
+    cdef const double* box
+    for a in range(H.naxes):
+        e = H.data[a]
+        if H.kind[a] == AXIS_EDGES:
+            v = obs[H.obs[a][0]]
+            if not (v >= e[0] and v < e[H.nbin[a]]):
+                return -1
+            lo = 0
+            hi = H.nbin[a]
+            while hi - lo > 1:
+                mid = (lo + hi) >> 1
+                if e[mid] <= v:
+                    lo = mid
+                else:
+                    hi = mid
+            idx = lo
+        else:
+            idx = -1
+            for j in range(H.nbin[a]):
+                box = e + j * 2 * H.nobs[a]
+                ok = 1
+                for d in range(H.nobs[a]):
+                    v = obs[H.obs[a][d]]
+                    if not (v >= box[2 * d] and v < box[2 * d + 1]):
+                        ok = 0
+                        break
+                if ok:
+                    idx = j
+                    break
+            if idx < 0:
+                return -1
+        b += idx * H.stride[a]
+    return b
+
+
+cdef struct CubeStats:         # running (Welford) sums of the hypercube being accumulated
+    int64_t h
+    int n
+    double* mean               # [K]
+    double* m2                 # [npairs]
+    double* delta              # [K] scratch
+    double amean               # adapted component
+    double am2
+    double* hs1                # [nbins * hist.K]   per-bin sums of the cube's samples
+    double* hs2                # [nbins * hist.npairs]
+    Py_ssize_t* touched        # bins touched by the cube
+    unsigned char* is_touched  # [nbins]
+    Py_ssize_t ntouched
+
+
+cdef inline void cube_reset(CubeStats* c, const SpecC* S, int64_t h) noexcept nogil:
+    cdef int k
+    c.h = h
+    c.n = 0
+    for k in range(S.K):
+        c.mean[k] = 0.0
+    for k in range(S.npairs):
+        c.m2[k] = 0.0
+    c.amean = 0.0
+    c.am2 = 0.0
+
+
+cdef inline void cube_add(CubeStats* c, const SpecC* S, const double* row, double fa) noexcept nogil:
+    """Welford update with one sample (row = its K base values x Jacobians, fa = the adapted value)."""
+    cdef int k, p
+    cdef double inv, da
+    c.n += 1
+    inv = 1.0 / c.n
+    for k in range(S.K):
+        c.delta[k] = row[k] - c.mean[k]
+        c.mean[k] += c.delta[k] * inv
+    for p in range(S.npairs):
+        c.m2[p] += c.delta[S.pi[p]] * (row[S.pj[p]] - c.mean[S.pj[p]])
+    da = fa - c.amean
+    c.amean += da * inv
+    c.am2 += da * (fa - c.amean)
+
+
+cdef inline void cube_hist_add(CubeStats* c, const HistC* H, Py_ssize_t b, const double* row) noexcept nogil:
+    cdef int k, p
+    cdef double* s1 = c.hs1 + b * H.K
+    cdef double* s2 = c.hs2 + b * H.npairs
+    if not c.is_touched[b]:
+        c.is_touched[b] = 1
+        c.touched[c.ntouched] = b
+        c.ntouched += 1
+    for k in range(H.K):
+        s1[k] += row[H.comp[k]]
+    for p in range(H.npairs):
+        s2[p] += row[H.comp[H.pi[p]]] * row[H.comp[H.pj[p]]]
+
+
+cdef inline void cube_finish(CubeStats* c, const PlanC* P, const SpecC* S, AccC* A) noexcept nogil:
+    """Add the finished hypercube's estimate V <f> and the variance of that estimate V^2 s^2 / n to the chunk."""
+    cdef int k, p
+    cdef Py_ssize_t t, b
+    cdef double V = P.volume, n = c.n, w2
+    cdef const HistC* H = &S.hist
+    cdef double* s1
+    cdef double* s2
+    cdef double* acc
+    if c.n == 0:
+        return
+    w2 = V * V / (n * (n - 1.0)) if c.n > 1 else 0.0
+    for k in range(S.K):
+        A.mean[k] += V * c.mean[k]
+    for p in range(S.npairs):
+        A.pair[p] += w2 * c.m2[p]
+    A.sigma2[c.h] = w2 * c.am2
+    for t in range(c.ntouched):
+        b = c.touched[t]
+        s1 = c.hs1 + b * H.K
+        s2 = c.hs2 + b * H.npairs
+        acc = A.hist + b * (H.K + H.npairs)
+        for k in range(H.K):
+            acc[k] += V * s1[k] / n
+        for p in range(H.npairs):
+            acc[H.K + p] += w2 * (s2[p] - s1[H.pi[p]] * s1[H.pj[p]] / n)
+        for k in range(H.K):
+            s1[k] = 0.0
+        for p in range(H.npairs):
+            s2[p] = 0.0
+        c.is_touched[b] = 0
+    c.ntouched = 0
+
+
+cdef inline void cube_start(const PlanC* P, int64_t h, Philox* g, double* corner) noexcept nogil:
+    """Stream and lower corner (in strata units) of hypercube h (mixed-radix digits of h)."""
+    cdef int d
+    cdef int64_t rest = h
+    philox_init(g, P.seed, P.purpose, P.itn, <uint64_t>h + P.cube_offset)
+    for d in range(P.dim):
+        corner[d] = <double>(rest % P.nstrat[d])
+        rest //= P.nstrat[d]
+
+
+cdef inline double map_point(const PlanC* P, const double* corner, Philox* g, double* u, int* inc) noexcept nogil:
+    """A uniform y of the hypercube, mapped through the VEGAS map to u in the unit cube; returns du/dy."""
+    cdef int d, i, n
+    cdef double y, jac = 1.0, w
+    for d in range(P.dim):
+        n = P.ninc[d]
+        y = (corner[d] + philox_uniform(g)) / P.nstrat[d] * n
+        i = <int>y
+        if i >= n:
+            i = n - 1
+        w = P.widths[d * P.nmax + i]
+        u[d] = P.edges[d * (P.nmax + 1) + i] + (y - i) * w
+        jac *= n * w
         inc[d] = i
     return jac
 
 
-cdef inline void cube_corner(const Layout* L, int64_t h, double* corner) noexcept nogil:
-    """Lower corner of y-space hypercube h (the digits of h in base nstrat), in units of the cube side."""
-    cdef int d
-    cdef int64_t rest = h
-    for d in range(L.dim):
-        corner[d] = <double>(rest % L.nstrat)
-        rest //= L.nstrat
+cdef void run_chunk(const PlanC* P, Integrand ig, const SpecC* S, AccC* A, int64_t h0, int64_t h1,
+                    int64_t block_first) noexcept nogil:
+    """Sample hypercubes [h0, h1) in batches of up to BATCH points, evaluate the integrand, accumulate."""
+    cdef int dim = P.dim, K = S.K, nobs = S.nobs, d, k, a
+    cdef Py_ssize_t nb, s, i, b, gi
+    cdef int64_t gh = h0, gs = 0, first
+    cdef double fa
+    cdef Philox g, ga
+    cdef const HistC* H = &S.hist
+    cdef CubeStats c
+    cdef double* corner = <double*>malloc(dim * sizeof(double))
+    cdef double* u = <double*>malloc(BATCH * dim * sizeof(double))
+    cdef int* inc = <int*>malloc(BATCH * dim * sizeof(int))
+    cdef double* jac = <double*>malloc(BATCH * sizeof(double))
+    cdef int64_t* cube = <int64_t*>malloc(BATCH * sizeof(int64_t))
+    cdef double* obs = <double*>malloc(BATCH * nobs * sizeof(double))
+    cdef double* f = <double*>malloc(BATCH * K * sizeof(double))
+    cdef double* row
+    c.mean = <double*>malloc(K * sizeof(double))
+    c.delta = <double*>malloc(K * sizeof(double))
+    c.m2 = <double*>malloc((S.npairs + 1) * sizeof(double))
+    c.ntouched = 0
+    c.hs1 = <double*>calloc(H.nbins * H.K + 1, sizeof(double)) if H.naxes else NULL
+    c.hs2 = <double*>calloc(H.nbins * H.npairs + 1, sizeof(double)) if H.naxes else NULL
+    c.touched = <Py_ssize_t*>malloc((H.nbins + 1) * sizeof(Py_ssize_t)) if H.naxes else NULL
+    c.is_touched = <unsigned char*>calloc(H.nbins + 1, 1) if H.naxes else NULL
+    if (corner == NULL or u == NULL or inc == NULL or jac == NULL or cube == NULL or obs == NULL or f == NULL
+            or c.mean == NULL or c.delta == NULL or c.m2 == NULL
+            or (H.naxes and (c.hs1 == NULL or c.hs2 == NULL or c.touched == NULL or c.is_touched == NULL))):
+        A.status[0] = 1
+    elif h1 > h0:
+        cube_start(P, gh, &g, corner)
+        if S.out_u != NULL:
+            philox_init(&ga, P.seed, PURPOSE_ACCEPT, P.itn, <uint64_t>gh + P.cube_offset)
+        cube_reset(&c, S, h0)
+        while gh < h1:
+            nb = 0
+            first = P.offset[gh] + gs - block_first
+            while nb < BATCH and gh < h1:            # generate the next batch (it may span hypercubes)
+                jac[nb] = map_point(P, corner, &g, u + nb * dim, inc + nb * dim)
+                cube[nb] = gh
+                if S.out_u != NULL:
+                    S.out_u[P.offset[gh] + gs] = philox_uniform(&ga)
+                nb += 1
+                gs += 1
+                if gs == P.neval_h[gh]:
+                    gh += 1
+                    gs = 0
+                    if gh < h1:
+                        cube_start(P, gh, &g, corner)
+                        if S.out_u != NULL:
+                            philox_init(&ga, P.seed, PURPOSE_ACCEPT, P.itn, <uint64_t>gh + P.cube_offset)
+            if not S.accumulate:
+                ig.record(nb, u, obs, first)
+                continue
+            ig.evaluate(nb, u, obs, f, first)
+            for s in range(nb):
+                if cube[s] != c.h:
+                    cube_finish(&c, P, S, A)
+                    cube_reset(&c, S, cube[s])
+                row = f + s * K
+                for k in range(K):
+                    row[k] *= jac[s]
+                fa = 0.0
+                for a in range(S.nadapt):
+                    fa += S.adapt_w[a] * row[S.adapt_idx[a]]
+                cube_add(&c, S, row, fa)
+                for d in range(dim):
+                    i = d * P.nmax + inc[s * dim + d]
+                    A.train_sum[i] += fa * fa
+                    A.train_cnt[i] += 1.0
+                if H.naxes:
+                    b = hist_bin(H, obs + s * nobs)
+                    if b >= 0:
+                        cube_hist_add(&c, H, b, row)
+                if S.out_w != NULL:
+                    gi = block_first + first + s          # sample index within the plan
+                    S.out_w[gi * S.nout] = fa
+                    for k in range(1, S.nout):
+                        S.out_w[gi * S.nout + k] = row[S.out_idx[k]]
+                    for k in range(nobs):
+                        S.out_obs[gi * nobs + k] = obs[s * nobs + k]
+        if S.accumulate:
+            cube_finish(&c, P, S, A)
+    free(corner)
+    free(u)
+    free(inc)
+    free(jac)
+    free(cube)
+    free(obs)
+    free(f)
+    free(c.mean)
+    free(c.delta)
+    free(c.m2)
+    free(c.hs1)
+    free(c.hs2)
+    free(c.touched)
+    free(c.is_touched)
 
 
-cdef inline void cube_point(const Layout* L, const double* corner, Philox* g, double* y) noexcept nogil:
-    """A uniform point of the hypercube with lower corner ``corner``."""
-    cdef int d
-    cdef double side = 1.0 / L.nstrat
-    for d in range(L.dim):
-        y[d] = (corner[d] + philox_uniform(g)) * side
-
-
-cdef inline int hist_bin(const HistSpec* H, double z, double Q, double PT) noexcept nogil:
-    cdef int r, lo, hi, mid
-    if H.nreg == 0 or PT < H.pt_edges[0] or PT >= H.pt_edges[H.npt]:
-        return -1
-    for r in range(H.nreg):
-        if H.reg[4 * r] <= z < H.reg[4 * r + 1] and H.reg[4 * r + 2] <= Q < H.reg[4 * r + 3]:
-            lo = 0
-            hi = H.npt
-            while hi - lo > 1:
-                mid = (lo + hi) >> 1
-                if H.pt_edges[mid] <= PT:
-                    lo = mid
-                else:
-                    hi = mid
-            return r * H.npt + lo
-    return -1
-
-
-cdef void accumulate_cube(const Layout* L, int64_t h, int n, const double* f, const int* inc, const int* bins,
-                          ChunkAcc* acc, int track_cov) noexcept nogil:
-    """Add hypercube h's n samples (f[s, k] = integrand x Jacobian, inc[s, d] = map increments, bins[s] =
-    histogram bin or -1) to the chunk accumulators: the cube's integral V <f>, the covariance of that
-    estimate V^2 cov(f)/n (components with cov_mask), the map-training sums of f_adapt^2 per increment, and
-    sigma_h^2 of the adapted component (needs n >= 2). One pass over the samples."""
-    cdef int s, t, k, a, b, d, bn, p
-    cdef int K = L.ncomp, C = 0
-    cdef double V = 1.0 / L.ncubes, fa, sa1 = 0.0, sa2 = 0.0, S2h, S1h, w2 = V * V / (n * (n - 1.0))
-    cdef double S1[MAX_COMP]
-    cdef double g[MAX_COMP]
-    cdef double S2[MAX_PAIRS]
-    cdef int idx[MAX_COMP]
-    cdef const double* row
-    cdef double* hrow
-    for k in range(K):
-        S1[k] = 0.0
-        if track_cov and L.cov_mask[k]:
-            idx[C] = k
-            C += 1
-    for p in range(C * (C + 1) // 2):
-        S2[p] = 0.0
-    for s in range(n):
-        row = f + s * K
-        fa = 0.0
-        for k in range(K):
-            S1[k] += row[k]
-            fa += L.adapt[k] * row[k]
-        sa1 += fa
-        sa2 += fa * fa
-        for d in range(L.dim):
-            acc.train[d * L.ninc + inc[s * L.dim + d]] += fa * fa * V / n
-        for a in range(C):
-            g[a] = row[idx[a]]
-        p = 0
-        for a in range(C):
-            for b in range(a, C):
-                S2[p] += g[a] * g[b]
-                p += 1
-    for k in range(K):
-        acc.mean[k] += V * S1[k] / n
-    p = 0
-    for a in range(C):
-        for b in range(a, C):
-            acc.cov[idx[a] * K + idx[b]] += w2 * (S2[p] - S1[idx[a]] * S1[idx[b]] / n)
-            p += 1
-    acc.sigma2[h] = V * V * max(sa2 - sa1 * sa1 / n, 0.0) / (n - 1.0)
-    if bins == NULL:
-        return
-    for s in range(n):                    # histogram: group the cube's samples by bin
-        bn = bins[s]
-        if bn < 0:
-            continue
-        t = 0
-        while t < s and bins[t] != bn:
-            t += 1
-        if t < s:
-            continue                      # bin already handled at its first sample
-        hrow = acc.hist + bn * K * 2
-        for k in range(K):
-            S1h = 0.0
-            S2h = 0.0
-            for t in range(s, n):
-                if bins[t] == bn:
-                    S1h += f[t * K + k]
-                    S2h += f[t * K + k] * f[t * K + k]
-            hrow[2 * k] += V * S1h / n
-            hrow[2 * k + 1] += w2 * (S2h - S1h * S1h / n)
-
-
-cdef class VegasLayout:
-    """Python-side holder of one iteration's layout (arrays owned here, pointers in ``L``)."""
-    cdef Layout L
+cdef class Plan:
+    """One iteration's sampling plan: the map (edges per axis in the unit cube), strata per axis, evaluations per
+    hypercube and the stream key. Arrays are owned here; ``P`` points into them."""
+    cdef PlanC P
     cdef object _keep
+    cdef readonly object offset
 
-    def __init__(self, edges, neval_h, int nstrat, adapt, uint64_t seed, uint32_t itn, cov_mask=None):
+    def __init__(self, edges, ninc, nstrat, neval_h, uint64_t seed, str purpose, uint32_t itn,
+                 uint64_t cube_offset=0):
         edges = np.ascontiguousarray(edges, dtype=np.float64)
-        widths = np.ascontiguousarray(np.diff(edges, axis=1))
+        ninc = np.ascontiguousarray(ninc, dtype=np.intc)
+        nstrat = np.ascontiguousarray(nstrat, dtype=np.intc)
         neval_h = np.ascontiguousarray(neval_h, dtype=np.intc)
-        offset = np.zeros(len(neval_h) + 1, dtype=np.int64)
+        dim = ninc.shape[0]
+        if edges.ndim != 2 or edges.shape[0] != dim or nstrat.shape[0] != dim:
+            raise ValueError("edges, ninc and nstrat must describe the same number of axes")
+        if np.any(ninc < 1) or np.any(ninc > edges.shape[1] - 1) or np.any(nstrat < 1):
+            raise ValueError("bad ninc or nstrat")
+        ncubes = int(np.prod(nstrat.astype(np.int64)))
+        if ncubes == 1:                          # no stratification: any number of replicas of the whole cube
+            ncubes = neval_h.shape[0]
+        if ncubes < 1 or neval_h.shape[0] != ncubes or np.any(neval_h < 2):
+            raise ValueError(f"neval_h must hold {ncubes} counts >= 2")
+        widths = np.zeros((dim, edges.shape[1] - 1))
+        for d in range(dim):
+            widths[d, :ninc[d]] = np.diff(edges[d, :ninc[d] + 1])
+        offset = np.zeros(ncubes + 1, dtype=np.int64)
         np.cumsum(neval_h, out=offset[1:])
-        adapt = np.ascontiguousarray(adapt, dtype=np.float64)
-        cov_mask = np.ascontiguousarray(np.ones(len(adapt)) if cov_mask is None else cov_mask, dtype=np.intc)
-        if edges.shape[0] > MAX_DIM:
-            raise ValueError(f"at most {MAX_DIM} dimensions")
-        if neval_h.min() < 2:
-            raise ValueError("every hypercube needs at least 2 evaluations")
-        if len(adapt) > MAX_COMP:
-            raise ValueError(f"at most {MAX_COMP} integrand components")
-        self._keep = (edges, widths, neval_h, offset, adapt, cov_mask)
-        self.L.dim = edges.shape[0]
-        self.L.ninc = edges.shape[1] - 1
-        self.L.nstrat = nstrat
-        self.L.ncubes = len(neval_h)
-        self.L.edges = <const double*>cnp.PyArray_DATA(edges)
-        self.L.widths = <const double*>cnp.PyArray_DATA(widths)
-        self.L.neval_h = <const int*>cnp.PyArray_DATA(neval_h)
-        self.L.offset = <const int64_t*>cnp.PyArray_DATA(offset)
-        self.L.ncomp = len(adapt)
-        self.L.adapt = <const double*>cnp.PyArray_DATA(adapt)
-        self.L.cov_mask = <const int*>cnp.PyArray_DATA(cov_mask)
-        self.L.seed = seed
-        self.L.itn = itn
+        self._keep = (edges, ninc, nstrat, neval_h, widths)
+        self.offset = offset
+        cdef const double[:, ::1] ev = edges
+        cdef const double[:, ::1] wv = widths
+        cdef const int[::1] iv = ninc
+        cdef const int[::1] sv = nstrat
+        cdef const int[::1] nv = neval_h
+        cdef const int64_t[::1] ov = offset
+        self.P.dim = dim
+        self.P.nmax = edges.shape[1] - 1
+        self.P.ninc = &iv[0]
+        self.P.edges = &ev[0, 0]
+        self.P.widths = &wv[0, 0]
+        self.P.nstrat = &sv[0]
+        self.P.ncubes = ncubes
+        self.P.neval_h = &nv[0]
+        self.P.offset = &ov[0]
+        self.P.volume = 1.0 / ncubes
+        self.P.seed = seed
+        self.P.purpose = PURPOSES[purpose]
+        self.P.itn = itn
+        self.P.cube_offset = cube_offset
 
     @property
     def n_total(self):
-        offset = self._keep[3]
-        return int(offset[len(offset) - 1])
+        return int(self.offset[len(self.offset) - 1])
+
+    @property
+    def ncubes(self):
+        return int(self.P.ncubes)
+
+    def chunk_bounds(self):
+        """Hypercube index where each chunk starts (and the end): consecutive cubes of about CHUNK_EVALS
+        evaluations; a function of the evaluation counts only."""
+        total = self.n_total
+        cuts = np.searchsorted(self.offset, np.arange(CHUNK_EVALS, total, CHUNK_EVALS), side="left")
+        return np.unique(np.concatenate([[0], cuts, [self.P.ncubes]])).astype(np.int64)
 
 
-def _chunk_bounds(int64_t ncubes):
-    nch = max(1, min(N_CHUNKS, ncubes // CUBES_PER_CHUNK))
-    return nch, np.array([(c * ncubes) // nch for c in range(nch + 1)], dtype=np.int64)
+cdef void fill_hist(HistC* H, list axes, comp, pairs, list keep) except *:
+    """axes: list of ("edges", obs_index, edges) or ("boxes", (obs indices...), boxes[nbin, 2 * nobs])."""
+    cdef int a, d
+    cdef const double[::1] dv
+    H.naxes = len(axes)
+    if H.naxes > MAX_HIST_AXES:
+        raise ValueError(f"at most {MAX_HIST_AXES} histogram axes")
+    stride = 1
+    for a in reversed(range(H.naxes)):
+        kind, obs, data = axes[a]
+        arr = np.ascontiguousarray(data, dtype=np.float64).ravel()
+        keep.append(arr)
+        dv = arr
+        H.data[a] = &dv[0]
+        if kind == "edges":
+            H.kind[a] = AXIS_EDGES
+            H.nobs[a] = 1
+            H.obs[a][0] = int(obs)
+            H.nbin[a] = arr.shape[0] - 1
+        else:
+            H.kind[a] = AXIS_BOXES
+            obs = tuple(obs)
+            if not 1 <= len(obs) <= 4:
+                raise ValueError("a boxes axis reads 1 to 4 observables")
+            H.nobs[a] = len(obs)
+            for d in range(len(obs)):
+                H.obs[a][d] = int(obs[d])
+            H.nbin[a] = arr.shape[0] // (2 * len(obs))
+        H.stride[a] = stride
+        stride *= H.nbin[a]
+    H.nbins = stride if H.naxes else 0
+    comp = np.ascontiguousarray(comp, dtype=np.intc)
+    pairs = np.ascontiguousarray(pairs, dtype=np.intc).reshape(-1, 2)
+    pi = np.ascontiguousarray(pairs[:, 0])
+    pj = np.ascontiguousarray(pairs[:, 1])
+    keep.extend([comp, pi, pj])
+    cdef const int[::1] cv = comp
+    cdef const int[::1] piv = pi
+    cdef const int[::1] pjv = pj
+    H.K = comp.shape[0]
+    H.comp = &cv[0] if H.K else NULL
+    H.npairs = pi.shape[0]
+    H.pi = &piv[0] if H.npairs else NULL
+    H.pj = &pjv[0] if H.npairs else NULL
 
 
-def _new_accumulators(int nch, int ncomp, int dim, int ninc, int nbins):
-    return dict(mean=np.zeros((nch, ncomp)), cov=np.zeros((nch, ncomp, ncomp)), train=np.zeros((nch, dim, ninc)),
-                hist=np.zeros((nch, max(nbins, 1), ncomp, 2)))
+def run(Plan plan, Integrand ig, pairs, adapt_idx, adapt_w, int n_threads, hist=None, sample=None,
+        int block_chunks=0):
+    """Run one iteration of ``plan`` on ``ig``.
 
-
-cdef inline double* _row(cnp.ndarray arr, int c):
-    """Pointer to arr[c] of a C-contiguous float64 array."""
-    return <double*>cnp.PyArray_DATA(arr) + <Py_ssize_t>c * (arr.size // arr.shape[0])
-
-
-cdef void chunk_acc(ChunkAcc* a, dict arrays, int c, double* sigma2):
-    a.mean = _row(arrays["mean"], c)
-    a.cov = _row(arrays["cov"], c)
-    a.train = _row(arrays["train"], c)
-    a.hist = _row(arrays["hist"], c)
-    a.sigma2 = sigma2
-
-
-def _reduce(dict arrays, int ncomp):
-    """Chunk partial sums -> totals, summed in chunk order (deterministic)."""
-    cov = arrays["cov"].sum(axis=0)
-    cov = np.triu(cov) + np.triu(cov, 1).T
-    return dict(mean=arrays["mean"].sum(axis=0), cov=cov, train=arrays["train"].sum(axis=0),
-                hist=arrays["hist"].sum(axis=0))
-
-
-cdef void xsec_chunk(const Layout* L, const KernelParams* kp, const PDFView* pdf, const Cuts* cuts,
-                     const HistSpec* H, int64_t h0, int64_t h1, ChunkAcc* acc, double* fbuf, int* ibuf,
-                     int* bbuf, int track_cov) noexcept nogil:
-    cdef int64_t h
-    cdef int s, k, n
-    cdef double y[MAX_DIM]
-    cdef double x[MAX_DIM]
-    cdef double out[NCOMP_XSEC]
-    cdef double jac, measure
-    cdef double corner[MAX_DIM]
-    cdef Philox g
-    for h in range(h0, h1):
-        n = L.neval_h[h]
-        philox_init(&g, L.seed, PURPOSE_INTEGRATE, L.itn, <uint64_t>h)
-        cube_corner(L, h, corner)
-        for s in range(n):
-            cube_point(L, corner, &g, y)
-            jac = map_y_to_x(L, y, x, ibuf + s * L.dim)
-            jac *= to_physical(cuts, x)                  # x = (x_B, z, Q, P_T), inside the cuts
-            if jac == 0.0:
-                for k in range(NCOMP_XSEC):
-                    fbuf[s * NCOMP_XSEC + k] = 0.0
-                bbuf[s] = -1
-                continue
-            cross_section_point(kp, pdf, x[0], x[1], x[2], x[3], out)
-            measure = 4.0 * x[2] * x[3] * jac          # dQ^2 dP_T^2 -> dQ dP_T, and the map's Jacobian
-            for k in range(NCOMP_XSEC):
-                fbuf[s * NCOMP_XSEC + k] = out[k] * measure
-            bbuf[s] = hist_bin(H, x[1], x[2], x[3])
-        accumulate_cube(L, h, n, fbuf, ibuf, bbuf if H.nreg > 0 else NULL, acc, track_cov)
-
-
-def iterate_xsec(VegasLayout layout, KernelConfig cfg, PDFCore pdf, cuts_tuple, hist_regions, pt_edges,
-                 int n_threads, bint track_cov=True):
-    """One VEGAS+ iteration of the physics integrand; returns (totals dict, sigma2 per hypercube)."""
-    cdef Layout* L = &layout.L
-    cdef Cuts cuts
-    cdef HistSpec H
-    cdef int nch, c
-    cdef int maxn = int(np.max(layout._keep[2]))
-    fill_cuts(&cuts, cuts_tuple)
-    reg = np.ascontiguousarray(hist_regions if hist_regions is not None else np.zeros((0, 4)), dtype=np.float64)
-    pte = np.ascontiguousarray(pt_edges if pt_edges is not None else np.zeros(2), dtype=np.float64)
-    H.nreg = reg.shape[0]
-    H.reg = <const double*>cnp.PyArray_DATA(reg)
-    H.npt = pte.shape[0] - 1
-    H.pt_edges = <const double*>cnp.PyArray_DATA(pte)
-    if L.ncomp != NCOMP_XSEC or L.dim != 4:
-        raise ValueError("the physics integrand has 4 dimensions and 12 components")
-    nch, bounds = _chunk_bounds(L.ncubes)
-    arrays = _new_accumulators(nch, L.ncomp, L.dim, L.ninc, H.nreg * H.npt)
-    sigma2 = np.zeros(L.ncubes)
-    fscr = np.empty((nch, maxn * NCOMP_XSEC))
-    iscr = np.empty((nch, maxn * L.dim), dtype=np.intc)
-    bscr = np.empty((nch, maxn), dtype=np.intc)
-    cdef double[:, ::1] fv = fscr
-    cdef int[:, ::1] iv = iscr, bv = bscr
+    pairs: (npairs, 2) base-component index pairs whose covariance is accumulated (the diagonal included);
+    adapt_idx, adapt_w: the adapted component as a combination of base components;
+    hist: None or dict(axes=[...], comp=[...], pairs=(m, 2)) (see fill_hist);
+    sample: None or dict(obs=(n, nobs), w=(n, nout), u=(n,), out_idx=(nout,)) arrays to fill, n = plan.n_total.
+    Returns a dict: mean (K,), pair (npairs,), train_sum / train_cnt (dim, nmax), sigma2 (ncubes,),
+    hist (nbins, hist.K + hist.npairs) when asked; ``neval``.
+    """
+    cdef PlanC* P = &plan.P
+    cdef SpecC S
+    cdef int K = ig.n_components, c, nblk
+    keep = []
+    pairs = np.ascontiguousarray(pairs, dtype=np.intc).reshape(-1, 2)
+    if pairs.size and (pairs.min() < 0 or pairs.max() >= K):
+        raise ValueError("pair indices out of range")
+    pi = np.ascontiguousarray(pairs[:, 0])
+    pj = np.ascontiguousarray(pairs[:, 1])
+    ai = np.ascontiguousarray(adapt_idx, dtype=np.intc)
+    aw = np.ascontiguousarray(adapt_w, dtype=np.float64)
+    if ai.shape[0] != aw.shape[0] or ai.shape[0] == 0 or ai.min() < 0 or ai.max() >= K:
+        raise ValueError("bad adapted-component specification")
+    if ig.dim != P.dim:
+        raise ValueError(f"integrand has dimension {ig.dim}, the plan {P.dim}")
+    keep.extend([pi, pj, ai, aw])
+    cdef const int[::1] piv = pi
+    cdef const int[::1] pjv = pj
+    cdef const int[::1] aiv = ai
+    cdef const double[::1] awv = aw
+    S.K = K
+    S.nobs = ig.n_observables
+    S.npairs = pi.shape[0]
+    S.pi = &piv[0] if S.npairs else NULL
+    S.pj = &pjv[0] if S.npairs else NULL
+    S.nadapt = ai.shape[0]
+    S.adapt_idx = &aiv[0]
+    S.adapt_w = &awv[0]
+    S.accumulate = True
+    S.hist.naxes = 0
+    S.hist.nbins = 0
+    S.hist.K = 0
+    S.hist.npairs = 0
+    if hist is not None:
+        fill_hist(&S.hist, list(hist["axes"]), hist["comp"], hist["pairs"], keep)
+    S.out_obs = S.out_w = S.out_u = NULL
+    S.nout = 0
+    cdef double[:, ::1] so, sw
+    cdef double[::1] su
+    cdef const int[::1] oiv
+    if sample is not None:
+        so = sample["obs"]
+        sw = sample["w"]
+        su = sample["u"]
+        oi = np.ascontiguousarray(sample["out_idx"], dtype=np.intc)
+        keep.append(oi)
+        oiv = oi
+        if so.shape[0] != plan.n_total or sw.shape[0] != plan.n_total or su.shape[0] != plan.n_total:
+            raise ValueError("sample arrays must have one row per sample of the plan")
+        S.out_obs = &so[0, 0]
+        S.out_w = &sw[0, 0]
+        S.out_u = &su[0]
+        S.nout = oi.shape[0]
+        S.out_idx = &oiv[0]
+    bounds = plan.chunk_bounds()
+    cdef Py_ssize_t nch = len(bounds) - 1
+    nhist = S.hist.nbins * (S.hist.K + S.hist.npairs)
+    row_len = K + S.npairs + 2 * P.dim * P.nmax + nhist
+    totals = np.zeros(row_len)
+    sigma2 = np.zeros(P.ncubes)
+    cdef double[::1] s2v = sigma2
     cdef int64_t[::1] bd = bounds
-    cdef ChunkAcc* accs = <ChunkAcc*>malloc(nch * sizeof(ChunkAcc))
-    try:
-        for c in range(nch):
-            chunk_acc(&accs[c], arrays, c, <double*>cnp.PyArray_DATA(sigma2))
-        for c in prange(nch, nogil=True, schedule="static", num_threads=n_threads):
-            xsec_chunk(L, &cfg.kp, &pdf.view, &cuts, &H, bd[c], bd[c + 1], &accs[c], &fv[c, 0], &iv[c, 0],
-                       &bv[c, 0], track_cov)
-    finally:
-        free(accs)
-    return _reduce(arrays, L.ncomp), sigma2
-
-
-cdef void generate_chunk(const Layout* L, int64_t h0, int64_t h1, double* X, double* J, int* INC) noexcept nogil:
-    cdef int64_t h, i
-    cdef int s
-    cdef double y[MAX_DIM]
-    cdef double corner[MAX_DIM]
-    cdef Philox g
-    for h in range(h0, h1):
-        philox_init(&g, L.seed, PURPOSE_INTEGRATE, L.itn, <uint64_t>h)
-        cube_corner(L, h, corner)
-        for s in range(L.neval_h[h]):
-            i = L.offset[h] + s
-            cube_point(L, corner, &g, y)
-            J[i] = map_y_to_x(L, y, X + i * L.dim, INC + i * L.dim)
-
-
-def generate(VegasLayout layout, int n_threads):
-    """All sample points of one iteration: X (n, dim), Jacobians J (n,), map increments INC (n, dim)."""
-    cdef Layout* L = &layout.L
-    cdef int64_t n = layout.n_total
-    cdef int nch, c
-    X = np.empty((n, L.dim))
-    J = np.empty(n)
-    INC = np.empty((n, L.dim), dtype=np.intc)
-    cdef double[:, ::1] xv = X
-    cdef double[::1] jv = J
-    cdef int[:, ::1] incv = INC
-    nch, bounds = _chunk_bounds(L.ncubes)
-    cdef int64_t[::1] bd = bounds
-    for c in prange(nch, nogil=True, schedule="static", num_threads=n_threads):
-        generate_chunk(L, bd[c], bd[c + 1], &xv[0, 0], &jv[0], &incv[0, 0])
-    return X, J, INC
-
-
-cdef void accumulate_chunk(const Layout* L, int64_t h0, int64_t h1, const double* F, const int* INC,
-                           ChunkAcc* acc, int track_cov) noexcept nogil:
-    cdef int64_t h
-    for h in range(h0, h1):
-        accumulate_cube(L, h, L.neval_h[h], F + L.offset[h] * L.ncomp, INC + L.offset[h] * L.dim, NULL, acc,
-                        track_cov)
-
-
-def accumulate(VegasLayout layout, const double[:, ::1] FJ, const int[:, ::1] INC, int n_threads,
-               bint track_cov=True):
-    """Accumulate integrand x Jacobian values FJ (n, ncomp) of the points from :func:`generate`."""
-    cdef Layout* L = &layout.L
-    cdef int nch, c
-    if FJ.shape[0] != layout.n_total or FJ.shape[1] != L.ncomp:
-        raise ValueError(f"integrand values must have shape ({layout.n_total}, {L.ncomp})")
-    nch, bounds = _chunk_bounds(L.ncubes)
-    cdef int64_t[::1] bd = bounds
-    arrays = _new_accumulators(nch, L.ncomp, L.dim, L.ninc, 0)
-    sigma2 = np.zeros(L.ncubes)
-    cdef ChunkAcc* accs = <ChunkAcc*>malloc(nch * sizeof(ChunkAcc))
-    try:
-        for c in range(nch):
-            chunk_acc(&accs[c], arrays, c, <double*>cnp.PyArray_DATA(sigma2))
-        for c in prange(nch, nogil=True, schedule="static", num_threads=n_threads):
-            accumulate_chunk(L, bd[c], bd[c + 1], &FJ[0, 0], &INC[0, 0], &accs[c], track_cov)
-    finally:
-        free(accs)
-    return _reduce(arrays, L.ncomp), sigma2
-
-
-cdef void sample_chunk(const Layout* L, const KernelParams* kp, const PDFView* pdf, const Cuts* cuts,
-                       int64_t c, int64_t first, int64_t chunk, double* X, double* W, double* U) noexcept nogil:
-    """Plain (unstratified) samples of the adapted map: points X, weights W = f_adapt x Jacobian, and
-    uniforms U for accept-reject, from streams keyed by (seed, chunk)."""
-    cdef Philox g, ga
-    cdef double y[MAX_DIM]
-    cdef int inc[MAX_DIM]
-    cdef double out[NCOMP_XSEC]
-    cdef double jac, fa
-    cdef int64_t s, i
-    cdef int d, k
-    philox_init(&g, L.seed, PURPOSE_SAMPLE, L.itn, <uint64_t>c)
-    philox_init(&ga, L.seed, PURPOSE_ACCEPT, L.itn, <uint64_t>c)
-    for s in range(chunk):
-        i = (c - first) * chunk + s
-        for d in range(L.dim):
-            y[d] = philox_uniform(&g)
-        jac = map_y_to_x(L, y, X + i * L.dim, inc)
-        U[i] = philox_uniform(&ga)
-        jac *= to_physical(cuts, X + i * L.dim)
-        if jac == 0.0:
-            W[i] = 0.0
-            continue
-        cross_section_point(kp, pdf, X[i * 4], X[i * 4 + 1], X[i * 4 + 2], X[i * 4 + 3], out)
-        fa = 0.0
-        for k in range(NCOMP_XSEC):
-            fa += L.adapt[k] * out[k]
-        W[i] = fa * 4.0 * X[i * 4 + 2] * X[i * 4 + 3] * jac
-
-
-def sample_xsec(VegasLayout layout, KernelConfig cfg, PDFCore pdf, cuts_tuple, int64_t first_chunk,
-                int64_t n_chunks, int64_t chunk, int n_threads):
-    """Points, weights (integral estimates per point) and accept-reject uniforms for chunks
-    [first_chunk, first_chunk + n_chunks) of ``chunk`` points each."""
-    cdef Layout* L = &layout.L
-    cdef Cuts cuts
-    cdef int64_t c
-    fill_cuts(&cuts, cuts_tuple)
-    n = n_chunks * chunk
-    X = np.empty((n, 4))
-    W = np.empty(n)
-    U = np.empty(n)
-    cdef double[:, ::1] xv = X
-    cdef double[::1] wv = W, uv = U
-    for c in prange(first_chunk, first_chunk + n_chunks, nogil=True, schedule="static", num_threads=n_threads):
-        sample_chunk(L, &cfg.kp, &pdf.view, &cuts, c, first_chunk, chunk, &xv[0, 0], &wv[0], &uv[0])
-    return X, W, U
+    if block_chunks <= 0:
+        block_chunks = max(1, 4 * n_threads)
+    cdef double[:, ::1] rows
+    cdef int[::1] status
+    cdef AccC* accs
+    cdef int64_t block_first
+    cdef Py_ssize_t start = 0, stop
+    while start < nch:
+        stop = min(nch, start + block_chunks)
+        if ig.needs_python:                      # bound the recorded points of a block
+            while stop > start + 1 and plan.offset[bounds[stop]] - plan.offset[bounds[start]] > PY_BLOCK_POINTS:
+                stop -= 1
+        nblk = stop - start
+        block_first = plan.offset[bounds[start]]
+        rows = np.zeros((nblk, row_len))
+        status = np.zeros(nblk, dtype=np.intc)
+        accs = <AccC*>malloc(nblk * sizeof(AccC))
+        if accs == NULL:
+            raise MemoryError("integrator work space")
+        try:
+            for c in range(nblk):
+                accs[c].mean = &rows[c, 0]
+                accs[c].pair = &rows[c, K]
+                accs[c].train_sum = &rows[c, K + S.npairs]
+                accs[c].train_cnt = &rows[c, K + S.npairs + P.dim * P.nmax]
+                accs[c].hist = &rows[c, K + S.npairs + 2 * P.dim * P.nmax] if nhist else NULL
+                accs[c].sigma2 = &s2v[0]
+                accs[c].status = &status[c]
+            if ig.needs_python:
+                ig.begin_block(plan.offset[bounds[stop]] - block_first)
+                S.accumulate = False
+                for c in prange(nblk, nogil=True, schedule="static", num_threads=n_threads):
+                    run_chunk(P, ig, &S, &accs[c], bd[start + c], bd[start + c + 1], block_first)
+                ig.end_record(plan.offset[bounds[stop]] - block_first)
+                S.accumulate = True
+            for c in prange(nblk, nogil=True, schedule="static", num_threads=n_threads):
+                run_chunk(P, ig, &S, &accs[c], bd[start + c], bd[start + c + 1], block_first)
+        finally:
+            free(accs)
+        if np.any(np.asarray(status)):
+            raise MemoryError("the integrator could not allocate its work space (too many components or bins?)")
+        for c in range(nblk):                    # chunk order: deterministic
+            totals += rows[c]
+        PyErr_CheckSignals()                     # Ctrl-C: raises KeyboardInterrupt between blocks
+        start = stop
+    o = 0
+    out = {"mean": totals[o:o + K].copy()}
+    o += K
+    out["pair"] = totals[o:o + S.npairs].copy()
+    o += S.npairs
+    out["train_sum"] = totals[o:o + P.dim * P.nmax].reshape(P.dim, P.nmax).copy()
+    o += P.dim * P.nmax
+    out["train_cnt"] = totals[o:o + P.dim * P.nmax].reshape(P.dim, P.nmax).copy()
+    o += P.dim * P.nmax
+    if nhist:
+        out["hist"] = totals[o:o + nhist].reshape(S.hist.nbins, S.hist.K + S.hist.npairs).copy()
+    out["sigma2"] = sigma2
+    out["neval"] = plan.n_total
+    return out
 
 
 def philox_words(uint64_t seed, uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3):

@@ -112,6 +112,13 @@ def _common(p, physics=True, seed=False, out=True):
         p.add_argument("--out", default="jpsi_fast_out", help="output folder (default jpsi_fast_out)")
 
 
+def _saved(fig, path):
+    """Close a figure written to ``path`` (the CLI makes many; pyplot keeps them alive otherwise)."""
+    import matplotlib.pyplot as plt
+    plt.close(fig)
+    return path
+
+
 def _table(rows, header):
     widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(header)]
     lines = ["  ".join(str(h).rjust(w) for h, w in zip(header, widths))]
@@ -149,7 +156,7 @@ def cmd_demo(args):
     print(_table(rows, ["channel", "sigma_U [pb]", "sigma_L [pb]", "share"]))
     print(f"   chi2/dof = {res.chi2_dof:.2f}, {res.neval:,} evaluations")
     h = integ.histogram(xs, nitn=4, neval=100_000, warmup=1)
-    bins_png = h.plot(out / "demo_dsigma_dpt_bins.png")
+    bins_png = _saved(h.plot(out / "demo_dsigma_dpt_bins.png"), out / "demo_dsigma_dpt_bins.png")
     _write_hist_table(h, out / "demo_dsigma_dpt_bins.csv")
     print("\n3. dsigma/dP_T in the 2 x 2 (z, Q) bins, state U, summed over channels [pb/GeV] at P_T = 0.125 / 1.125 / "
           "3.125 GeV")
@@ -160,7 +167,8 @@ def cmd_demo(args):
                          n_threads=args.threads)
     rm.fit()
     ev = rm.evaluate(n_test=20_000)
-    map_png = rm.plot_map("z", "Q", out / "demo_region_map_z_Q.png", fixed={"x": 0.5, "PT": 0.5})
+    map_png = _saved(rm.plot_map("z", "Q", out / "demo_region_map_z_Q.png", fixed={"x": 0.5, "PT": 0.5}),
+                     out / "demo_region_map_z_Q.png")
     print(f"\n4. region map of the dominant mechanism: {len(rm.X_):,} labels, sigma-weighted accuracy "
           f"{ev['sigma_weighted']['sigma_weighted_accuracy']:.4f} on 20,000 exactly labelled events")
     print(f"\nwrote {bins_png}, {out / 'demo_dsigma_dpt_bins.csv'}, {map_png}   ({time.perf_counter() - t0:.1f} s)")
@@ -183,17 +191,18 @@ def cmd_evaluate(args):
         x, z, Q, PT = np.broadcast_arrays(*(_floats(getattr(args, n), n) for n in ("x", "z", "Q", "PT")))
     r = xs.evaluate(x, z, Q, PT, n_threads=args.threads)
     cols = {"x": x, "z": z, "Q": Q, "PT": PT}
-    for c, ch in enumerate(jf.CHANNELS):
-        for s, st in enumerate(jf.STATES):
-            cols[f"sigma_{ch}_{st}"] = r.values[c, s]
+    flat = r.values.reshape(r.layout.n_components, -1)
+    for k, name in enumerate(r.layout.names):
+        cols["sigma_" + name.replace(":", "_")] = flat[k]
     if args.output:
         from .data import write_columns
         write_columns(args.output, cols, meta={"units": "x, z; Q, PT in GeV; sigma_* in pb/GeV^4"})
         print(f"wrote {len(x)} rows to {args.output}")
     if not args.output or len(x) <= 50:
+        shown = [k for k, name in enumerate(r.layout.names) if name.split(":")[1] in ("U", "L")]
         rows = [[f"{x[i]:g}", f"{z[i]:g}", f"{Q[i]:g}", f"{PT[i]:g}"] +
-                [f"{r.values[c, s, i]:.4e}" for c in range(4) for s in range(2)] for i in range(min(len(x), 50))]
-        head = ["x", "z", "Q", "PT"] + [f"{ch}:{st}" for ch in jf.CHANNELS for st in ("U", "L")]
+                [f"{flat[k, i]:.4e}" for k in shown] for i in range(min(len(x), 50))]
+        head = ["x", "z", "Q", "PT"] + [r.layout.names[k] for k in shown]
         print("dsigma/(dx dQ^2 dz dP_T^2) [pb/GeV^4]")
         print(_table(rows, head))
         if len(x) > 50:
@@ -202,13 +211,12 @@ def cmd_evaluate(args):
 
 
 def _write_hist_table(h, path):
-    import jpsi_fast as jf
     from .data import write_columns
     cols = {k: [] for k in ("bin", "z_lo", "z_hi", "Q_lo", "Q_hi", "PT_lo", "PT_hi", "channel", "state",
                             "dsigma_dPT", "error")}
     for b, B in enumerate(h.bins):
-        for c, ch in enumerate(jf.CHANNELS):
-            for s, st in enumerate(jf.STATES):
+        for c, ch in enumerate(h.channels):
+            for s, st in enumerate(h.states):
                 for j in range(len(h.pt_edges) - 1):
                     for k, v in zip(cols, (b, B.z[0], B.z[1], B.Q[0], B.Q[1], h.pt_edges[j], h.pt_edges[j + 1],
                                            ch, st, h.values[b, c, s, j], h.errors[b, c, s, j])):
@@ -230,7 +238,8 @@ def cmd_bins(args):
                         progress=None)
     table = out / f"dsigma_dpt_bins.{args.format}"
     _write_hist_table(h, table)
-    fig = h.plot(out / f"dsigma_dpt_bins.{args.figure}", states=tuple(args.states.split(",")))
+    fig = out / f"dsigma_dpt_bins.{args.figure}"
+    _saved(h.plot(fig, states=tuple(args.states.split(","))), fig)
     tot, _ = h.total("U")
     print("dsigma/dP_T summed over channels, state U [pb/GeV]; integral over P_T [pb]:")
     for k, b in enumerate(h.bins):
@@ -310,9 +319,10 @@ def cmd_regions(args):
     lc = rm.learning_curves(budgets, n_test=min(args.n_test, 50_000))
     (out / "regions_metrics.json").write_text(json.dumps({"metrics": ev, "learning_curves": lc,
                                                           "history": rm.history}, indent=1, default=float))
-    files = [out / "regions_metrics.json", rm.plot_learning_curves(lc, out / "regions_learning_curves.png")]
+    files = [out / "regions_metrics.json",
+             _saved(rm.plot_learning_curves(lc, out / "regions_learning_curves.png"), out / "regions_learning_curves.png")]
     for a, b in (("x", "Q"), ("z", "PT"), ("z", "Q")):
-        files.append(rm.plot_map(a, b, out / f"regions_map_{a}_{b}.png"))
+        files.append(_saved(rm.plot_map(a, b, out / f"regions_map_{a}_{b}.png"), out / f"regions_map_{a}_{b}.png"))
     m = ev["sigma_weighted"]
     print(f"{args.target} ({args.state}): {len(rm.X_):,} labels in {rm.fit_time_:.1f} s; sigma-weighted accuracy "
           f"{m['sigma_weighted_accuracy']:.4f}, boundary-layer accuracy {m['boundary_accuracy']:.4f}")

@@ -15,13 +15,17 @@ from pathlib import Path
 
 import numpy as np
 
+from ._progress import progress_bar
+from .components import CHANNELS, STATES, Layout, channel_shares, dominant_channel
 from .integrate import Domain, Integrator
-from .xsec import CHANNELS, STATES, CrossSection
+from .xsec import CrossSection
 
 __all__ = ["GridSpec", "dataset_columns", "compute_rows", "write_dataset", "read_dataset", "write_columns",
            "corrupt", "impute", "detect_corrupted", "CorruptionReport", "UNITS"]
 
-SIGMA_COLUMNS = tuple(f"sigma_{c}_{s}" for c in CHANNELS for s in STATES)
+#: one column per component of the full layout: sigma_<channel>_<state>
+LAYOUT = Layout()
+SIGMA_COLUMNS = tuple("sigma_" + name.replace(":", "_") for name in LAYOUT.names)
 SHARE_COLUMNS = tuple(f"share_{c}" for c in CHANNELS)
 UNITS = {"x": "", "z": "", "Q": "GeV", "PT": "GeV", "y": "", "in_cuts": "",
          **{c: "pb/GeV^4" for c in SIGMA_COLUMNS}, **{c: "" for c in SHARE_COLUMNS}, "dominant": ""}
@@ -62,18 +66,18 @@ class GridSpec:
 
 def compute_rows(xs: CrossSection, x, z, Q, PT, domain: Domain | None = None, n_threads=None) -> dict:
     """All dataset columns for points (x, z, Q, P_T) (1-D arrays): one kernel pass, every channel x state."""
-    r = xs.evaluate(x, z, Q, PT, n_threads=n_threads)
-    v = r.values                                            # (4, 3, n)
-    cols = {"x": x, "z": z, "Q": Q, "PT": PT, "y": Q * Q / (x * xs.params.s)}
-    cols["in_cuts"] = (domain or Domain()).contains(x, z, Q, PT, xs.params)
-    for c, ch in enumerate(CHANNELS):
-        for s, st in enumerate(STATES):
-            cols[f"sigma_{ch}_{st}"] = v[c, s]
-    tot = v[:, 0].sum(axis=0)
-    shares = np.divide(v[:, 0], tot, out=np.zeros_like(v[:, 0]), where=tot > 0)
-    for c, ch in enumerate(CHANNELS):
-        cols[f"share_{ch}"] = shares[c]
-    cols["dominant"] = np.where(tot > 0, np.argmax(v[:, 0], axis=0), len(CHANNELS)).astype(np.int8)
+    r = xs.evaluate(x, z, Q, PT, channels=LAYOUT.channels, states=LAYOUT.states, n_threads=n_threads)
+    v = r.values                                            # (channels, states, n)
+    domain = domain or Domain()
+    cols = {"x": x, "z": z, "Q": Q, "PT": PT, "y": domain.inelasticity(x, Q, xs.params)}
+    cols["in_cuts"] = domain.contains(x, z, Q, PT, xs.params)
+    for name, col in zip(SIGMA_COLUMNS, v.reshape(len(SIGMA_COLUMNS), -1)):
+        cols[name] = col
+    U = v[:, LAYOUT.states.index("U")]
+    for name, share in zip(SHARE_COLUMNS, channel_shares(U)):
+        cols[name] = share
+    dom = dominant_channel(U)
+    cols["dominant"] = np.where(dom < 0, len(CHANNELS), dom).astype(np.int8)   # index into DOMINANT_NAMES
     return cols
 
 
@@ -95,14 +99,10 @@ def _points_iter(xs, points, grid, domain, sample, chunk_rows, seed, n_threads):
         P = np.asarray(points, dtype=float)
         for start in range(0, len(P), chunk_rows):
             yield compute_rows(xs, *P[start:start + chunk_rows].T, domain, n_threads)
-    else:
+    else:                                                   # one event stream, cut into chunks
         integ = Integrator(domain or Domain(), seed=seed, n_threads=n_threads)
-        left = int(sample)
-        while left > 0:
-            m = min(chunk_rows, left)
-            ev = integ.sample(xs, m, progress=False)
+        for ev in integ.iter_events(xs, int(sample), chunk_rows, progress=False):
             yield compute_rows(xs, ev.x, ev.z, ev.Q, ev.PT, domain, n_threads)
-            left -= m
 
 
 def _arrow_table(cols):
@@ -152,7 +152,7 @@ def write_dataset(path, xs: CrossSection, grid: GridSpec | None = None, points=N
     meta = _metadata(xs, {"source": "grid" if grid is not None else "points" if points is not None else "sample",
                           "rows": total})
     t0 = time.perf_counter()
-    bar = Integrator._progress(total, f"dataset -> {path.name}", progress, work=total)
+    bar = progress_bar(total, f"dataset -> {path.name}", progress, work=total, unit="row")
     rows = 0
     if fmt == "parquet":
         import pyarrow.parquet as pq
@@ -315,10 +315,10 @@ def impute(data: dict, xs: CrossSection | None = None, method: str = "recompute"
     else:
         raise ValueError(f"method must be 'recompute', 'median' or 'knn', got {method!r}")
     U = np.stack([out[f"sigma_{c}_U"] for c in CHANNELS])
-    tot = U.sum(axis=0)
+    shares = channel_shares(U)
     for k, c in enumerate(CHANNELS):
-        out[f"share_{c}"] = np.divide(U[k], tot, out=np.zeros_like(tot), where=tot > 0)
-    out["dominant"] = np.array(DOMINANT_NAMES)[np.where(tot > 0, np.argmax(U, axis=0), len(CHANNELS))]
+        out[f"share_{c}"] = shares[k]
+    out["dominant"] = np.array(DOMINANT_NAMES)[dominant_channel(U)]
     return out
 
 

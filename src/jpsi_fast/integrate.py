@@ -1,32 +1,55 @@
-"""Adaptive Monte Carlo integration (VEGAS+) of the cross sections over (x, z, Q, P_T), binned dsigma/dP_T,
-and event sampling. The heavy lifting is in :mod:`jpsi_fast._vegas` (Cython + OpenMP); this module holds the
-domain, the adaptive-map and stratification updates (NumPy, a few thousand numbers per iteration), the
-iteration averaging and the result objects.
+"""Adaptive Monte Carlo integration (VEGAS+), binned distributions and event sampling of any
+:class:`jpsi_fast._integrand.Integrand` -- the J/psi cross sections over a :class:`Domain`, a Python callable over
+a box, or a user's compiled integrand.
 
-Units: totals in pb (integral of dsigma over dx dQ dz dP_T, SPEC section 7), histograms in pb/GeV.
+The compiled engine (:mod:`jpsi_fast._vegas`) samples and accumulates; this module holds the phase-space
+:class:`Domain`, the adaptive map and stratification updates (NumPy, following vegas 6.4: increments per axis and
+strata chosen from ``neval``, the map trained on per-increment *averages* of (f J)^2, smoothed and damped by
+``alpha``; evaluations per hypercube proportional to the variance of its estimate to the power ``beta``/2), the
+combination of iterations and the result objects.
+
+Units: integrals of the physics integrand in pb (docs/physics.md §7), histograms in pb/GeV.
 """
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import _vegas
+from ._integrand import CallableIntegrand, Integrand
 from ._openmp_helpers import resolve_n_threads
-from .xsec import CHANNELS, STATES, CrossSection
+from ._progress import progress_bar
+from ._xsec_integrand import contains_array, cut_jacobian, inelasticity_array
+from .components import CHANNELS, STATES
 
 __all__ = ["Domain", "Bin", "standard_bins", "Integrator", "Estimate", "IntegrationResult", "Histogram", "Events"]
 
 AXES = ("x", "z", "Q", "PT")
-_XSEC_COV_MASK = np.array([0 if s == "T" else 1 for _ in CHANNELS for s in STATES])
-#: component map (channel-major, states U, L, T): T = U - L, so cov = A C_UL A^T
-_T_FROM_UL = np.eye(len(CHANNELS) * len(STATES))
-for _c in range(len(CHANNELS)):
-    _T_FROM_UL[3 * _c + 2] = 0.0
-    _T_FROM_UL[3 * _c + 2, 3 * _c] = 1.0
-    _T_FROM_UL[3 * _c + 2, 3 * _c + 1] = -1.0
+#: vegas's defaults (gplepage/vegas 6.4): at most this many map increments per axis ...
+MAX_INCREMENTS = 1000
+#: ... about neval / this many increments per axis ...
+EVALS_PER_INCREMENT = 10
+#: ... this fraction of the evaluations is distributed by the stratification (the rest uniformly) ...
+NEVAL_FRAC = 0.75
+#: ... and at most this many evaluations per hypercube
+MAX_NEVAL_HCUBE = 50_000
+#: at most this many hypercubes (memory of the stratification)
+MAX_HYPERCUBES = 1 << 24
+#: floor of the map-training weights (vegas's TINY)
+TRAIN_FLOOR = 1e-257
+#: points per random stream of the sampler
+SAMPLE_CHUNK = 4096
+#: default adapting iterations before sampling with a map not yet adapted to the integrand
+SAMPLE_WARMUP = 5
+#: trials beyond which sampling refuses to start (an envelope this loose would take hours)
+MAX_SAMPLE_TRIALS = 1e11
+#: memory allowed for histogram accumulators [bytes]
+HIST_MEMORY_LIMIT = 2 << 30
+#: grid points per axis of the unit cube used to find the phase-space volume of a Domain
+VOLUME_GRID = 24
 
 
 def _interval(name, value, lo, hi, closed_lo=False):
@@ -37,16 +60,18 @@ def _interval(name, value, lo, hi, closed_lo=False):
     ok_lo = (a >= lo) if closed_lo else (a > lo)
     if not (math.isfinite(a) and math.isfinite(b) and ok_lo and a < b and b <= hi):
         left = "[" if closed_lo else "("
-        raise ValueError(f"Domain.{name} must satisfy {left}{lo} <= low < high <= {hi}, got ({a}, {b})")
+        raise ValueError(f"Domain.{name} must satisfy {left}{lo} <= low < high <= {hi} (finite), got ({a}, {b})")
     return (a, b)
 
 
 @dataclass(frozen=True)
 class Domain:
-    """Phase-space region of SPEC section 7: a box in x, z, Q [GeV], P_T [GeV] with cuts.
+    """Phase-space region of docs/physics.md §7: a box in x, z, Q [GeV], P_T [GeV] with cuts.
 
-    ``y``: optional inelasticity window (ymin, ymax) inside [0, 1]; y <= 1 is always imposed (the physical
-    region). ``tmd_cut``: the TMD-region cut P_T <= z Q / 2 (default on). Points outside the cuts have weight 0.
+    ``y``: optional inelasticity window (ymin, ymax) inside [0, 1]; y = Q^2/(x s) <= 1 is always imposed (the
+    physical region). ``tmd_cut``: the TMD-region cut P_T <= z Q / 2 (default True). Points outside the cuts have
+    weight 0. All limits are inclusive. Whether the cuts leave any phase space depends on sqrt(s): checked by
+    :meth:`check` whenever a cross section is integrated, sampled or mapped over the domain.
     """
 
     x: tuple = (0.1, 0.99)
@@ -64,35 +89,59 @@ class Domain:
         if self.y is not None:
             object.__setattr__(self, "y", _interval("y", self.y, 0.0, 1.0, closed_lo=True))
         if self.x[1] >= 1.0 or self.z[1] >= 1.0:
-            raise ValueError("Domain.x and Domain.z must stay below 1")
+            raise ValueError(f"Domain.x and Domain.z must stay below 1, got x = {self.x}, z = {self.z}")
+        if not isinstance(self.tmd_cut, (bool, np.bool_)):
+            raise TypeError(f"Domain.tmd_cut must be True or False, got {self.tmd_cut!r}")
+        if self.tmd_cut and not self.PT[0] < 0.5 * self.z[1] * self.Q[1]:
+            raise ValueError(f"Domain: the TMD cut P_T <= z Q / 2 leaves no phase space (P_T >= {self.PT[0]} GeV "
+                             f"but z Q / 2 <= {0.5 * self.z[1] * self.Q[1]:g} GeV); lower PT or set tmd_cut=False")
 
     @property
     def bounds(self) -> np.ndarray:
-        """(4, 2) array of the box limits of x, z, Q, P_T."""
+        """(4, 2) array of the box limits of x, z, Q [GeV], P_T [GeV]."""
         return np.array([self.x, self.z, self.Q, self.PT], dtype=float)
 
-    def cuts(self, params) -> tuple:
-        """(s, ymin, ymax, tmd_cut, x_lo, x_hi, PT_lo, PT_hi) for the compiled integrator."""
+    def cut_tuple(self, params) -> tuple:
+        """The cuts for the compiled code: (s, x_lo, x_hi, z_lo, z_hi, Q_lo, Q_hi, PT_lo, PT_hi, y_lo, y_hi,
+        tmd_cut); s = sqrt_s^2 from ``params``."""
         ymin, ymax = self.y if self.y is not None else (0.0, 1.0)
-        return (params.s, ymin, ymax, 1 if self.tmd_cut else 0, *self.x, *self.PT)
+        return (float(params.s), *self.x, *self.z, *self.Q, *self.PT, float(ymin), float(ymax), int(self.tmd_cut))
+
+    def contains(self, x, z, Q, PT, params) -> np.ndarray:
+        """Boolean mask (broadcast shape) of points inside the box and the cuts (the compiled definition the
+        integrand uses)."""
+        arrs = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (x, z, Q, PT)))
+        flat = [np.ascontiguousarray(a).reshape(-1) for a in arrs]
+        return contains_array(*flat, self.cut_tuple(params)).reshape(arrs[0].shape)
+
+    def inelasticity(self, x, Q, params) -> np.ndarray:
+        """y = Q^2 / (x s) (broadcast), the kernels' definition."""
+        xb, Qb = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(Q, dtype=float))
+        return inelasticity_array(np.ascontiguousarray(xb).reshape(-1), np.ascontiguousarray(Qb).reshape(-1),
+                                  float(params.s)).reshape(xb.shape)
+
+    def volume(self, params) -> float:
+        """Phase-space volume inside the cuts, int dx dz dQ dP_T [GeV^2], by a midpoint rule over the cut-adapted
+        coordinates (VOLUME_GRID points per axis)."""
+        g = (np.arange(VOLUME_GRID) + 0.5) / VOLUME_GRID
+        U = np.stack(np.meshgrid(g, g, g, g, indexing="ij"), axis=-1).reshape(-1, 4)
+        _, jac = cut_jacobian(np.ascontiguousarray(U), self.cut_tuple(params))
+        return float(jac.mean())
+
+    def check(self, params) -> "Domain":
+        """Raise ValueError unless the cuts leave phase space at ``params.sqrt_s``; returns self."""
+        if not self.volume(params) > 0:
+            s = params.s
+            raise ValueError(
+                f"Domain leaves no phase space at sqrt_s = {params.sqrt_s:g} GeV: y = Q^2/(x s) <= "
+                f"{1.0 if self.y is None else self.y[1]:g} needs x >= Q^2/s >= {self.Q[0] ** 2 / s:.4g} but "
+                f"x <= {self.x[1]:g} (x = {self.x}, Q = {self.Q} GeV, y = {self.y}, tmd_cut = {self.tmd_cut})")
+        return self
 
     @property
     def map_bounds(self) -> np.ndarray:
-        """Bounds of the integrator's map axes (u_x, z, Q, u_PT): x and P_T as fractions in [0, 1] of the
-        range the cuts allow at each (z, Q)."""
-        return np.array([(0.0, 1.0), self.z, self.Q, (0.0, 1.0)], dtype=float)
-
-    def contains(self, x, z, Q, PT, params) -> np.ndarray:
-        """Boolean mask of points inside the box and the cuts."""
-        s, ymin, ymax, tmd = self.cuts(params)[:4]
-        x, z, Q, PT = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (x, z, Q, PT)))
-        y = Q * Q / (x * s)
-        m = (y >= ymin) & (y <= ymax)
-        for v, (lo, hi) in zip((x, z, Q, PT), self.bounds):
-            m &= (v >= lo) & (v <= hi)
-        if tmd:
-            m &= PT <= 0.5 * z * Q
-        return m
+        """Bounds of the physics integrand's unit-cube axes (u_x, u_z, u_Q, u_PT)."""
+        return np.array([(0.0, 1.0)] * 4)
 
 
 @dataclass(frozen=True)
@@ -111,8 +160,8 @@ class Bin:
 
 
 def standard_bins(domain: Domain | None = None) -> tuple:
-    """SPEC 7's 2 x 2 bins: z in [0.1, 0.4) or [0.4, 0.8]; Q in [10, 30) or [30, 50] GeV. The upper edges are
-    nudged up by 1e-12 so that the domain's top edges fall inside."""
+    """docs/physics.md §7's 2 x 2 bins: z in [0.1, 0.4) or [0.4, 0.8]; Q in [10, 30) or [30, 50] GeV. The upper
+    edges are nudged up by 1e-12 so that the domain's top edges fall inside."""
     d = domain or Domain()
     top_z, top_Q = d.z[1] * (1 + 1e-12), d.Q[1] * (1 + 1e-12)
     return (Bin((d.z[0], 0.4), (d.Q[0], 30.0)), Bin((d.z[0], 0.4), (30.0, top_Q)),
@@ -138,6 +187,29 @@ class Estimate:
         return f"{self.mean:.{digits}e} +- {self.sdev:.1e}"
 
 
+# ------------------------------------------------------------------------------------ covariance bookkeeping
+def _variance_weights(rows, pairs):
+    """(n_pairs, m) matrix M with var(rows[r] . base) = pair_cov @ M[:, r], given the covariances of the base
+    pairs (i <= j); a column is NaN when a pair its row needs was not accumulated."""
+    rows = np.atleast_2d(np.asarray(rows, dtype=float))
+    i, j = pairs[:, 0], pairs[:, 1]
+    M = rows[:, i].T * rows[:, j].T * np.where(i == j, 1.0, 2.0)[:, None]
+    have = set(map(tuple, pairs.tolist()))
+    for r, row in enumerate(rows):
+        sup = np.flatnonzero(row)
+        if any((a, b) not in have for ia, a in enumerate(sup) for b in sup[ia:]):
+            M[:, r] = np.nan
+    return M
+
+
+def _pair_matrix(pairs, values, K):
+    """Dense (K, K) symmetric matrix from pair values; NaN where no pair was accumulated."""
+    C = np.full((K, K), np.nan)
+    C[pairs[:, 0], pairs[:, 1]] = values
+    C[pairs[:, 1], pairs[:, 0]] = values
+    return C
+
+
 def _chi2_sf(chi2, dof):
     if dof <= 0:
         return 1.0
@@ -145,59 +217,92 @@ def _chi2_sf(chi2, dof):
     return float(_chi2.sf(chi2, dof))
 
 
-@dataclass
 class IntegrationResult:
-    """Integrals of every component (channel x state for the physics integrand) over the domain.
+    """Integrals of every component over the domain, combined over iterations.
 
-    ``mean``/``sdev`` have shape (n_channels, n_states) for a CrossSection (pb), else (n_components,);
-    ``cov`` is the covariance of the flattened components; ``chi2``/``dof`` measure the consistency of the
-    iterations (per component; ``chi2_dof`` and ``Q`` for the component the map adapted to).
+    ``mean``/``sdev`` have the layout's shape: (n_channels, n_states) for the cross sections [pb], (k,) for a
+    k-valued callable. ``cov`` is the covariance of the flattened components (NaN between components whose base
+    covariance was not tracked); ``res[channel, state]`` (or ``res[i]``) is an :class:`Estimate`. ``chi2`` per
+    component, ``chi2_dof`` and ``Q`` of the adapted component measure the consistency of the iterations.
     """
 
-    mean: np.ndarray
-    sdev: np.ndarray
-    cov: np.ndarray
-    chi2: np.ndarray
-    dof: int
-    itn_mean: np.ndarray
-    itn_sdev: np.ndarray
-    adapt: np.ndarray
-    neval: int
-    weighted: bool
-    wall_time: float
-    channels: tuple = CHANNELS
-    states: tuple = STATES
+    def __init__(self, layout, pairs, itn_mean, itn_pair, adapt_base, weighted, neval, wall_time):
+        self.layout = layout
+        self.pairs = np.asarray(pairs)
+        self.adapt_base = np.asarray(adapt_base, dtype=float)
+        self.weighted = bool(weighted)
+        self.neval = int(neval)
+        self.wall_time = float(wall_time)
+        itn_mean = np.asarray(itn_mean, dtype=float)
+        itn_pair = np.asarray(itn_pair, dtype=float)
+        self.nitn = len(itn_mean)
+        self.dof = self.nitn - 1
+        Ma = _variance_weights(self.adapt_base, self.pairs)[:, 0]
+        self.itn_adapted = itn_mean @ self.adapt_base, itn_pair @ Ma
+        var_a = self.itn_adapted[1]
+        if weighted and np.all(var_a > 0):
+            w = 1.0 / var_a
+        else:
+            w = np.ones(self.nitn)
+        w = w / w.sum()
+        #: iteration weights (the same for every component, so linear relations hold in the average)
+        self.itn_weights = w
+        self.mean_base = w @ itn_mean
+        self.pair_cov = (w * w) @ itn_pair
+        D = layout.derive
+        Mc = _variance_weights(D, self.pairs)
+        flat_mean = D @ self.mean_base
+        flat_var = self.pair_cov @ Mc
+        itn_flat = itn_mean @ D.T
+        itn_var = itn_pair @ Mc
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.chi2 = np.where(itn_var > 0, (itn_flat - flat_mean) ** 2 / itn_var, 0.0).sum(axis=0)
+        shape = layout.shape
+        self.mean = flat_mean.reshape(shape)
+        self.sdev = np.sqrt(np.maximum(flat_var, 0.0)).reshape(shape)
+        self.itn_mean = itn_flat.reshape((self.nitn,) + shape)
+        self.itn_sdev = np.sqrt(np.maximum(itn_var, 0.0)).reshape((self.nitn,) + shape)
+        C = _pair_matrix(self.pairs, self.pair_cov, len(self.mean_base))
+        self.cov = D @ np.where(np.isnan(C), 0.0, C) @ D.T
+        bad = (np.abs(D) > 0).astype(float) @ np.isnan(C).astype(float) @ (np.abs(D) > 0).astype(float).T
+        self.cov[bad > 0] = np.nan
+
+    @property
+    def channels(self):
+        return getattr(self.layout, "channels", None)
+
+    @property
+    def states(self):
+        return getattr(self.layout, "states", None)
+
+    def _estimate(self, base_weights) -> Estimate:
+        M = _variance_weights(base_weights, self.pairs)[:, 0]
+        return Estimate(float(base_weights @ self.mean_base), float(math.sqrt(max(self.pair_cov @ M, 0.0))))
 
     def __getitem__(self, key) -> Estimate:
-        if isinstance(key, tuple):
-            c, s = key
-            i = (self.channels.index(c), self.states.index(s))
-        else:
-            i = (key,)
-        return Estimate(float(self.mean[i]), float(self.sdev[i]))
+        i = self.layout.index(*key) if isinstance(key, tuple) else self.layout.index(key)
+        return Estimate(float(self.mean.reshape(-1)[i]), float(self.sdev.reshape(-1)[i]))
+
+    def combination(self, component_weights) -> Estimate:
+        """A linear combination of the components (weights over the flattened components) with its error."""
+        return self._estimate(self.layout.base_weights(component_weights))
 
     def total(self, state="U") -> Estimate:
         """Sum over channels for one state, with the channels' covariance."""
-        k = self.states.index(state)
-        w = np.zeros(self.mean.size)
-        w.reshape(self.mean.shape)[:, k] = 1.0
-        return Estimate(float(w @ self.mean.ravel()), float(math.sqrt(max(w @ self.cov @ w, 0.0))))
+        return self.combination(self.layout.weights(state=state))
 
     @property
     def adapted(self) -> Estimate:
         """The component the map adapted to (default: total sigma_U)."""
-        w = self.adapt
-        return Estimate(float(w @ self.mean.ravel()), float(math.sqrt(max(w @ self.cov @ w, 0.0))))
+        return self._estimate(self.adapt_base)
 
     @property
     def chi2_dof(self) -> float:
         """chi^2 per degree of freedom of the iterations of the adapted component."""
-        m = self.itn_mean.reshape(len(self.itn_mean), -1) @ self.adapt
-        v = (self.itn_sdev.reshape(len(self.itn_sdev), -1) ** 2) @ (self.adapt ** 2)
+        m, v = self.itn_adapted
         if self.dof <= 0 or np.any(v <= 0):
             return 0.0
-        mean = self.adapted.mean
-        return float(np.sum((m - mean) ** 2 / v) / self.dof)
+        return float(np.sum((m - self.adapted.mean) ** 2 / v) / self.dof)
 
     @property
     def Q(self) -> float:
@@ -205,22 +310,25 @@ class IntegrationResult:
         return _chi2_sf(self.chi2_dof * self.dof, self.dof)
 
     def summary(self) -> str:
+        """Per-iteration table of the adapted component, then every component (channel x state table for the
+        cross sections)."""
         lines = [f"{'itn':>4} {'integral (adapted)':>26} {'rel.err':>9}"]
-        m = self.itn_mean.reshape(len(self.itn_mean), -1) @ self.adapt
-        v = np.sqrt((self.itn_sdev.reshape(len(self.itn_sdev), -1) ** 2) @ (self.adapt ** 2))
-        for i, (a, b) in enumerate(zip(m, v)):
-            e = Estimate(float(a), float(b))
+        for i, (a, v) in enumerate(zip(*self.itn_adapted)):
+            e = Estimate(float(a), float(math.sqrt(max(v, 0.0))))
             lines.append(f"{i + 1:4d} {str(e):>26} {e.rel:9.2e}")
         e = self.adapted
         lines.append(f"{'all':>4} {str(e):>26} {e.rel:9.2e}   chi2/dof = {self.chi2_dof:.2f} (Q = {self.Q:.2f}), "
                      f"{'weighted' if self.weighted else 'unweighted'} average, {self.neval:,} evaluations, "
                      f"{self.wall_time:.2f} s")
-        if self.mean.ndim == 2:
+        if self.channels is not None:
             lines.append("")
             lines.append(f"{'channel':>10} " + " ".join(f"{s + ' [pb]':>24}" for s in self.states))
             for c in self.channels:
                 lines.append(f"{c:>10} " + " ".join(f"{str(self[c, s]):>24}" for s in self.states))
             lines.append(f"{'total':>10} " + " ".join(f"{str(self.total(s)):>24}" for s in self.states))
+        else:
+            for i, name in enumerate(self.layout.names):
+                lines.append(f"{name:>10} {str(self[i]):>24}")
         return "\n".join(lines)
 
     def __repr__(self):
@@ -249,69 +357,44 @@ class Histogram:
         k = self.states.index(state)
         return self.values[:, :, k].sum(axis=1), np.sqrt((self.errors[:, :, k] ** 2).sum(axis=1))
 
-    def plot(self, path, states=("U", "L")):
-        """One panel per (z, Q) bin, a curve per channel with error bands, log y axis; writes ``path``."""
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        from .xsec import CHANNEL_LABELS
-        n = len(self.bins)
-        ncol = 2 if n > 1 else 1
-        nrow = (n + ncol - 1) // ncol
-        fig, axes = plt.subplots(nrow, ncol, figsize=(5.5 * ncol, 4.0 * nrow + 0.6), squeeze=False,
-                                 layout="constrained")
-        styles = {"U": "-", "L": "--", "T": ":"}
-        for b, ax in enumerate(axes.ravel()):
-            if b >= n:
-                ax.axis("off")
-                continue
-            for c, ch in enumerate(self.channels):
-                color = f"C{c}"
-                for st in states:
-                    k = self.states.index(st)
-                    v, e = self.values[b, c, k], self.errors[b, c, k]
-                    ax.stairs(v, self.pt_edges, color=color, ls=styles[st], label=f"{CHANNEL_LABELS[ch]} {st}")
-                    ax.fill_between(self.pt_edges, np.append(v - e, (v - e)[-1]), np.append(v + e, (v + e)[-1]),
-                                    step="post", color=color, alpha=0.2, lw=0)
-            ax.set_yscale("log")
-            top = self.values[b].max()
-            if top > 0:
-                ax.set_ylim(top * 1e-6, top * 3)
-            ax.set_xlabel(r"$P_T$ [GeV]")
-            ax.set_ylabel(r"$d\sigma/dP_T$ [pb/GeV]")
-            ax.set_title(self.bins[b].label, fontsize=10)
-            ax.grid(alpha=0.3)
-        handles, labels = axes.ravel()[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside lower center", ncol=len(self.channels), fontsize=8, frameon=False)
-        fig.savefig(path, dpi=120)
-        plt.close(fig)
-        return path
+    def plot(self, path=None, states=("U", "L"), fig=None):
+        """One panel per (z, Q) bin, a curve per channel with error bands (see
+        :func:`jpsi_fast.plotting.plot_histogram`); returns the figure, saved to ``path`` when given."""
+        from .plotting import plot_histogram
+        return plot_histogram(self, path=path, states=states, fig=fig)
 
 
-@dataclass
 class Events:
-    """Phase-space points (x, z, Q [GeV], P_T [GeV]) and weights [pb]. For unweighted events every weight is
-    sigma/n; ``efficiency`` is the accept-reject acceptance, ``max_weight`` the envelope used and
-    ``n_overweight`` the number of trial weights above it (their excess is clipped)."""
+    """Phase-space points and weights [pb]. ``points`` (n, n_observables) with columns ``names`` (for the cross
+    sections x, z, Q [GeV], P_T [GeV], y: also available as ``ev.x``, ``ev.z`` ...). For unweighted events every
+    weight is sigma/n; ``efficiency`` = n / ``n_trials`` is the accept-reject acceptance up to the n-th accepted
+    event, ``max_weight`` the envelope used and ``n_overweight`` the number of those trials whose weight exceeded it
+    (their excess is clipped). Every number is independent of the thread count."""
 
-    x: np.ndarray
-    z: np.ndarray
-    Q: np.ndarray
-    PT: np.ndarray
-    weight: np.ndarray
-    unweighted: bool
-    efficiency: float = 1.0
-    max_weight: float = float("nan")
-    n_overweight: int = 0
-    n_trials: int = 0
+    def __init__(self, points, names, weight, unweighted, efficiency=1.0, max_weight=float("nan"), n_overweight=0,
+                 n_trials=0, sigma=float("nan")):
+        self.points = np.asarray(points)
+        self.names = tuple(names)
+        self.weight = np.asarray(weight)
+        self.unweighted = bool(unweighted)
+        self.efficiency = float(efficiency)
+        self.max_weight = float(max_weight)
+        self.n_overweight = int(n_overweight)
+        self.n_trials = int(n_trials)
+        self.sigma = float(sigma)
 
     def __len__(self):
-        return len(self.x)
+        return len(self.points)
 
-    @property
-    def points(self):
-        return np.column_stack([self.x, self.z, self.Q, self.PT])
+    def __getattr__(self, name):
+        names = self.__dict__.get("names", ())
+        if name in names:
+            return self.__dict__["points"][:, names.index(name)]
+        raise AttributeError(f"Events has no attribute or column {name!r} (columns: {names})")
+
+    def __repr__(self):
+        kind = "unweighted" if self.unweighted else "weighted"
+        return f"<Events {len(self)} {kind}, columns {self.names}, efficiency {self.efficiency:.4g}>"
 
 
 class Integrator:
@@ -320,354 +403,478 @@ class Integrator:
     Parameters
     ----------
     domain : Domain or sequence of (low, high)
-        A :class:`Domain` for cross sections (dx dz dQ dP_T with cuts), or box bounds for a generic
-        callable integrand (any dimension up to 16). With a Domain the map's axes are (u_x, z, Q, u_PT), x and
-        P_T being fractions of the ranges the cuts allow at each (z, Q), so no evaluation is wasted outside
-        the cuts (``edges`` are in those coordinates).
-    ninc : number of increments of the adaptive map per axis.
+        A :class:`Domain` for cross sections (the integrand's unit-cube axes are cut-adapted coordinates: see
+        :class:`jpsi_fast._xsec_integrand.XsecIntegrand`), or box bounds for a Python callable (dimension 1-64).
+    ninc : int or None
+        Map increments per axis; None (default) follows vegas: min(neval / 10, 1000), rounded down to a multiple
+        of the strata per axis.
     alpha : map damping (0: no adaptation; 0.5 default).
-    beta : stratification damping (evaluations per hypercube proportional to sigma_h^beta; 0 = uniform).
+    beta : stratification damping (evaluations per hypercube ~ variance^(beta/2); 0 = uniform).
     seed : random seed; results depend only on the seed, never on the thread count.
     n_threads : OpenMP threads (None: all cores; negative like joblib).
+    neval_frac : fraction of the evaluations distributed by the adaptive stratification (vegas: 0.75).
+    max_neval_hcube : most evaluations in one hypercube.
 
-    The map and allocation are kept between calls, so a second call starts from the adapted state.
+    The adapted map and stratification are kept between calls; :meth:`reset` restores the fresh state. The
+    object pickles with its adapted state.
     """
 
-    def __init__(self, domain=None, ninc: int = 1000, alpha: float = 0.5, beta: float = 0.75, seed: int = 0,
-                 n_threads=None):
+    def __init__(self, domain=None, ninc: int | None = None, alpha: float = 0.5, beta: float = 0.75,
+                 seed: int = 0, n_threads=None, neval_frac: float = NEVAL_FRAC,
+                 max_neval_hcube: int = MAX_NEVAL_HCUBE):
         if domain is None:
             domain = Domain()
         if isinstance(domain, Domain):
-            self.domain, bounds = domain, domain.map_bounds
+            region, dim = domain, 4
         else:
-            self.domain = None
-            bounds = np.asarray(domain, dtype=float)
-            if bounds.ndim != 2 or bounds.shape[1] != 2 or not 1 <= bounds.shape[0] <= 16:
-                raise ValueError("domain must be a Domain or a (dim, 2) sequence of (low, high) with 1 <= dim <= 16")
-            if not np.all(np.isfinite(bounds)) or np.any(bounds[:, 1] <= bounds[:, 0]):
-                raise ValueError(f"domain bounds must be finite with low < high, got {bounds.tolist()}")
-        if int(ninc) != ninc or not 2 <= ninc <= 100_000:
-            raise ValueError(f"ninc must be an integer in [2, 100000], got {ninc!r}")
-        if not 0 <= alpha <= 4:
-            raise ValueError(f"alpha must be in [0, 4], got {alpha!r}")
-        if not 0 <= beta <= 1:
-            raise ValueError(f"beta must be in [0, 1], got {beta!r}")
-        if int(seed) != seed or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-        self.bounds = bounds
-        self.dim = bounds.shape[0]
-        self.ninc, self.alpha, self.beta, self.seed = int(ninc), float(alpha), float(beta), int(seed)
+            region = np.asarray(domain, dtype=float)
+            if region.ndim != 2 or region.shape[1] != 2 or not 1 <= region.shape[0] <= 64:
+                raise ValueError("domain must be a Domain or a (dim, 2) sequence of (low, high) with 1 <= dim <= 64")
+            if not np.all(np.isfinite(region)) or np.any(region[:, 1] <= region[:, 0]):
+                raise ValueError(f"domain bounds must be finite with low < high, got {region.tolist()}")
+            dim = region.shape[0]
+        if ninc is not None and (isinstance(ninc, bool) or int(ninc) != ninc or not 1 <= ninc <= 100_000):
+            raise ValueError(f"ninc must be None or an integer in [1, 100000], got {ninc!r}")
+        for name, v, lo, hi in (("alpha", alpha, 0.0, 4.0), ("beta", beta, 0.0, 1.0),
+                                ("neval_frac", neval_frac, 0.0, 0.99)):
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.floating)) or not lo <= v <= hi:
+                raise ValueError(f"{name} must be a number in [{lo}, {hi}], got {v!r}")
+        if isinstance(seed, bool) or int(seed) != seed or not 0 <= seed < 2 ** 64:
+            raise ValueError(f"seed must be an integer in [0, 2^64), got {seed!r}")
+        if isinstance(max_neval_hcube, bool) or int(max_neval_hcube) != max_neval_hcube or max_neval_hcube < 2:
+            raise ValueError(f"max_neval_hcube must be an integer >= 2, got {max_neval_hcube!r}")
+        self.region = region
+        self.dim = int(dim)
+        self.ninc = None if ninc is None else int(ninc)
+        self.alpha, self.beta = float(alpha), float(beta)
+        self.neval_frac = float(neval_frac)
+        self.max_neval_hcube = int(max_neval_hcube)
+        self.seed = int(seed)
         self.n_threads = resolve_n_threads(n_threads)
-        self.reset()
+        #: map edges per axis in the unit cube, (dim, max increments + 1); None before the first iteration
+        self.edges = None
+        self._ninc = None              # (dim,) increments per axis of the current map
+        self._nstrat = None            # (dim,) strata per axis of the current stratification
+        self._sigf = None              # (ncubes,) stratification weights
+        self._itn = 0                  # iterations run (part of every stream key)
+        self._sample_calls = 0         # sample() calls (part of the sampler's stream keys)
+        self._adapted_key = None       # key of the integrand and component the map last adapted to
+
+    @property
+    def domain(self):
+        """The :class:`Domain` (None for box bounds)."""
+        return self.region if isinstance(self.region, Domain) else None
+
+    @property
+    def bounds(self) -> np.ndarray:
+        """(dim, 2) box of the integrand's physical coordinates (a Domain's x, z, Q, P_T box)."""
+        return self.region.bounds if isinstance(self.region, Domain) else self.region
 
     def reset(self):
-        """Forget the adaptation: uniform map, uniform allocation."""
-        self.edges = np.array([np.linspace(lo, hi, self.ninc + 1) for lo, hi in self.bounds])
+        """Forget all adaptation: the state of a freshly constructed Integrator."""
+        self.edges = None
+        self._ninc = None
         self._nstrat = None
-        self._neval_h = None
+        self._sigf = None
         self._itn = 0
+        self._sample_calls = 0
+        self._adapted_key = None
 
-    # ------------------------------------------------------------------ adaptation
-    def _layout(self, neval, adapt_weights, physics=False):
-        nstrat = max(1, int((neval / 4.0) ** (1.0 / self.dim)))
-        ncubes = nstrat ** self.dim
-        if self._nstrat != nstrat or self._neval_h is None:
-            self._nstrat = nstrat
-            self._neval_h = np.full(ncubes, max(2, neval // ncubes), dtype=np.intc)
-        self._itn += 1
-        # physics: the covariance is accumulated for U and L only; T = U - L follows (_complete_cov_T)
-        cov_mask = _XSEC_COV_MASK if physics else None
-        return _vegas.VegasLayout(self.edges, self._neval_h, nstrat, adapt_weights, self.seed, self._itn, cov_mask)
-
-    def _adapt_map(self, train):
-        """VEGAS map refinement: smooth the per-increment sums of (f J)^2, damp with alpha, equalise."""
-        if self.alpha == 0:
-            return
-        for d in range(self.dim):
-            a = train[d]
-            if not np.any(a > 0):
-                continue
-            sm = np.empty_like(a)
-            if len(a) > 1:
-                sm[0] = (7 * a[0] + a[1]) / 8
-                sm[-1] = (a[-2] + 7 * a[-1]) / 8
-                sm[1:-1] = (a[:-2] + 6 * a[1:-1] + a[2:]) / 8
-            else:
-                sm[:] = a
-            sm /= sm.sum()
-            with np.errstate(divide="ignore", invalid="ignore"):
-                r = np.where((sm > 0) & (sm < 1), ((1 - sm) / np.log(1 / sm)) ** self.alpha, 0.0)
-            r = np.where(sm >= 1, 1.0, r)
-            r += 1e-10 * r.max()
-            cum = np.concatenate([[0.0], np.cumsum(r)])
-            self.edges[d] = np.interp(np.linspace(0, cum[-1], self.ninc + 1), cum, self.edges[d])
-            self.edges[d, 0], self.edges[d, -1] = self.bounds[d]
-
-    def _adapt_strata(self, sigma2, neval):
-        if self.beta == 0:
-            return
-        d = np.sqrt(np.maximum(sigma2, 0.0)) ** self.beta
-        total = d.sum()
-        ncubes = len(sigma2)
-        extra = max(neval - 2 * ncubes, 0)
-        if total <= 0 or extra == 0:
-            return
-        self._neval_h = (2 + np.floor(extra * d / total)).astype(np.intc)
-
-    # ------------------------------------------------------------------ one iteration
-    def _iteration(self, f, neval, adapt_weights, adapt, hist=None, track_cov=True):
-        layout = self._layout(neval, adapt_weights, physics=isinstance(f, CrossSection))
-        if isinstance(f, CrossSection):
-            regions, pt_edges = hist if hist is not None else (None, None)
-            tot, sigma2 = _vegas.iterate_xsec(layout, f.kernel_config(), f.pdf.core, self.domain.cuts(f.params),
-                                              regions, pt_edges, self.n_threads, track_cov)
-            tot["cov"] = _T_FROM_UL @ tot["cov"] @ _T_FROM_UL.T
+    # ------------------------------------------------------------------ integrand and components
+    def integrand(self, f, layout=None) -> Integrand:
+        """The :class:`Integrand` integrated for ``f``: ``f`` itself when it is one, ``f.integrand(domain)`` for
+        a :class:`CrossSection` on a Domain-built Integrator, a :class:`CallableIntegrand` for a callable on box
+        bounds."""
+        if isinstance(f, Integrand):
+            ig = f
+        elif self.domain is not None:
+            build = getattr(f, "integrand", None)
+            if build is None:
+                raise TypeError(f"an Integrator built on a jpsi_fast.Domain integrates a CrossSection or an Integrand, "
+                                f"got {type(f).__name__}; for a callable build it on box bounds: "
+                                "Integrator([(lo, hi), ...])")
+            ig = build(self.domain, layout=layout)
         else:
-            X, J, INC = _vegas.generate(layout, self.n_threads)
-            F = np.asarray(f(X), dtype=float)
-            if F.ndim == 1:
-                F = F[:, None]
-            if F.shape != (len(X), len(adapt_weights)):
-                raise ValueError(f"integrand returned shape {F.shape}, expected ({len(X)},) or ({len(X)}, k) "
-                                 f"with k = {len(adapt_weights)}")
-            if not np.all(np.isfinite(F)):
-                raise ValueError("integrand returned non-finite values")
-            tot, sigma2 = _vegas.accumulate(layout, np.ascontiguousarray(F * J[:, None]), INC, self.n_threads,
-                                            track_cov)
-        if adapt:
-            self._adapt_map(tot["train"])
-            self._adapt_strata(sigma2, neval)
-        return tot, layout.n_total
+            if hasattr(f, "integrand"):
+                raise TypeError("a CrossSection needs an Integrator built on a jpsi_fast.Domain")
+            ig = CallableIntegrand(f, self.region)
+        if ig.dim != self.dim:
+            raise ValueError(f"integrand dimension {ig.dim} differs from the integrator's {self.dim}")
+        return ig
 
-    def _components(self, f, ncomp_hint=None):
-        if isinstance(f, CrossSection):
-            if self.domain is None or self.dim != 4:
-                raise ValueError("a CrossSection needs an Integrator built on a jpsi_fast.Domain")
-            return len(CHANNELS) * len(STATES)
-        if not callable(f):
-            raise TypeError(f"integrand must be a jpsi_fast.CrossSection or a callable f(X[n, d]) -> [n, k], "
-                            f"got {type(f).__name__}")
-        if self.domain is not None:
-            raise TypeError("an Integrator built on a jpsi_fast.Domain integrates CrossSection objects; for a "
-                            "callable, build it on box bounds: Integrator([(lo, hi), ...])")
-        if ncomp_hint is None:
-            probe = np.asarray(f(np.mean(self.bounds, axis=1)[None, :]), dtype=float)
-            ncomp_hint = 1 if probe.ndim <= 1 else probe.shape[1]
-        return ncomp_hint
-
-    def _adapt_weights(self, f, ncomp, adapt_to):
-        w = np.zeros(ncomp)
-        if isinstance(f, CrossSection):
-            if adapt_to is None:
-                adapt_to = "U"
-            if isinstance(adapt_to, str) and adapt_to in STATES:        # channel sum of one state
-                w.reshape(len(CHANNELS), len(STATES))[:, STATES.index(adapt_to)] = 1.0
+    @staticmethod
+    def _adapt_spec(ig, adapt_to):
+        """(indices, weights) of the adapted component over the base components."""
+        layout = ig.layout
+        w = np.zeros(layout.n_components)
+        if hasattr(layout, "channels"):
+            adapt_to = "U" if adapt_to is None else adapt_to
+            if isinstance(adapt_to, str) and adapt_to in layout.states:
+                w = layout.weights(state=adapt_to)
             elif isinstance(adapt_to, tuple) and len(adapt_to) == 2:
-                w.reshape(len(CHANNELS), len(STATES))[CHANNELS.index(adapt_to[0]), STATES.index(adapt_to[1])] = 1.0
+                w[layout.index(*adapt_to)] = 1.0
             else:
-                raise ValueError(f"adapt_to must be a state name (channel sum) or a (channel, state) pair, "
-                                 f"got {adapt_to!r}")
+                raise ValueError(f"adapt_to must be a state in {layout.states} (channel sum) or a (channel, state) "
+                                 f"pair, got {adapt_to!r}")
         else:
-            k = 0 if adapt_to is None else int(adapt_to)
-            if not 0 <= k < ncomp:
-                raise ValueError(f"adapt_to must be a component index in [0, {ncomp}), got {adapt_to!r}")
-            w[k] = 1.0
-        return w
+            try:
+                w[layout.index(0 if adapt_to is None else adapt_to)] = 1.0
+            except (KeyError, TypeError):
+                raise ValueError(f"adapt_to must be a component index in [0, {layout.n_components}) or a name in "
+                                 f"{layout.names}, got {adapt_to!r}") from None
+        b = layout.base_weights(w)
+        idx = np.flatnonzero(b)
+        return idx.astype(np.intc), b[idx]
+
+    @staticmethod
+    def _pairs(ig, aidx, track=None):
+        """Covariance pairs: the layout's (variances, blocks, tracked) plus every pair of the adapted support."""
+        layout = ig.layout
+        pairs = {tuple(p) for p in layout.pairs(tracked=track is None).tolist()}
+        extra = list(aidx)
+        if track is not None:
+            extra += [int(i) for i in np.flatnonzero(layout.base_weights(np.isin(
+                np.arange(layout.n_components), [layout.index(t) if not isinstance(t, tuple) else
+                                                 layout.index(*t) for t in track]).astype(float)))]
+        g = sorted(set(extra))
+        pairs.update((a, b) for ia, a in enumerate(g) for b in g[ia:])
+        return np.array(sorted(pairs), dtype=np.intc).reshape(-1, 2)
+
+    # ------------------------------------------------------------------ map and stratification
+    def _strata(self, neval):
+        """(nstrat per axis, increments per axis) for ``neval`` evaluations (vegas 6.4's rules)."""
+        frac = 0.0 if self.beta == 0 else self.neval_frac
+        target = max((1.0 - frac) * neval / 2.0, 1.0)
+        ns = max(1, int(target ** (1.0 / self.dim)))
+        d = int((math.log(target) - self.dim * math.log(ns)) / math.log(1.0 + 1.0 / ns)) if target > 1 else 0
+        d = min(max(d, 0), self.dim)
+        nstrat = np.array([ns + 1] * d + [ns] * (self.dim - d), dtype=np.intc)
+        while np.prod(nstrat.astype(float)) > MAX_HYPERCUBES:
+            nstrat[np.argmax(nstrat)] -= 1
+        ni = min(max(int(neval / EVALS_PER_INCREMENT), 1), self.ninc or MAX_INCREMENTS)
+        ninc = np.array([(ni // n) * n if ni >= n else n for n in nstrat], dtype=np.intc)
+        return nstrat, ninc
+
+    def _set_increments(self, ninc):
+        """Make the map have ``ninc`` increments per axis, preserving its density (vegas's regrid)."""
+        if self.edges is None:
+            self.edges = np.zeros((self.dim, int(ninc.max()) + 1))
+            for d in range(self.dim):
+                self.edges[d, :ninc[d] + 1] = np.linspace(0.0, 1.0, ninc[d] + 1)
+            self._ninc = ninc.copy()
+            return
+        if np.array_equal(ninc, self._ninc):
+            return
+        new = np.zeros((self.dim, int(ninc.max()) + 1))
+        for d in range(self.dim):
+            new[d, :ninc[d] + 1] = _regrid(self.edges[d, :self._ninc[d] + 1], np.ones(self._ninc[d]), ninc[d])
+        self.edges, self._ninc = new, ninc.copy()
+
+    def _plan(self, neval, purpose="integrate"):
+        nstrat, ninc = self._strata(neval)
+        self._set_increments(ninc)
+        ncubes = int(np.prod(nstrat.astype(np.int64)))
+        if self._nstrat is None or not np.array_equal(nstrat, self._nstrat):
+            self._nstrat = nstrat
+            self._sigf = np.ones(ncubes)
+        frac = 0.0 if self.beta == 0 else self.neval_frac
+        min_h = max(2, int((1.0 - frac) * neval / ncubes))
+        if frac > 0 and ncubes > 1:
+            neval_h = min_h + np.floor(self._sigf * (frac * neval / self._sigf.sum()))
+            neval_h = np.minimum(neval_h, max(self.max_neval_hcube, min_h))
+        else:
+            neval_h = np.full(ncubes, max(2, int(neval / ncubes)))
+        self._itn += 1
+        return _vegas.Plan(self.edges, self._ninc, nstrat, neval_h.astype(np.intc), self.seed, purpose, self._itn)
+
+    def _adapt(self, out):
+        """Refine the map from the per-increment averages of (f J)^2 and the strata from the cubes' variances."""
+        if self.alpha > 0:
+            for d in range(self.dim):
+                n = self._ninc[d]
+                if n < 2:
+                    continue
+                cnt = out["train_cnt"][d, :n]
+                avg = np.divide(out["train_sum"][d, :n], cnt, out=np.zeros(n), where=cnt > 0)
+                self.edges[d, :n + 1] = _regrid(self.edges[d, :n + 1], _damped_weights(avg, self.alpha), n)
+        if self.beta > 0 and len(self._sigf) > 1:
+            sigf = out["sigma2"] ** (self.beta / 2.0)
+            self._sigf = sigf if sigf.sum() > 0 else np.ones_like(sigf)
+
+    def _iteration(self, ig, neval, aidx, aw, pairs, adapt, hist=None):
+        plan = self._plan(neval)
+        out = _vegas.run(plan, ig, pairs, aidx, aw, self.n_threads, hist=hist)
+        if not (np.all(np.isfinite(out["mean"])) and np.all(np.isfinite(out["pair"]))):
+            raise FloatingPointError("the integrand produced non-finite values (inf or NaN): check its parameters")
+        if adapt:
+            self._adapt(out)
+        return out
+
+    def _warmup(self, ig, neval, aidx, aw, warmup, bar):
+        """Adapting iterations whose results are discarded."""
+        no_pairs = np.zeros((0, 2), dtype=np.intc)
+        for _ in range(warmup):
+            self._iteration(ig, neval, aidx, aw, no_pairs, True)
+            if bar is not None:
+                bar.update()
+        self._adapted_key = (ig.key(), tuple(aidx), tuple(aw))
 
     @staticmethod
     def _check_counts(nitn, neval, warmup):
-        for name, v, lo in (("nitn", nitn, 1), ("neval", neval, 64), ("warmup", warmup, 0)):
-            if int(v) != v or v < lo:
-                raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
-
-    @staticmethod
-    def _progress(total, desc, progress, work=0):
-        """tqdm bar: progress=True/False, or None = automatic (on for >= 5e6 evaluations on a terminal)."""
-        if progress is None:
-            import sys
-            progress = work >= 5_000_000 and sys.stderr.isatty()
-        if not progress:
-            return None
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:          # pragma: no cover - tqdm is a dependency
-            return None
-        return tqdm(total=total, desc=desc, unit="itn", leave=False)
-
-    def _warmup(self, f, neval, aw, warmup, bar):
-        """Adapting iterations whose results are discarded."""
-        for _ in range(warmup):
-            self._iteration(f, neval, aw, True, track_cov=False)
-            if bar is not None:
-                bar.update()
+        for name, v, lo, hi in (("nitn", nitn, 1, 10_000), ("neval", neval, 64, 1e12),
+                                ("warmup", warmup, 0, 10_000)):
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer)) or int(v) != v or not lo <= v <= hi:
+                raise ValueError(f"{name} must be an integer in [{lo}, {hi:g}], got {v!r}")
 
     # ------------------------------------------------------------------ public API
     def integrate(self, f, nitn: int = 10, neval: int = 200_000, warmup: int = 5, adapt: bool = True,
-                  adapt_to=None, rtol: float | None = None, progress=None) -> IntegrationResult:
+                  adapt_to=None, rtol: float | None = None, progress=None, track=None) -> IntegrationResult:
         """Integrate ``f`` over the domain.
 
-        ``f``: a :class:`CrossSection` (integrand 4 Q P_T dsigma/(dx dQ^2 dz dP_T^2), all channels x states,
-        result in pb) or a callable ``f(X[n, dim]) -> [n]`` or ``[n, k]`` (no cuts applied). ``warmup``
-        iterations adapt the map and are discarded; ``nitn`` iterations of ~``neval`` evaluations follow.
-        ``adapt=True``: the map keeps adapting and iterations are combined by a weighted average with chi^2;
-        ``adapt=False``: the map is frozen and iterations are combined by an unweighted average.
-        ``adapt_to``: the component the map and stratification follow — for a CrossSection a state name
-        (channel sum, default "U", i.e. total sigma_U) or a (channel, state) pair; for a callable an index.
-        ``rtol``: stop as soon as the adapted component's combined relative error is <= rtol (at least 2 and
-        at most ``nitn`` iterations after the warm-up).
-        ``progress``: tqdm progress bar (None: shown for runs of >= 5e6 evaluations on a terminal).
+        ``f``: a :class:`CrossSection` (integrand 4 Q P_T dsigma/(dx dQ^2 dz dP_T^2), every channel x state,
+        result in pb), a callable ``f(X[n, dim]) -> [n]`` or ``[n, k]`` (box bounds), or an :class:`Integrand`.
+        ``warmup`` iterations adapt the map and are discarded; ``nitn`` iterations of about ``neval`` evaluations
+        follow. ``adapt=True``: the map keeps adapting and iterations are combined by an inverse-variance weighted
+        average (weights of the adapted component, shared by all components) with chi^2; ``adapt=False``: the
+        map is frozen and iterations are combined by an unweighted average. ``adapt_to``: the component the map
+        and stratification follow -- for cross sections a state name (channel sum, default "U") or a
+        (channel, state) pair; for a callable an index (default 0). ``rtol``: stop as soon as the adapted
+        component's combined relative error is <= rtol (at least 2 iterations after the warm-up). ``progress``:
+        tqdm bar (None: automatic for long runs). ``track``: components whose full covariance is kept (default:
+        the layout's tracked set).
         """
         self._check_counts(nitn, neval, warmup)
+        if rtol is not None and not (isinstance(rtol, (int, float)) and rtol > 0):
+            raise ValueError(f"rtol must be a number > 0 or None, got {rtol!r}")
         t0 = time.perf_counter()
-        ncomp = self._components(f)
-        aw = self._adapt_weights(f, ncomp, adapt_to)
-        bar = self._progress(warmup + nitn, "VEGAS+", progress, (warmup + nitn) * neval)
-        self._warmup(f, neval, aw, warmup, bar)
-        if rtol is not None and not rtol > 0:
-            raise ValueError(f"rtol must be > 0 or None, got {rtol!r}")
-        means, covs, n_tot = [], [], 0
-        for i in range(nitn):
-            tot, n = self._iteration(f, neval, aw, adapt)
-            means.append(tot["mean"])
-            covs.append(tot["cov"])
-            n_tot += n
+        ig = self.integrand(f)
+        aidx, aw = self._adapt_spec(ig, adapt_to)
+        pairs = self._pairs(ig, aidx, track)
+        bar = progress_bar(warmup + nitn, "VEGAS+", progress, (warmup + nitn) * neval)
+        try:
+            self._warmup(ig, int(neval), aidx, aw, int(warmup), bar)
+            means, covs, n_tot = [], [], 0
+            ab = np.zeros(ig.n_components)
+            ab[aidx] = aw
+            Ma = _variance_weights(ab, pairs)[:, 0]
+            for i in range(int(nitn)):
+                out = self._iteration(ig, int(neval), aidx, aw, pairs, adapt)
+                means.append(out["mean"])
+                covs.append(out["pair"])
+                n_tot += out["neval"]
+                if bar is not None:
+                    bar.update()
+                if rtol is not None and i >= 1:
+                    m, v = np.array(means) @ ab, np.array(covs) @ Ma
+                    w = 1.0 / v if adapt and np.all(v > 0) else np.ones(len(v))
+                    w /= w.sum()
+                    if math.sqrt(max((w * w) @ v, 0.0)) <= rtol * abs(w @ m):
+                        break
+        finally:
             if bar is not None:
-                bar.update()
-            if rtol is not None and i >= 1:
-                m, c, _ = _combine(np.array(means), np.array(covs), adapt, aw)
-                if math.sqrt(max(aw @ c @ aw, 0.0)) <= rtol * abs(aw @ m):
-                    break
-        if bar is not None:
-            bar.close()
-        nitn = len(means)
-        mean, cov, chi2 = _combine(np.array(means), np.array(covs), adapt, aw)
-        shape = (len(CHANNELS), len(STATES)) if isinstance(f, CrossSection) else (ncomp,)
-        sd_itn = np.sqrt(np.maximum(np.array([np.diag(c) for c in covs]), 0.0))
-        return IntegrationResult(mean.reshape(shape), np.sqrt(np.maximum(np.diag(cov), 0)).reshape(shape), cov, chi2,
-                                 nitn - 1, np.array(means).reshape((nitn,) + shape), sd_itn.reshape((nitn,) + shape),
-                                 aw, n_tot, adapt, time.perf_counter() - t0)
+                bar.close()
+        self._adapted_key = (ig.key(), tuple(aidx), tuple(aw))
+        return IntegrationResult(ig.layout, pairs, means, covs, ab, adapt, n_tot, time.perf_counter() - t0)
 
-    def histogram(self, xs: CrossSection, bins=None, pt_edges=None, nitn: int = 10, neval: int = 200_000,
-                  warmup: int = 5, adapt_to=None, progress=None) -> Histogram:
-        """dsigma/dP_T [pb/GeV] in (z, Q) bins (default :func:`standard_bins`) and P_T bins ``pt_edges``
-        (default 24 bins over the domain's P_T range), for every channel and state, from one run: ``warmup``
-        adapting iterations, then ``nitn`` with the map frozen, combined by an unweighted average.
-        Bins are half-open and should not overlap (a point counts in the first bin that contains it)."""
+    def histogram(self, f, bins=None, pt_edges=None, nitn: int = 10, neval: int = 200_000, warmup: int = 5,
+                  adapt_to=None, progress=None) -> Histogram:
+        """dsigma/dP_T [pb/GeV] in (z, Q) bins (default :func:`standard_bins`) and P_T bins ``pt_edges`` [GeV]
+        (default 24 bins over the domain's P_T range), for every component, from one run: ``warmup`` adapting
+        iterations, then ``nitn`` with the map frozen, combined by an unweighted average. Bins are half-open
+        [lo, hi) and should not overlap (a point counts in the first bin that contains it). Works for any
+        integrand with observables named z, Q and PT."""
         self._check_counts(nitn, neval, warmup)
-        if not isinstance(xs, CrossSection):
-            raise TypeError("histogram() needs a jpsi_fast.CrossSection")
-        ncomp = self._components(xs)
-        bins = tuple(bins) if bins is not None else standard_bins(self.domain)
+        ig = self.integrand(f)
+        names = ig.observable_names
+        missing = [n for n in ("z", "Q", "PT") if n not in names]
+        if missing:
+            raise ValueError(f"histogram() bins the observables z, Q, PT; this integrand has {names}")
+        if bins is None:
+            if self.domain is None:
+                raise ValueError("give the (z, Q) bins")
+            bins = standard_bins(self.domain)
+        bins = tuple(bins)
         if not bins or not all(isinstance(b, Bin) for b in bins):
             raise ValueError("bins must be a non-empty sequence of jpsi_fast.Bin")
-        pt_edges = np.linspace(*self.domain.PT, 25) if pt_edges is None else np.asarray(pt_edges, dtype=float)
-        if pt_edges.ndim != 1 or len(pt_edges) < 2 or np.any(np.diff(pt_edges) <= 0) or pt_edges[0] < 0:
-            raise ValueError("pt_edges must be >= 2 increasing, non-negative P_T values [GeV]")
-        regions = np.array([[*b.z, *b.Q] for b in bins], dtype=float)
-        aw = self._adapt_weights(xs, ncomp, adapt_to)
-        bar = self._progress(warmup + nitn, "VEGAS+ histogram", progress, (warmup + nitn) * neval)
-        self._warmup(xs, neval, aw, warmup, bar)
-        acc_sum = acc_var = 0.0
+        if pt_edges is None:
+            lo, hi = self.bounds[names.index("PT")] if names.index("PT") < self.dim else (0.0, 6.0)
+            pt_edges = np.linspace(lo, hi, 25)
+        pt_edges = np.asarray(pt_edges, dtype=float)
+        if (pt_edges.ndim != 1 or len(pt_edges) < 2 or not np.all(np.isfinite(pt_edges))
+                or np.any(np.diff(pt_edges) <= 0) or pt_edges[0] < 0):
+            raise ValueError("pt_edges must be >= 2 finite, increasing, non-negative P_T values [GeV]")
+        layout = ig.layout
+        comp = np.arange(layout.n_base, dtype=np.intc)
+        hpairs = layout.pairs(tracked=False)
+        nbins = len(bins) * (len(pt_edges) - 1)
+        need = 8.0 * nbins * (len(comp) + len(hpairs)) * (4 * self.n_threads + self.n_threads + 1)
+        if need > HIST_MEMORY_LIMIT:
+            raise ValueError(f"histogram of {nbins:,} bins x {len(comp)} components needs ~{need / 2 ** 30:.1f} GiB of "
+                             f"accumulators (limit {HIST_MEMORY_LIMIT / 2 ** 30:.0f} GiB): use fewer P_T bins")
+        boxes = np.array([[*b.z, *b.Q] for b in bins], dtype=float)
+        spec = dict(axes=[("boxes", (names.index("z"), names.index("Q")), boxes),
+                          ("edges", names.index("PT"), pt_edges)], comp=comp, pairs=hpairs)
+        aidx, aw = self._adapt_spec(ig, adapt_to)
+        bar = progress_bar(warmup + nitn, "VEGAS+ histogram", progress, (warmup + nitn) * neval)
+        acc = 0.0
         n_tot = 0
-        for _ in range(nitn):
-            tot, n = self._iteration(xs, neval, aw, False, hist=(regions, pt_edges), track_cov=False)
-            acc_sum = acc_sum + tot["hist"][..., 0]
-            acc_var = acc_var + tot["hist"][..., 1]
-            n_tot += n
+        try:
+            self._warmup(ig, int(neval), aidx, aw, int(warmup), bar)
+            diag = np.zeros((0, 2), dtype=np.intc)
+            for _ in range(int(nitn)):
+                out = self._iteration(ig, int(neval), aidx, aw, diag, False, hist=spec)
+                acc = acc + out["hist"]
+                n_tot += out["neval"]
+                if bar is not None:
+                    bar.update()
+        finally:
             if bar is not None:
-                bar.update()
-        if bar is not None:
-            bar.close()
-        npt = len(pt_edges) - 1
+                bar.close()
+        acc = acc / nitn
+        base, pair = acc[:, :len(comp)], acc[:, len(comp):] / nitn
+        vals = base @ layout.derive.T
+        errs = np.sqrt(np.maximum(pair @ _variance_weights(layout.derive, hpairs), 0.0))
         width = np.diff(pt_edges)
-        shape = (len(bins), npt, len(CHANNELS), len(STATES))
-        vals = (acc_sum / nitn).reshape(shape) / width[None, :, None, None]
-        errs = (np.sqrt(np.maximum(acc_var, 0.0)) / nitn).reshape(shape) / width[None, :, None, None]
-        return Histogram(vals.transpose(0, 2, 3, 1).copy(), errs.transpose(0, 2, 3, 1).copy(), bins, pt_edges,
-                         neval=n_tot)
+        shape = (len(bins), len(pt_edges) - 1) + layout.shape
+        vals = np.moveaxis(vals.reshape(shape), 1, -1) / width
+        errs = np.moveaxis(errs.reshape(shape), 1, -1) / width
+        return Histogram(vals, errs, bins, pt_edges, getattr(layout, "channels", layout.names),
+                         getattr(layout, "states", ("value",)), neval=n_tot)
 
-    def sample(self, xs: CrossSection, n: int, unweighted: bool = True, adapt_to=None, neval: int = 200_000,
-               warmup: int = 5, chunk: int = 4096, max_weight_quantile: float | None = None,
-               progress=None) -> Events:
-        """Phase-space points distributed like one cross-section component (default total sigma_U).
+    # ------------------------------------------------------------------ sampling
+    def _draw(self, ig, purpose, call, first_chunk, n_chunks, aidx, aw):
+        """Points of n_chunks sampler streams starting at first_chunk: (observables, adapted weights, uniforms)."""
+        plan = _vegas.Plan(self.edges, self._ninc, np.ones(self.dim, dtype=np.intc),
+                           np.full(n_chunks, SAMPLE_CHUNK, dtype=np.intc), self.seed, purpose, call, first_chunk)
+        n = plan.n_total
+        arrays = dict(obs=np.empty((n, ig.n_observables)), w=np.empty((n, 1)), u=np.empty(n),
+                      out_idx=np.zeros(1, dtype=np.intc))
+        out = _vegas.run(plan, ig, np.zeros((0, 2), dtype=np.intc), aidx, aw, self.n_threads, sample=arrays)
+        # each stream covers the whole cube: weights are f J (unit-cube volume 1) per point
+        w = arrays["w"][:, 0] * 1.0
+        if not np.all(np.isfinite(w)):
+            raise FloatingPointError("the integrand produced non-finite values (inf or NaN): check its parameters")
+        return arrays["obs"], w, arrays["u"], out
 
-        The map is adapted first (``warmup`` iterations of ``neval``, skipped when already adapted to the same
-        integrand by an earlier call). Points are drawn from the adapted map (no stratification, so they come in
-        random order). ``unweighted=True``: accept-reject against an envelope = the largest weight of a trial
-        run of max(2 n, 10^5) points (or its ``max_weight_quantile`` if given); weights above it are counted in
-        ``n_overweight``. Every accepted event has weight sigma/n [pb]. ``unweighted=False``: n weighted points
-        whose weights sum to the integral estimate [pb].
+    def _prepare_sampling(self, f, adapt_to, neval, warmup):
+        ig = self.integrand(f)
+        aidx, aw = self._adapt_spec(ig, adapt_to)
+        key = (ig.key(), tuple(aidx), tuple(aw))
+        if warmup is None:
+            warmup = 0 if self._adapted_key == key else SAMPLE_WARMUP
+        self._check_counts(1, neval, warmup)
+        if warmup:
+            self._warmup(ig, int(neval), aidx, aw, int(warmup), None)
+        elif self.edges is None:
+            self._set_increments(self._strata(int(neval))[1])
+        self._sample_calls += 1
+        return ig, aidx, aw, self._sample_calls
+
+    def sample(self, f, n: int, unweighted: bool = True, adapt_to=None, neval: int = 200_000, warmup=None,
+               max_weight_quantile: float | None = None, progress=None) -> Events:
+        """Phase-space points distributed like one component (default total sigma_U).
+
+        The map is adapted first unless it already is for this integrand and component (``warmup`` iterations of
+        ``neval``; None = automatic, 0 = use the map as it is). Points come from the adapted map (no
+        stratification, random order), in fixed streams of SAMPLE_CHUNK points keyed by (seed, call, stream).
+        ``unweighted=True``: accept-reject against an envelope = the largest weight of a trial run of
+        max(2 n, 10^5) points (or its ``max_weight_quantile``); weights above it are counted in
+        ``n_overweight``; every event has weight sigma/n [pb]. ``unweighted=False``: n weighted points whose
+        weights sum to the integral estimate [pb]. Every reported number is independent of the thread count.
         """
-        if not isinstance(xs, CrossSection):
-            raise TypeError("sample() needs a jpsi_fast.CrossSection")
-        if int(n) != n or n < 1:
-            raise ValueError(f"n must be a positive integer, got {n!r}")
-        if int(chunk) != chunk or chunk < 1:
-            raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
-        ncomp = self._components(xs)
-        aw = self._adapt_weights(xs, ncomp, adapt_to)
-        key = (id(xs), tuple(aw))
-        if getattr(self, "_adapted_for", None) != key:
-            self._warmup(xs, neval, aw, warmup, None)
-            self._adapted_for = key
-        # each call draws fresh streams: the call counter goes into the Philox counter (deterministic per seed)
-        self._sample_calls = getattr(self, "_sample_calls", 0) + 1
-        layout = _vegas.VegasLayout(self.edges, np.full(1, 2, dtype=np.intc), 1, aw, self.seed, self._sample_calls)
-        cuts = self.domain.cuts(xs.params)
-        if not unweighted:
-            nch = -(-n // chunk)
-            X, W, _ = _vegas.sample_xsec(layout, xs.kernel_config(), xs.pdf.core, cuts, 0, nch, chunk, self.n_threads)
-            X, W = X[:n], W[:n] / n
-            return Events(*X.T, W, unweighted=False, n_trials=n)
-        # envelope from a trial run (its own chunk range)
-        ntrial = max(2 * n, 100_000)
-        tch = -(-ntrial // chunk)
-        _, Wt, _ = _vegas.sample_xsec(layout, xs.kernel_config(), xs.pdf.core, cuts, 1 << 40, tch, chunk,
-                                      self.n_threads)
-        sigma = float(Wt.mean())
-        if not sigma > 0:
-            raise ValueError("the chosen cross-section component is zero everywhere in the domain")
-        wmax = float(Wt.max() if max_weight_quantile is None else np.quantile(Wt, max_weight_quantile))
-        pts, acc_total, trials, over, first = [], 0, 0, 0, 0
-        per_round = max(4 * self.n_threads, int(math.ceil(1.3 * n * wmax / sigma / chunk)))
-        per_round = min(per_round, 2048)
-        bar = self._progress(n, "sampling", progress, 20 * n)
-        while acc_total < n:
-            X, W, U = _vegas.sample_xsec(layout, xs.kernel_config(), xs.pdf.core, cuts, first, per_round, chunk,
-                                         self.n_threads)
-            first += per_round
-            trials += len(W)
-            over += int(np.count_nonzero(W > wmax))
-            keep = U * wmax < W
-            pts.append(X[keep])
-            acc_total += int(keep.sum())
+        return next(self.iter_events(f, n, n, unweighted, adapt_to, neval, warmup, max_weight_quantile, progress))
+
+    def iter_events(self, f, n: int, batch: int, unweighted: bool = True, adapt_to=None, neval: int = 200_000,
+                    warmup=None, max_weight_quantile: float | None = None, progress=None):
+        """Like :meth:`sample` but yields the n events in consecutive :class:`Events` batches of ``batch``
+        (bounded memory): the concatenated batches equal ``sample(n)`` exactly."""
+        for name, v in (("n", n), ("batch", batch)):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1 or v > 1e12:
+                raise ValueError(f"{name} must be an integer in [1, 1e12], got {v!r}")
+        if max_weight_quantile is not None and not 0 < max_weight_quantile <= 1:
+            raise ValueError(f"max_weight_quantile must be in (0, 1] or None, got {max_weight_quantile!r}")
+        ig, aidx, aw, call = self._prepare_sampling(f, adapt_to, neval, warmup)
+        names = ig.observable_names
+        bar = progress_bar(n, "sampling", progress, 20 * n, unit="ev")
+        try:
+            if not unweighted:
+                done = 0
+                while done < n:
+                    m = min(batch, n - done)
+                    c0, c1 = done // SAMPLE_CHUNK, -(-(done + m) // SAMPLE_CHUNK)
+                    obs, w, _, _ = self._draw(ig, "sample", call, c0, c1 - c0, aidx, aw)
+                    sl = slice(done - c0 * SAMPLE_CHUNK, done - c0 * SAMPLE_CHUNK + m)
+                    yield Events(obs[sl], names, w[sl] / n, unweighted=False, n_trials=m)
+                    done += m
+                    if bar is not None:
+                        bar.update(m)
+                return
+            ntrial = max(2 * n, 100_000)
+            _, wt, _, _ = self._draw(ig, "trial", call, 0, -(-ntrial // SAMPLE_CHUNK), aidx, aw)
+            sigma = float(wt.mean())
+            if not sigma > 0:
+                raise ValueError("the chosen component is zero (or negative on average) everywhere in the domain: "
+                                 "nothing to sample")
+            wmax = float(wt.max() if max_weight_quantile is None else np.quantile(wt, max_weight_quantile))
+            if not wmax > 0:
+                raise ValueError(f"max_weight_quantile={max_weight_quantile} gives an envelope of 0")
+            eff = sigma / wmax
+            if n / eff > MAX_SAMPLE_TRIALS:
+                raise ValueError(f"sampling {n:,} events at an estimated efficiency {eff:.2g} needs ~{n / eff:.2g} "
+                                 f"trials (limit {MAX_SAMPLE_TRIALS:.0e}): adapt the map better or use weighted events")
+            pending, have, trials, over, chunk, emitted = [], 0, 0, 0, 0, 0
+            while emitted < n:
+                m = int(min(max(1, math.ceil(1.2 * (n - have) / eff / SAMPLE_CHUNK)), 256))
+                obs, w, u, _ = self._draw(ig, "sample", call, chunk, m, aidx, aw)
+                chunk += m
+                keep = np.flatnonzero(u * wmax < w)
+                need = n - have
+                if len(keep) >= need:                   # the n-th accepted event lies in this round
+                    last = keep[need - 1]
+                    keep = keep[:need]
+                    trials += last + 1
+                    over += int(np.count_nonzero(w[:last + 1] > wmax))
+                else:
+                    trials += len(w)
+                    over += int(np.count_nonzero(w > wmax))
+                pending.append(obs[keep])
+                have += len(keep)
+                if bar is not None:
+                    bar.update(len(keep))
+                while emitted < n and (have - emitted >= batch or have == n):
+                    pts = np.concatenate(pending)
+                    m_out = min(batch, n - emitted)
+                    out, rest = pts[:m_out], pts[m_out:]
+                    pending = [rest]
+                    emitted += m_out
+                    done = emitted == n
+                    yield Events(out, names, np.full(m_out, sigma / n), unweighted=True,
+                                 efficiency=n / trials if done else float("nan"), max_weight=wmax,
+                                 n_overweight=over if done else 0, n_trials=trials if done else 0, sigma=sigma)
+        finally:
             if bar is not None:
-                bar.update(min(int(keep.sum()), n - (acc_total - int(keep.sum()))))
-        if bar is not None:
-            bar.close()
-        X = np.concatenate(pts)[:n]
-        # events are accepted in chunk order; the order within the domain is random already (no strata)
-        used_trials = trials
-        return Events(*X.T, np.full(n, sigma / n), unweighted=True, efficiency=acc_total / used_trials,
-                      max_weight=wmax, n_overweight=over, n_trials=used_trials)
+                bar.close()
 
 
-def _combine(means, covs, weighted, adapt):
-    """Average iteration estimates; returns (mean, covariance, chi2 per component).
-
-    Weighted: every component uses the same inverse-variance weights, those of the adapted component, so linear
-    relations between components (U = L + T, totals = channel sums) hold exactly in the average.
-    Unweighted: plain mean (for iterations with a frozen map)."""
-    n = len(means)
-    var = np.array([np.diag(c) for c in covs])
-    if weighted:
-        va = np.array([adapt @ c @ adapt for c in covs])
-        w = 1.0 / va if np.all(va > 0) else np.ones(n)
-        w = w / w.sum()
-    else:
-        w = np.full(n, 1.0 / n)
-    mean = w @ means
-    cov = np.einsum("i,iab->ab", w * w, covs)
+def _damped_weights(avg, alpha):
+    """vegas's smoothing and damping of the per-increment averages of (f J)^2 (AdaptiveMap.adapt)."""
+    n = len(avg)
+    tmp = np.empty(n)
+    tmp[0] = abs(7.0 * avg[0] + avg[1]) / 8.0
+    tmp[-1] = abs(7.0 * avg[-1] + avg[-2]) / 8.0
+    tmp[1:-1] = np.abs(6.0 * avg[1:-1] + avg[:-2] + avg[2:]) / 8.0
+    s = tmp.sum()
+    if not s > 0:
+        return np.ones(n)
+    a = tmp / s + TRAIN_FLOOR
     with np.errstate(divide="ignore", invalid="ignore"):
-        chi2 = np.where(var > 0, (means - mean) ** 2 / var, 0.0).sum(axis=0)
-    return mean, cov, chi2
+        damped = (-(1.0 - a) / np.log(a)) ** alpha
+    return np.where((a > 0) & (a <= 0.99999999), damped, a)
+
+
+def _regrid(edges, weights, n_new):
+    """New edges with equal shares of the per-increment ``weights`` (linear inside each old increment)."""
+    cum = np.concatenate([[0.0], np.cumsum(weights)])
+    new = np.interp(np.linspace(0.0, cum[-1], n_new + 1), cum, edges)
+    new[0], new[-1] = edges[0], edges[-1]
+    return new

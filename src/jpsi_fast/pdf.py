@@ -56,6 +56,10 @@ class PDF:
         check_interval("Q", Q, 0.0, None, unit="GeV")
         return self.xfxQ2(pid, x, Q * Q)
 
+    def key(self):
+        """A value identifying the PDF: type, name, member file and options."""
+        return (type(self).__name__, self.name, self.path, self.extrapolate, getattr(self, "exact", None))
+
     def __repr__(self):
         return f"<{type(self).__name__} {self.name}>"
 

@@ -1,37 +1,43 @@
-"""Cross sections dsigma/(dx dQ^2 dz dP_T^2) of e p -> e J/psi X (SPEC sections 4-5) and their result object."""
+"""Cross sections dsigma/(dx dQ^2 dz dP_T^2) of e p -> e J/psi X (docs/physics.md §4-5) and their result object."""
 from __future__ import annotations
 
 import numpy as np
 
 from . import _kernels
 from ._openmp_helpers import resolve_n_threads
-from ._validate import as_float_array, normalise_choice
+from ._validate import as_float_array, check_interval
+from .components import CHANNEL_LABELS, CHANNELS, STATES, Layout, channel_shares, dominant_channel
 from .params import Params
 from .pdf import PDF, default_pdf
 
-__all__ = ["CHANNELS", "STATES", "CrossSection", "Result"]
+__all__ = ["CHANNELS", "STATES", "CHANNEL_LABELS", "CrossSection", "Result"]
 
-#: channel names: quark fragmentation (3S1[8], SPEC 4) and photon-gluon fusion 1S0[8], 3PJ[8], 3S1[1] (SPEC 5)
-CHANNELS = ("ff", "pgf_1s0_8", "pgf_3pj_8", "pgf_3s1_1")
-#: J/psi polarisation states: U summed over helicities, L helicity 0, T helicities +-1 (= U - L)
-STATES = ("U", "L", "T")
-CHANNEL_LABELS = {"ff": r"$q\to J/\psi$ (${}^3S_1^{[8]}$)", "pgf_1s0_8": r"PGF ${}^1S_0^{[8]}$",
-                  "pgf_3pj_8": r"PGF ${}^3P_J^{[8]}$", "pgf_3s1_1": r"PGF ${}^3S_1^{[1]}$"}
+#: points per call of the compiled loop: Ctrl-C is seen between blocks
+EVALUATE_BLOCK = 1 << 20
+_ARG_RANGES = {"x": (0.0, 1.0, True, True, ""), "z": (0.0, 1.0, True, True, ""), "Q": (0.0, None, True, True, "GeV"),
+               "PT": (0.0, None, False, True, "GeV")}
 
 
 class Result:
-    """Cross sections per channel and polarisation state.
+    """Cross sections per component at a set of points.
 
     ``values[c, s, ...]`` is dsigma/(dx dQ^2 dz dP_T^2) in pb/GeV^4 for channel ``channels[c]`` and state
-    ``states[s]`` at the broadcast shape of the inputs. Multiply by 4 Q P_T for dsigma/(dx dQ dz dP_T)
-    (:meth:`per_dQ_dPT`).
+    ``states[s]`` at the broadcast shape of the inputs; ``layout`` names the components. Multiply by 4 Q P_T for
+    dsigma/(dx dQ dz dP_T) (:meth:`per_dQ_dPT`).
     """
 
-    def __init__(self, values, channels, states, inputs=None):
+    def __init__(self, values, layout, inputs=None):
         self.values = values
-        self.channels = tuple(channels)
-        self.states = tuple(states)
+        self.layout = layout
         self.inputs = inputs
+
+    @property
+    def channels(self):
+        return self.layout.channels
+
+    @property
+    def states(self):
+        return self.layout.states
 
     @property
     def shape(self):
@@ -71,15 +77,12 @@ class Result:
 
     def fractions(self, state="U"):
         """(n_channels, ...) share of each channel in the total of ``state`` (0 where the total is 0)."""
-        v = self._state_values(state)
-        tot = v.sum(axis=0)
-        return np.divide(v, tot, out=np.zeros_like(v), where=tot > 0)
+        return channel_shares(self._state_values(state))
 
     def dominant(self, state="U"):
         """Index into :attr:`channels` of the channel with the largest share; -1 where every channel is 0
         (y > 1)."""
-        v = self._state_values(state)
-        return np.where(v.sum(axis=0) > 0, np.argmax(v, axis=0), -1)
+        return dominant_channel(self._state_values(state))
 
     def dominant_names(self, state="U"):
         """Like :meth:`dominant` but channel names ("none" where every channel is 0)."""
@@ -87,8 +90,8 @@ class Result:
         return names[self.dominant(state)]
 
     def lambda_theta(self, channel=None):
-        """Polar-anisotropy parameter lambda_theta = (sigma_T - 2 sigma_L)/(sigma_T + 2 sigma_L) of the channel
-        sum (or of one ``channel``); NaN where the cross section is 0 (y > 1)."""
+        """Polar-anisotropy parameter lambda_theta = (sigma_T - 2 sigma_L)/(sigma_T + 2 sigma_L) (docs/physics.md
+        §1) of the channel sum (or of one ``channel``); NaN where the cross section is 0 (y > 1)."""
         L = self._state_values("L")
         T = self._state_values("T")
         if channel is None:
@@ -110,7 +113,7 @@ class Result:
 
 
 class CrossSection:
-    """dsigma/(dx dQ^2 dz dP_T^2) of e p -> e J/psi X in pb/GeV^4 (SPEC sections 4-5), compiled kernels.
+    """dsigma/(dx dQ^2 dz dP_T^2) of e p -> e J/psi X in pb/GeV^4 (docs/physics.md §4-5), compiled kernels.
 
     Parameters
     ----------
@@ -118,6 +121,8 @@ class CrossSection:
         Model parameters (default ``Params()``).
     pdf : PDF, optional
         Collinear PDFs (default: tabulated GRV94 LO).
+
+    A value object: picklable (the PDF is re-read on unpickling), equal cross sections have equal :meth:`key`.
     """
 
     def __init__(self, params: Params | None = None, pdf: PDF | None = None):
@@ -127,50 +132,83 @@ class CrossSection:
         self.pdf = pdf if pdf is not None else default_pdf()
         if not isinstance(self.pdf, PDF):
             raise TypeError(f"pdf must be a jpsi_fast.pdf.PDF (GRV94LO, LHAGrid), got {type(self.pdf).__name__}")
-        self._configs = {}
 
-    def kernel_config(self, channels=CHANNELS) -> "_kernels.KernelConfig":
-        """The C parameter block for a tuple of channel names (cached)."""
-        key = tuple(channels)
-        if key not in self._configs:
-            self._configs[key] = _kernels.KernelConfig(self.params, [CHANNELS.index(c) for c in key])
-        return self._configs[key]
+    def __reduce__(self):
+        return (CrossSection, (self.params, self.pdf))
+
+    def key(self):
+        """A value identifying the cross section: (Params, the PDF's key)."""
+        return (self.params, self.pdf.key())
+
+    def kernel_config(self, layout: Layout | None = None) -> "_kernels.KernelConfig":
+        """The C parameter block for the base components of ``layout`` (default all channels x states)."""
+        return _kernels.KernelConfig(self.params, layout if layout is not None else Layout())
+
+    def integrand(self, domain, layout: Layout | None = None):
+        """The compiled integrand 4 Q P_T dsigma/(dx dQ^2 dz dP_T^2) [pb per unit cube] over ``domain`` (a
+        :class:`jpsi_fast.Domain`) for the components of ``layout`` (default every channel x state). Raises
+        ValueError when the domain's cuts leave no phase space at this sqrt(s) or the domain leaves the PDF's
+        range."""
+        from ._xsec_integrand import XsecIntegrand
+        domain.check(self.params)
+        self._check_pdf_range(domain)
+        return XsecIntegrand(self, domain, layout if layout is not None else Layout())
+
+    def _check_pdf_range(self, domain):
+        if getattr(self.pdf, "extrapolate", None) == "nearest":
+            return
+        (xlo, xhi), (qlo, qhi) = getattr(self.pdf, "x_range", (0.0, 1.0)), getattr(self.pdf, "Q_range", (0.0, np.inf))
+        if domain.x[0] < xlo or domain.x[1] > xhi:
+            raise ValueError(f"Domain.x = {domain.x} leaves the x range [{xlo:g}, {xhi:g}] of PDF {self.pdf.name}")
+        if domain.Q[0] < qlo or domain.Q[1] > qhi:
+            raise ValueError(f"Domain.Q = {domain.Q} GeV leaves the Q range [{qlo:g}, {qhi:g}] GeV of PDF "
+                             f"{self.pdf.name}")
 
     def evaluate(self, x, z, Q, PT, channels=None, states=STATES, n_threads=None) -> Result:
         """dsigma/(dx dQ^2 dz dP_T^2) [pb/GeV^4] at Bjorken x, J/psi energy fraction z, Q [GeV], P_T [GeV].
 
         Inputs broadcast like NumPy (any real dtype / layout; converted once). ``channels``: names from
         :data:`CHANNELS` (default all); ``states``: from :data:`STATES`. Points with y = Q^2/(x s) > 1 are
-        kinematically forbidden and give exactly 0. ``n_threads``: None = OpenMP default, negative counts
-        back from the core count; results do not depend on it.
+        kinematically forbidden and give exactly 0 (docs/physics.md §1). ``n_threads``: None = OpenMP default,
+        negative counts back from the core count; results do not depend on it.
 
         Raises ValueError naming the argument when a value is outside 0 < x < 1, 0 < z < 1, Q > 0, P_T >= 0
-        (or NaN/inf), or outside a PDF grid's range.
+        (or NaN/inf), or outside the PDF's range; TypeError for non-real input.
         """
-        channels = normalise_choice("channels", channels, CHANNELS, CHANNELS)
-        states = normalise_choice("states", states, STATES, STATES)
+        layout = Layout(channels, states)
         nthr = resolve_n_threads(n_threads)
-        x, z, Q, PT = (as_float_array(n, v) for n, v in (("x", x), ("z", z), ("Q", Q), ("PT", PT)))
-        xb, zb, Qb, Pb = np.broadcast_arrays(x, z, Q, PT)
-        shape = xb.shape
-        flat = [np.ascontiguousarray(a).reshape(-1) for a in (xb, zb, Qb, Pb)]
-        out = np.empty((len(channels), len(states), flat[0].size))
-        code, index = _kernels.evaluate_into(
-            self.kernel_config(channels), self.pdf.core, *flat,
-            np.array([CHANNELS.index(c) for c in channels], dtype=np.intc),
-            np.array([STATES.index(s) for s in states], dtype=np.intc), out, nthr)
-        if code:
-            self._raise_kinematic_error(code, index, flat)
-        return Result(out.reshape((len(channels), len(states)) + shape), channels, states, inputs=(xb, zb, Qb, Pb))
+        args = {n: as_float_array(n, v) for n, v in (("x", x), ("z", z), ("Q", Q), ("PT", PT))}
+        try:
+            bcast = np.broadcast_arrays(*args.values())
+        except ValueError:
+            raise ValueError(f"x, z, Q, PT cannot be broadcast together: shapes "
+                             f"{[a.shape for a in args.values()]}") from None
+        shape = bcast[0].shape
+        for name, a in args.items():                # inputs smaller than the result are checked here; the
+            if a.size < max(bcast[0].size, 1):      # full-size ones inside the parallel loop
+                lo, hi, lo_open, hi_open, unit = _ARG_RANGES[name]
+                check_interval(name, a, lo, hi, lo_open=lo_open, hi_open=hi_open, unit=unit)
+        flat = [np.ascontiguousarray(a).reshape(-1) for a in bcast]
+        n = flat[0].size
+        base = np.empty((layout.n_base, n))
+        cfg = self.kernel_config(layout)
+        for start in range(0, n, EVALUATE_BLOCK):
+            code, index = _kernels.evaluate_into(cfg, self.pdf.core, *flat, base, start,
+                                                 min(n, start + EVALUATE_BLOCK), nthr)
+            if code:
+                self._raise_kinematic_error(code, index, flat)
+        values = layout.derive @ base               # derived states (T = U - L); entries 0/+-1: exact
+        return Result(values.reshape(layout.shape + shape), layout, inputs=tuple(bcast))
 
     def _raise_kinematic_error(self, code, index, flat):
         name, allowed = _kernels.KINEMATIC_ERRORS[code]
         arr = flat[("x", "z", "Q", "PT").index(name)]
-        nbad = "" if code >= 5 else f" (first of the invalid points at flat index {index})"
+        where = f" (first invalid point at flat index {index})"
         if code >= 5:
             lo, hi = (self.pdf.x_range if code == 5 else self.pdf.Q_range)
-            allowed = f"[{lo}, {hi}]{' GeV' if code == 6 else ''} of PDF grid {self.pdf.name} (or use extrapolate='nearest')"
-        raise ValueError(f"{name} must be finite and in {allowed}; got {float(arr[index])!r}{nbad}")
+            allowed = (f"[{lo}, {hi}]{' GeV' if code == 6 else ''} of PDF {self.pdf.name} where y <= 1 "
+                       "(or use extrapolate='nearest')")
+        raise ValueError(f"{name} must be finite and in {allowed}; got {float(arr[index])!r}{where}")
 
     def __repr__(self):
         return f"<CrossSection sqrt_s={self.params.sqrt_s} GeV tmd_pdf={self.params.tmd_pdf} pdf={self.pdf.name}>"

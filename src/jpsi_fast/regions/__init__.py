@@ -1,0 +1,452 @@
+"""Region maps: where in (x, z, Q, P_T) each production mechanism dominates, learnt by scikit-learn classifiers
+(an optional dependency: ``pip install "jpsi_fast[ml]"``) from labels computed exactly by the kernels at points
+chosen by active learning.
+
+The pieces, each with one job: :mod:`._labels` (targets, exact labels, features), :mod:`._design` (point designs
+inside the cuts), :mod:`._active` (classifier factory, uncertainty, diverse batches), :mod:`._metrics`
+(validation metrics), and the studies (learning curves, shares, importances) and figures composed here by
+:class:`RegionMapper`. scikit-learn's own thread pools follow ``n_threads`` (threadpoolctl).
+"""
+from __future__ import annotations
+
+import contextlib
+import time
+
+import numpy as np
+
+from .._openmp_helpers import resolve_n_threads
+from .._progress import progress_bar
+from ..components import CHANNEL_LABELS, CHANNELS, STATES
+from ..integrate import Domain, Integrator
+from ..xsec import CrossSection
+from ._active import UNCERTAINTIES, class_probabilities, new_estimator, select_diverse, uncertainty_scores
+from ._design import Designs
+from ._labels import FEATURE_NAMES, TARGETS, VARIABLES, Labeler, Labels, check_points, features
+from ._metrics import classification_metrics
+
+__all__ = ["RegionMapper", "TARGETS", "FEATURE_NAMES", "Labels"]
+
+#: seeds of the test sets and of the baselines' random designs, offset from the mapper's seed
+TEST_SEED_OFFSET = 10_007
+BASELINE_SEED_OFFSET = 77
+#: fewest labels of a class for the default classifier's internal early-stopping split
+MIN_CLASS_COUNT_EARLY_STOP = 20
+#: a validation accuracy must improve by this much to reset the patience counter
+PATIENCE_TOLERANCE = 1e-4
+#: labels per sigma-weighted sample drawn when the "large" threshold is set from a quantile
+LARGE_QUANTILE_SAMPLE = 20_000
+
+
+class RegionMapper:
+    """Active-learning map of a cross-section-derived label over a :class:`Domain`.
+
+    Parameters
+    ----------
+    xs : CrossSection
+    domain : Domain (default ``Domain()``); labels live inside its cuts (checked non-empty at xs's sqrt(s)).
+    target : "dominant" (channel with the largest share of sigma, 4 classes), "ff_vs_pgf" (quark fragmentation vs
+        all PGF summed; classes pgf = 0, ff = 1), "share" (multi-label: each channel's share > ``threshold``),
+        "large" (sigma above ``large_threshold`` [pb/GeV^4], or above the ``large_quantile`` of sigma over
+        sigma-weighted events when no threshold is given), or a callable ``f(X) -> labels`` (integers
+        0..n-1; or a pair (labels, boundary mask)) for synthetic targets.
+    state : polarisation state whose cross section defines the labels ("U", "L" or "T").
+    estimator : any scikit-learn classifier with ``predict_proba`` (default HistGradientBoostingClassifier);
+        cloned for every fit, ``random_state`` set from ``seed`` when it has one.
+    batch_size : labels added per round; the initial Sobol design has ``batch_size`` points as well.
+    budget : maximal number of labels (initial design included).
+    seed : fixes every random choice: same seed, same labels, models and metrics.
+    uncertainty : "entropy" (default) or "margin" of the predicted class probabilities; ``committee`` > 1 adds
+        the disagreement (vote entropy) of that many bootstrap models.
+    candidates_per_batch : candidates scored per label added (pool = this x batch_size).
+    sigma_fraction : fraction of the candidates drawn from the sigma-weighted sampler (rest uniform).
+    explore_fraction : fraction of each batch taken at random from the candidates (keeps coverage).
+    patience : stop when the validation metric has not improved for this many rounds (None: run to budget).
+    n_validation : size of the sigma-weighted validation set used for stopping (labelled, not in the budget).
+    features : "physics" (the 9 :data:`FEATURE_NAMES`) or "raw" (x, z, Q, P_T only).
+    n_threads : threads of the kernels and of scikit-learn (None: all cores).
+    """
+
+    def __init__(self, xs: CrossSection, domain: Domain | None = None, target: str = "dominant", state: str = "U",
+                 estimator=None, batch_size: int = 2000, budget: int = 50_000, seed: int = 0,
+                 threshold: float = 0.3, large_threshold: float | None = None, large_quantile: float = 0.5,
+                 uncertainty: str = "entropy", committee: int = 0, candidates_per_batch: int = 10,
+                 sigma_fraction: float = 0.5, explore_fraction: float = 0.1, patience: int | None = None,
+                 n_validation: int = 5000, features: str = "physics", n_threads=None, progress=None):
+        if not isinstance(xs, CrossSection):
+            raise TypeError(f"xs must be a jpsi_fast.CrossSection, got {type(xs).__name__}")
+        domain = domain if domain is not None else Domain()
+        if not isinstance(domain, Domain):
+            raise TypeError(f"domain must be a jpsi_fast.Domain, got {type(domain).__name__}")
+        if not callable(target) and target not in TARGETS:
+            raise ValueError(f"target must be one of {TARGETS} or a callable labels(X) -> int array, got {target!r}")
+        if state not in STATES:
+            raise ValueError(f"state must be one of {STATES}, got {state!r}")
+        if uncertainty not in UNCERTAINTIES:
+            raise ValueError(f"uncertainty must be one of {UNCERTAINTIES}, got {uncertainty!r}")
+        if features not in ("physics", "raw"):
+            raise ValueError(f"features must be 'physics' or 'raw', got {features!r}")
+        for name, v, lo in (("batch_size", batch_size, 10), ("budget", budget, 10), ("seed", seed, 0),
+                            ("candidates_per_batch", candidates_per_batch, 1), ("committee", committee, 0),
+                            ("n_validation", n_validation, 100)):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
+                raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
+        if budget < batch_size:
+            raise ValueError(f"budget ({budget}) must be >= batch_size ({batch_size})")
+        for name, v in (("threshold", threshold), ("large_quantile", large_quantile), ("sigma_fraction", sigma_fraction),
+                        ("explore_fraction", explore_fraction)):
+            if not isinstance(v, (int, float)) or not 0.0 <= v <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {v!r}")
+        if large_threshold is not None and not (isinstance(large_threshold, (int, float)) and
+                                                0 < large_threshold < np.inf):
+            raise ValueError(f"large_threshold must be a finite number > 0 [pb/GeV^4] or None, got {large_threshold!r}")
+        if patience is not None and (isinstance(patience, bool) or not isinstance(patience, (int, np.integer))
+                                     or patience < 1):
+            raise ValueError(f"patience must be a positive integer or None, got {patience!r}")
+        if estimator is not None and not (hasattr(estimator, "fit") and hasattr(estimator, "predict_proba")):
+            raise TypeError("estimator must be a scikit-learn classifier with fit and predict_proba")
+        self.xs, self.domain, self.target, self.state = xs, domain, target, state
+        self.estimator = estimator
+        self.batch_size, self.budget, self.seed = int(batch_size), int(budget), int(seed)
+        self.threshold, self.large_quantile = float(threshold), float(large_quantile)
+        self.uncertainty, self.committee = uncertainty, int(committee)
+        self.candidates_per_batch, self.sigma_fraction = int(candidates_per_batch), float(sigma_fraction)
+        self.explore_fraction, self.patience, self.n_validation = float(explore_fraction), patience, int(n_validation)
+        self.feature_set = features
+        self.n_threads = resolve_n_threads(n_threads)
+        self.progress = progress
+        domain.check(xs.params)
+        self.designs = Designs(xs, domain, self.seed, self.n_threads)
+        self.labeler = Labeler(xs, target, state, self.threshold, large_threshold, self.n_threads)
+        self.model = None
+        self.X_ = None
+        self.labels_ = None
+        self.history = []
+        self.fit_time_ = None
+        self.share_model = None
+        self.committee_models = []
+        self._test_sets = {}            # n_test -> labelled test sets (value-keyed)
+
+    # ------------------------------------------------------------------ classes, labels, features, points
+    @property
+    def multilabel(self) -> bool:
+        return self.target == "share"
+
+    @property
+    def classes(self) -> tuple:
+        """Names of the classes (for "share": the channels, one binary label each)."""
+        return self.labeler.classes
+
+    @property
+    def large_threshold(self) -> float:
+        """sigma threshold of target "large" [pb/GeV^4] (from the sigma-weighted quantile unless given)."""
+        if self.labeler.large_threshold is None:
+            sig = self.labeler.sigma_and_shares(self.sigma_points(LARGE_QUANTILE_SAMPLE))[0]
+            self.labeler.large_threshold = float(np.quantile(sig, self.large_quantile))
+        return self.labeler.large_threshold
+
+    def label(self, X) -> Labels:
+        """Exact labels at points X (n, 4: x, z, Q [GeV], P_T [GeV]) from the kernels."""
+        if self.target == "large":
+            _ = self.large_threshold
+        return self.labeler(X)
+
+    def features(self, X) -> np.ndarray:
+        """Classifier features of points X (n, 4): see :data:`FEATURE_NAMES` ("raw": the 4 variables)."""
+        return features(X, self.xs.params.s, self.feature_set)
+
+    @property
+    def feature_names(self) -> tuple:
+        return FEATURE_NAMES if self.feature_set == "physics" else VARIABLES
+
+    def uniform_points(self, n, rng) -> np.ndarray:
+        """n points uniform in the domain's box inside its cuts."""
+        return self.designs.uniform(n, rng)
+
+    def sobol_points(self, n, seed) -> np.ndarray:
+        """n points of a scrambled Sobol sequence over the box, inside the cuts."""
+        return self.designs.sobol(n, seed)
+
+    def sigma_points(self, n) -> np.ndarray:
+        """n unweighted events distributed as sigma of the mapper's state."""
+        return self.designs.sigma(n, self.state)
+
+    def grid_points(self, n_target) -> np.ndarray:
+        """About n_target grid points inside the cuts (the earlier study's design)."""
+        return self.designs.grid(n_target)
+
+    # ------------------------------------------------------------------ models
+    def _threads(self):
+        """scikit-learn's OpenMP/BLAS pools limited to n_threads (threadpoolctl)."""
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:          # pragma: no cover - a scikit-learn dependency
+            return contextlib.nullcontext()
+        return threadpool_limits(limits=self.n_threads)
+
+    def _fit_model(self, X, y, seed_offset=0):
+        est = new_estimator(self.estimator, self.seed + seed_offset, self.multilabel)
+        if self.estimator is None:
+            counts = np.bincount(np.asarray(y).ravel().astype(int))
+            if counts[counts > 0].min() < MIN_CLASS_COUNT_EARLY_STOP:
+                inner = est.estimator if self.multilabel else est
+                inner.set_params(early_stopping=False)
+        with self._threads():
+            est.fit(self.features(X), y)
+        return est
+
+    def _proba(self, model, X):
+        with self._threads():
+            return class_probabilities(model, self.features(X), len(self.classes), self.multilabel)
+
+    def predict_proba(self, X):
+        """Predicted class probabilities at X (n, 4) ((n, 4 channels, 2) for target "share")."""
+        self._require_fit()
+        return self._proba(self.model, check_points(X))
+
+    def predict(self, X):
+        """Predicted class index at X (n, 4) (for "share": (n, 4) 0/1 per channel)."""
+        return np.argmax(self.predict_proba(X), axis=-1)
+
+    def _require_fit(self):
+        if self.model is None:
+            raise RuntimeError("call fit() first")
+
+    # ------------------------------------------------------------------ active learning
+    def _scores(self, X):
+        p = self._proba(self.model, X)
+        votes = None
+        if self.committee > 1:
+            votes = np.stack([np.argmax(self._proba(m, X), axis=-1) for m in self.committee_models])
+        return uncertainty_scores(p, self.uncertainty, self.multilabel, votes, len(self.classes))
+
+    def _val_metric(self, model, Xv, Lv):
+        pred = np.argmax(self._proba(model, Xv), axis=-1)
+        return float(np.mean(np.all(pred == Lv.y, axis=1))) if self.multilabel else float(np.mean(pred == Lv.y))
+
+    def fit(self):
+        """Run the active-learning loop (progress bar on long runs); fills ``model``, ``X_``, ``labels_``,
+        ``history`` (labels, validation accuracy on sigma-weighted points, wall time per round)."""
+        t0 = time.perf_counter()
+        rng = np.random.default_rng(self.seed)
+        X = self.sobol_points(self.batch_size, seed=self.seed)
+        lab = self.label(X)
+        Xv = self.sigma_points(self.n_validation)
+        Lv = self.label(Xv)
+        self.model = self._fit_model(X, lab.y)
+        self.committee_models = []
+        self.history = [dict(labels=len(X), val_accuracy=self._val_metric(self.model, Xv, Lv),
+                             time=time.perf_counter() - t0)]
+        bar = progress_bar(self.budget, f"RegionMapper ({self.target})", self.progress, self.budget * 200,
+                           unit="label")
+        lo, hi = self.domain.bounds.T
+        try:
+            if bar is not None:
+                bar.update(len(X))
+            best, since = self.history[0]["val_accuracy"], 0
+            while len(X) < self.budget:
+                n_new = min(self.batch_size, self.budget - len(X))
+                n_cand = self.candidates_per_batch * n_new
+                n_sig = int(round(self.sigma_fraction * n_cand))
+                cand = np.concatenate([self.sigma_points(n_sig) if n_sig else np.empty((0, 4)),
+                                       self.uniform_points(n_cand - n_sig, rng)])
+                if self.committee > 1:
+                    self.committee_models = []
+                    for m in range(self.committee):
+                        idx = rng.integers(0, len(X), len(X))
+                        self.committee_models.append(self._fit_model(X[idx], lab.y[idx], seed_offset=m + 1))
+                pick = select_diverse((cand - lo) / (hi - lo), self._scores(cand), n_new, self.explore_fraction, rng)
+                Xn = cand[pick]
+                X = np.concatenate([X, Xn])
+                lab = Labels.concatenate([lab, self.label(Xn)])
+                self.model = self._fit_model(X, lab.y)
+                acc = self._val_metric(self.model, Xv, Lv)
+                self.history.append(dict(labels=len(X), val_accuracy=acc, time=time.perf_counter() - t0))
+                if bar is not None:
+                    bar.update(n_new)
+                if acc > best + PATIENCE_TOLERANCE:
+                    best, since = acc, 0
+                else:
+                    since += 1
+                    if self.patience is not None and since >= self.patience:
+                        break
+        finally:
+            if bar is not None:
+                bar.close()
+        self.X_, self.labels_ = X, lab
+        self.fit_time_ = time.perf_counter() - t0
+        return self
+
+    # ------------------------------------------------------------------ validation
+    def test_sets(self, n_test):
+        """(sigma-weighted events, uniform points) of n_test each, labelled exactly (kept per n_test)."""
+        if n_test not in self._test_sets:
+            rng = np.random.default_rng(self.seed + TEST_SEED_OFFSET)
+            Xa = Integrator(self.domain, seed=self.seed + TEST_SEED_OFFSET, n_threads=self.n_threads).sample(
+                self.xs, n_test, adapt_to=self.state, progress=False).points[:, :4]
+            Xb = self.uniform_points(n_test, rng)
+            self._test_sets[n_test] = ((Xa, self.label(Xa)), (Xb, self.label(Xb)))
+        return self._test_sets[n_test]
+
+    def _metrics(self, model, X, L, sigma_distributed):
+        return classification_metrics(self._proba(model, X), L, len(self.classes), sigma_distributed,
+                                      self.multilabel)
+
+    def evaluate(self, n_test: int = 200_000) -> dict:
+        """Metrics of the fitted map on two exactly labelled test sets of n_test points: "sigma_weighted" (events
+        distributed as sigma of the state) and "uniform" (uniform in the domain, inside the cuts); see
+        :func:`jpsi_fast.regions._metrics.classification_metrics`. The sigma-weighted accuracy is the plain
+        accuracy on the first set and the sigma-weighted mean on the second (two independent estimates of the
+        same number); ``boundary_sigma_fraction`` is the share of sigma in the boundary layer."""
+        self._require_fit()
+        (Xa, La), (Xb, Lb) = self.test_sets(int(n_test))
+        return {"sigma_weighted": self._metrics(self.model, Xa, La, True),
+                "uniform": self._metrics(self.model, Xb, Lb, False),
+                "labels": int(len(self.X_)), "classes": list(self.classes), "target": self.target
+                if not callable(self.target) else "callable", "state": self.state, "fit_time_s": self.fit_time_}
+
+    # ------------------------------------------------------------------ studies
+    def learning_curves(self, budgets, baselines=("uniform_grid", "uniform_random"), n_test: int = 50_000) -> dict:
+        """sigma-weighted accuracy and boundary-layer accuracy on the sigma-weighted test set versus the number
+        of labels, for the active loop (a model refitted on the first b acquired labels; budgets beyond the
+        labels acquired by fit() are skipped) and for the baselines at the same budgets: "uniform_grid" (a grid
+        over the box, the earlier study's design; the actual number of grid points inside the cuts is reported)
+        and "uniform_random" (uniform points inside the cuts)."""
+        self._require_fit()
+        budgets = sorted(int(b) for b in budgets)
+        (Xa, La), _ = self.test_sets(int(n_test))
+        designs = ["active"] + list(baselines)
+        for d in designs:
+            if d not in ("active", "uniform_grid", "uniform_random"):
+                raise ValueError(f"unknown baseline {d!r}; allowed: uniform_grid, uniform_random")
+        out = {}
+        for d in designs:
+            rows = []
+            rng = np.random.default_rng(self.seed + BASELINE_SEED_OFFSET)
+            for b in budgets:
+                if d == "active":
+                    if b > len(self.X_):
+                        continue
+                    X, y = self.X_[:b], self.labels_.y[:b]
+                else:
+                    X = self.grid_points(b) if d == "uniform_grid" else self.uniform_points(b, rng)
+                    y = self.label(X).y
+                t = time.perf_counter()
+                model = self._fit_model(X, y)
+                m = self._metrics(model, Xa, La, True)
+                rows.append(dict(labels=int(len(X)), sigma_weighted_accuracy=m["sigma_weighted_accuracy"],
+                                 boundary_accuracy=m["boundary_accuracy"], fit_s=time.perf_counter() - t))
+            out[d] = rows
+        return out
+
+    @staticmethod
+    def labels_to_reach(curve, level, key="sigma_weighted_accuracy"):
+        """Smallest number of labels of a learning curve whose metric is >= level (None if never)."""
+        for row in curve:
+            if row[key] >= level:
+                return row["labels"]
+        return None
+
+    def fit_shares(self, estimator=None):
+        """Regress every channel's share of sigma on the labelled points (default HistGradientBoostingRegressor
+        per channel); returns the fitted multi-output regressor (also in ``share_model``)."""
+        self._require_fit()
+        from sklearn.base import clone
+        from sklearn.ensemble import HistGradientBoostingRegressor
+        from sklearn.multioutput import MultiOutputRegressor
+        base = clone(estimator) if estimator is not None else HistGradientBoostingRegressor(
+            max_iter=300, learning_rate=0.1, random_state=self.seed)
+        with self._threads():
+            self.share_model = MultiOutputRegressor(base).fit(self.features(self.X_), self.labels_.shares)
+        return self.share_model
+
+    def evaluate_shares(self, n_test: int = 200_000) -> dict:
+        """R^2 and mean squared error of the share regression per channel on both test sets."""
+        from sklearn.metrics import mean_squared_error, r2_score
+        if self.share_model is None:
+            self.fit_shares()
+        out = {}
+        for name, (X, L) in zip(("sigma_weighted", "uniform"), self.test_sets(int(n_test))):
+            with self._threads():
+                pred = self.share_model.predict(self.features(X))
+            out[name] = {c: {"r2": float(r2_score(L.shares[:, k], pred[:, k])),
+                             "mse": float(mean_squared_error(L.shares[:, k], pred[:, k]))}
+                         for k, c in enumerate(CHANNELS)}
+        return out
+
+    def feature_importance(self, n_test: int = 20_000, n_repeats: int = 5, model="classifier") -> dict:
+        """Permutation importance of every feature on the sigma-weighted test set (drop of accuracy, or of R^2 for
+        ``model="shares"``), mean and standard deviation over ``n_repeats`` shuffles."""
+        self._require_fit()
+        from sklearn.inspection import permutation_importance
+        (X, L), _ = self.test_sets(int(n_test))
+        F = self.features(X)
+        if model == "shares":
+            if self.share_model is None:
+                self.fit_shares()
+            est, target = self.share_model, L.shares
+        elif model == "classifier":
+            est, target = self.model, L.y
+        else:
+            raise ValueError(f"model must be 'classifier' or 'shares', got {model!r}")
+        with self._threads():
+            res = permutation_importance(est, F, target, n_repeats=n_repeats, random_state=self.seed)
+        return {n: (float(m), float(s)) for n, m, s in zip(self.feature_names, res.importances_mean,
+                                                           res.importances_std)}
+
+    # ------------------------------------------------------------------ figures
+    def map_grid(self, var_x="x", var_y="Q", fixed=None, resolution=200):
+        """(grid_x, grid_y, predicted, truth, fixed) on a resolution x resolution grid of (var_x, var_y) with the
+        other two variables fixed (default: the middle of the domain, P_T = 1 GeV); -1 / NaN outside the cuts.
+        For target "share" the classes are the number of channels above the threshold."""
+        self._require_fit()
+        for v in (var_x, var_y):
+            if v not in VARIABLES:
+                raise ValueError(f"variables must be among {VARIABLES}, got {v!r}")
+        if var_x == var_y:
+            raise ValueError("var_x and var_y must differ")
+        bounds = dict(zip(VARIABLES, self.domain.bounds))
+        fixed = dict(fixed or {})
+        for v in VARIABLES:
+            if v not in (var_x, var_y) and v not in fixed:
+                fixed[v] = float(np.mean(bounds[v])) if v != "PT" else 1.0
+        GX, GY = np.meshgrid(np.linspace(*bounds[var_x], resolution), np.linspace(*bounds[var_y], resolution))
+        cols = {var_x: GX.ravel(), var_y: GY.ravel()}
+        cols.update({k: np.full(GX.size, v) for k, v in fixed.items()})
+        X = np.column_stack([cols[v] for v in VARIABLES])
+        inside = self.domain.contains(*X.T, self.xs.params)
+        pred = np.full(GX.size, -1.0)
+        truth = np.full(GX.size, np.nan)
+        if inside.any():
+            p = self.predict(X[inside])
+            t = self.label(X[inside]).y
+            if self.multilabel:
+                p, t = p.sum(axis=1), t.sum(axis=1)
+            pred[inside] = p
+            truth[inside] = t
+        return GX, GY, pred.reshape(GX.shape), truth.reshape(GX.shape), fixed
+
+    def plot_map(self, var_x="x", var_y="Q", path=None, fixed=None, resolution=200, ax=None):
+        """Figure of the predicted classes over (var_x, var_y) with the true boundary as black lines and the
+        region outside the cuts in grey (:func:`jpsi_fast.plotting.plot_region_map`); saved to ``path`` when
+        given; returns the figure."""
+        from ..plotting import plot_region_map
+        GX, GY, pred, truth, fixed = self.map_grid(var_x, var_y, fixed, resolution)
+        if self.multilabel:
+            names = [f"{k} channels > {self.threshold:g}" for k in range(len(CHANNELS) + 1)]
+        else:
+            names = [CHANNEL_LABELS.get(c, c) for c in self.classes]
+        target = self.target if not callable(self.target) else "target"
+        return plot_region_map(GX, GY, pred, truth, names, var_x, var_y, fixed, f"predicted {target} ({self.state})",
+                               path=path, ax=ax)
+
+    @staticmethod
+    def plot_learning_curves(curves, path=None, key="sigma_weighted_accuracy", level=0.99, ax=None):
+        """See :func:`jpsi_fast.plotting.plot_learning_curves`."""
+        from ..plotting import plot_learning_curves
+        return plot_learning_curves(curves, path=path, key=key, level=level, ax=ax)
+
+    @staticmethod
+    def plot_feature_importance(importances, path=None, title="permutation importance", ax=None):
+        """See :func:`jpsi_fast.plotting.plot_feature_importance`."""
+        from ..plotting import plot_feature_importance
+        return plot_feature_importance(importances, path=path, title=title, ax=ax)

@@ -1,0 +1,80 @@
+"""Active learning: classifier factory, uncertainty scores and diverse batch selection (one job: which points to
+label next)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._metrics import entropy
+
+UNCERTAINTIES = ("entropy", "margin")
+
+
+def new_estimator(estimator, seed, multilabel):
+    """A fresh classifier: a clone of ``estimator`` (random_state set to ``seed`` when it has one) or the default
+    HistGradientBoostingClassifier; wrapped for multi-label targets."""
+    from sklearn.base import clone
+    if estimator is None:
+        from sklearn.ensemble import HistGradientBoostingClassifier
+        est = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.1, max_leaf_nodes=31, early_stopping=True,
+                                             validation_fraction=0.1, n_iter_no_change=10, random_state=seed)
+    else:
+        est = clone(estimator)
+        if "random_state" in est.get_params():
+            est.set_params(random_state=seed)
+    if multilabel:
+        from sklearn.multioutput import MultiOutputClassifier
+        est = MultiOutputClassifier(est)
+    return est
+
+
+def class_probabilities(model, F, n_classes, multilabel):
+    """(n, n_classes) probabilities (classes the model never saw get 0), or (n, 4, 2) for multi-label models."""
+    if multilabel:
+        out = np.zeros((len(F), len(model.estimators_), 2))
+        for k, p in enumerate(model.predict_proba(F)):
+            for j, c in enumerate(model.estimators_[k].classes_):
+                out[:, k, int(c)] = p[:, j]
+        return out
+    p = model.predict_proba(F)
+    full = np.zeros((len(F), n_classes))
+    full[:, model.classes_.astype(int)] = p
+    return full
+
+
+def uncertainty_scores(p, kind, multilabel, votes=None, n_classes=2):
+    """Per-point uncertainty of probabilities p: entropy or 1 - margin of the top two (summed over labels for
+    multi-label), plus the vote entropy of a committee's predictions ``votes`` (m, n[, 4]) when given."""
+    if multilabel:
+        score = entropy(p).sum(axis=1) if kind == "entropy" else (1 - np.abs(p[..., 1] - p[..., 0])).sum(axis=1)
+    elif kind == "entropy":
+        score = entropy(p)
+    else:
+        s = np.sort(p, axis=1)
+        score = 1 - (s[:, -1] - s[:, -2])
+    if votes is not None:
+        classes = (0, 1) if multilabel else range(n_classes)
+        vote_p = np.stack([(votes == c).mean(axis=0) for c in classes], axis=-1)
+        score = score + (entropy(vote_p).sum(axis=1) if multilabel else entropy(vote_p))
+    return score
+
+
+def select_diverse(cand_unit, score, n, explore_fraction, rng):
+    """Greedy diverse batch of n candidates: highest uncertainty with a Gaussian distance penalty in unit-box
+    coordinates ``cand_unit`` (n_cand, d), plus a random exploration share."""
+    n_explore = int(round(explore_fraction * n))
+    order = np.argsort(-score, kind="stable")
+    pool = order[:min(len(order), 4 * n)]
+    h2 = (0.5 * (1.0 / n) ** 0.25) ** 2
+    s = score[pool].astype(float)
+    s = s - s.min() + 1e-12
+    penalty = np.zeros(len(pool))
+    chosen = []
+    for _ in range(min(n - n_explore, len(pool))):
+        j = int(np.argmax(s * (1 - penalty)))
+        chosen.append(pool[j])
+        d2 = ((cand_unit[pool] - cand_unit[pool[j]]) ** 2).sum(axis=1)
+        penalty = np.maximum(penalty, np.exp(-d2 / (2 * h2)))
+        penalty[j] = 1.0
+    rest = np.setdiff1d(np.arange(len(cand_unit)), chosen)
+    chosen.extend(rng.choice(rest, size=min(n - len(chosen), len(rest)), replace=False))
+    return np.array(chosen, dtype=int)
