@@ -103,7 +103,9 @@ def lambdas(S00, Spp, Sp0, Spm):
         lambda_tilde   = (lambda_theta + 3 lambda_phi)/(1 - lambda_phi)
 
     Returns {"theta", "phi", "thetaphi", "tilde"} (numpy arrays; NaN where Tr = 0, e.g. y > 1).
-    For a sum of channels pass the summed elements (``sum_density_matrices``).
+    For a sum of channels pass the summed elements (``sum_density_matrices``).  The formulas are
+    applied as they are; with an LDME set that makes a channel negative the result need not
+    satisfy the positivity bounds (nothing is clipped).
     """
     S00, Spp, Sp0, Spm = (np.asarray(v, dtype=float) for v in (S00, Spp, Sp0, Spm))
     tr = S00 + 2.0 * Spp

@@ -13,46 +13,42 @@ import numpy as np
 
 from ._params import DEFAULTS, get_param
 
-_E2 = 1e-2
-
 
 def _set(s1, s8, s0, p0):
-    return {"ldme_3s1_1": s1, "ldme_3s1_8": s8 * _E2, "ldme_1s0_8": s0 * _E2,
-            "ldme_3p0_8_reduced": p0 * _E2}
+    return {"ldme_3s1_1": s1, "ldme_3s1_8": s8, "ldme_1s0_8": s0, "ldme_3p0_8_reduced": p0}
 
 
 #: name -> LDME values [GeV^3] (SPEC 10.1 table)
 LDME_SETS = {
-    "chao2012": _set(1.16, 0.30, 8.9, 0.56),
-    "chao2012_set2": _set(1.16, 1.4, 0.0, 2.4),
-    "chao2012_set3": _set(1.16, 0.0, 11.0, 0.0),
-    "bckl2014": _set(1.16, 1.1, 9.9, 0.49),
-    "sharma_vitev2013": _set(1.2, 0.13, 1.8, 1.8),
-    "pythia8": _set(1.16, 1.19, 1.0, 1.0),
-    "bk2011_a": _set(1.32, 0.224, 4.97, -0.716),
-    "bk2011_b": _set(1.32, 0.168, 3.04, -0.404),
-    "gwwz2013": _set(1.16, -0.46, 9.7, -0.95),
+    "chao2012": _set(1.16, 0.30e-2, 8.9e-2, 0.56e-2),
+    "chao2012_set2": _set(1.16, 1.4e-2, 0.0e-2, 2.4e-2),
+    "chao2012_set3": _set(1.16, 0.0e-2, 11.0e-2, 0.0e-2),
+    "bckl2014": _set(1.16, 1.1e-2, 9.9e-2, 0.49e-2),
+    "sharma_vitev2013": _set(1.2, 0.13e-2, 1.8e-2, 1.8e-2),
+    "pythia8": _set(1.16, 1.19e-2, 1.0e-2, 1.0e-2),
+    "bk2011_a": _set(1.32, 0.224e-2, 4.97e-2, -0.716e-2),
+    "bk2011_b": _set(1.32, 0.168e-2, 3.04e-2, -0.404e-2),
+    "gwwz2013": _set(1.16, -0.46e-2, 9.7e-2, -0.95e-2),
 }
 
 
 def _unc(s8, s0, p0):
-    return {"ldme_3s1_1": 0.0, "ldme_3s1_8": s8 * _E2, "ldme_1s0_8": s0 * _E2,
-            "ldme_3p0_8_reduced": p0 * _E2}
+    return {"ldme_3s1_1": 0.0, "ldme_3s1_8": s8, "ldme_1s0_8": s0, "ldme_3p0_8_reduced": p0}
 
 
 _NO_UNCERTAINTY = {"ldme_3s1_1": 0.0, "ldme_3s1_8": 0.0, "ldme_1s0_8": 0.0, "ldme_3p0_8_reduced": 0.0}
 
 #: name -> the quoted +- of each LDME [GeV^3]; an unquoted one is 0
 LDME_SET_UNCERTAINTIES = {
-    "chao2012": _unc(0.12, 0.98, 0.21),
+    "chao2012": _unc(0.12e-2, 0.98e-2, 0.21e-2),
     "chao2012_set2": dict(_NO_UNCERTAINTY),
     "chao2012_set3": dict(_NO_UNCERTAINTY),
-    "bckl2014": _unc(1.0, 2.2, 0.44),
-    "sharma_vitev2013": _unc(0.13, 0.87, 0.87),
+    "bckl2014": _unc(1.0e-2, 2.2e-2, 0.44e-2),
+    "sharma_vitev2013": _unc(0.13e-2, 0.87e-2, 0.87e-2),
     "pythia8": dict(_NO_UNCERTAINTY),
-    "bk2011_a": _unc(0.059, 0.44, 0.089),
-    "bk2011_b": _unc(0.046, 0.35, 0.072),
-    "gwwz2013": _unc(0.13, 0.9, 0.25),
+    "bk2011_a": _unc(0.059e-2, 0.44e-2, 0.089e-2),
+    "bk2011_b": _unc(0.046e-2, 0.35e-2, 0.072e-2),
+    "gwwz2013": _unc(0.13e-2, 0.9e-2, 0.25e-2),
 }
 
 #: channel -> the LDME it is proportional to
