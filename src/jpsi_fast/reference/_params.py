@@ -42,6 +42,8 @@ class Params:
     dz2_pgf     PGF longitudinal smearing <delta z^2>
     flavours    light (anti)quarks in the fragmentation sum
     tmd_pdf     "gaussian" or "collinear"
+    w_g1        Gaussian TMD width of the helicity PDFs (SPEC section 11) [GeV^2]
+    mu_f_factor PDF factorization scale mu_F = mu_f_factor * Q (SPEC section 10.2: xi_F)
     """
 
     sqrt_s: float = 63.0
@@ -61,6 +63,8 @@ class Params:
     dz2_pgf: float = 0.04
     flavours: tuple = ("u", "d", "s", "ubar", "dbar", "sbar")
     tmd_pdf: str = "gaussian"
+    w_g1: float = 0.19
+    mu_f_factor: float = 1.0
 
 
 #: The SPEC section 2 defaults.

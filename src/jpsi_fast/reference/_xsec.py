@@ -166,10 +166,11 @@ def _ff_channel(x, z, Q, PT, y, pdf, params):
         if q not in FLAVOUR_PDG_ID:
             raise ValueError(f"unknown flavour {q!r}; expected a subset of {tuple(FLAVOUR_PDG_ID)}")
     sigma0 = 4.0 * math.pi * alpha_em**2 / Q**4 * (1.0 - y + y**2 / 2.0)   # GeV^-6
-    # sum_q e_q^2 f_q(x, mu_F = Q), f = (x f)/x
+    # sum_q e_q^2 f_q(x, mu_F), f = (x f)/x, mu_F = mu_f_factor * Q
+    mu_F = get_param(params, "mu_f_factor") * Q
     charge_weighted_f = np.zeros(x.shape)
     for q in flavours:
-        charge_weighted_f += FLAVOUR_CHARGE2[q] * pdf.xfxQ(FLAVOUR_PDG_ID[q], x, Q) / x
+        charge_weighted_f += FLAVOUR_CHARGE2[q] * pdf.xfxQ(FLAVOUR_PDG_ID[q], x, mu_F) / x
     K_U, K_L = ff_kernels(z, PT, params)
     U = math.pi * sigma0 * charge_weighted_f * K_U * GEV2_TO_PB
     L = math.pi * sigma0 * charge_weighted_f * K_L * GEV2_TO_PB
@@ -190,7 +191,8 @@ def _pgf_channels(x, z, Q, PT, y, pdf, params):
     pt2 = get_param(params, "pt2_pgf")
     dz2 = get_param(params, "dz2_pgf")
 
-    f_g = pdf.xfxQ(21, x, Q) / x                                    # gluon PDF at mu_F = Q
+    mu_F = get_param(params, "mu_f_factor") * Q                     # PDF scale (SPEC 10.2)
+    f_g = pdf.xfxQ(21, x, mu_F) / x                                 # gluon PDF at mu_F
     G_T = np.exp(-PT**2 / pt2) / (pi * pt2)                          # GeV^-2
     G_z = np.exp(-(1.0 - z) ** 2 / dz2) / math.sqrt(pi * dz2)
     Q6 = Q**6
