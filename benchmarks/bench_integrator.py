@@ -13,8 +13,8 @@ over x in [0.1, 0.99], z in [0.1, 0.8], Q in [10, 50] GeV, P_T in [0, 6] GeV, an
 y = Q^2/(x s) <= 1 and P_T <= z Q / 2 (jpsi_fast.Domain() defaults).
 
 Integrators (rows of the table):
-  jpsi_fast              jf.Integrator(ninc=1000, alpha=0.5, beta=0.75, seed=0, n_threads=2).integrate(xs, rtol=5e-4)
-  vegas + reference      vegas.Integrator (ninc=1000, alpha=0.5, beta=0.75 defaults) with a batch integrand calling
+  jpsi_fast              jf.Integrator(alpha=0.5, beta=0.75, seed=0, n_threads=2).integrate(xs, rtol=5e-4)
+  vegas + reference      vegas.Integrator (defaults: alpha=0.5, beta=0.75, ninc from neval) with a batch integrand calling
                          the pure-NumPy jpsi_fast.reference.evaluate on the points that pass the cuts (1 thread)
   vegas + compiled       the same, calling CrossSection.evaluate (the compiled OpenMP kernel, 2 threads)
 for tmd_pdf="collinear" (all three) and for the default Gaussian model (jpsi_fast and vegas + compiled; the
@@ -25,98 +25,35 @@ which the output states. All timings are ratios measured in this one run (the ma
 """
 import argparse
 import math
+import os
+import sys
 import time
 
 import numpy as np
 
-import jpsi_fast as jf
-from jpsi_fast.integrate import Estimate
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import jpsi_fast as jf  # noqa: E402
+from _common import DOMAIN, domain_points, vegas_integrand  # noqa: E402
+from jpsi_fast.integrate import Estimate  # noqa: E402
 
-BOUNDS = [[0.1, 0.99], [0.1, 0.8], [10.0, 50.0], [0.0, 6.0]]
 TARGETS = dict(jpsi_fast_seconds=1.0, vs_reference=30.0, vs_compiled=3.0)
-
-
-# ---------------------------------------------------------------------------------------------- integrands
-def passes_cuts(x, z, Q, PT, s):
-    """The Domain() cuts: y = Q^2/(x s) <= 1 and P_T <= z Q / 2 (the box is vegas's integration region)."""
-    return (Q * Q / (x * s) <= 1.0) & (PT <= 0.5 * z * Q)
-
-
-def make_integrand(xs, backend, n_threads=2, counter=None):
-    """F(X[n, 4]) -> [n] for vegas (an lbatchintegrand): 4 Q P_T x channel sum of dsigma_U on the points inside
-    the cuts, 0 elsewhere. backend: "reference" (pure NumPy) or "compiled" (CrossSection.evaluate).
-    ``counter``: optional [points sampled, points evaluated] list, incremented per call."""
-    import vegas
-
-    params = xs.params
-    s = params.sqrt_s ** 2
-    if backend == "reference":
-        from jpsi_fast import reference
-
-        def dsigma_u(x, z, Q, PT):
-            return reference.evaluate(x, z, Q, PT, params=params, pdf=None, channels=None,
-                                      states=("U",)).values.sum(axis=0)[0]
-    elif backend == "compiled":
-        def dsigma_u(x, z, Q, PT):
-            return xs.evaluate(x, z, Q, PT, states="U", n_threads=n_threads).values.sum(axis=0)[0]
-    else:
-        raise ValueError(f"backend must be 'reference' or 'compiled', got {backend!r}")
-
-    @vegas.lbatchintegrand
-    def f(X):
-        x, z, Q, PT = X[:, 0], X[:, 1], X[:, 2], X[:, 3]
-        m = passes_cuts(x, z, Q, PT, s)
-        out = np.zeros(len(X))
-        if counter is not None:
-            counter[0] += len(X)
-            counter[1] += int(np.count_nonzero(m))
-        if m.any():
-            xm, zm, Qm, Pm = x[m], z[m], Q[m], PT[m]
-            out[m] = 4.0 * Qm * Pm * dsigma_u(xm, zm, Qm, Pm)
-        return out
-
-    return f
+make_integrand = vegas_integrand
 
 
 # ---------------------------------------------------------------------------------------------- runs
 def run_jpsi_fast(xs, neval, rtol=5e-4, warmup=3, max_itn=200, n_threads=2, seed=0):
     """jpsi_fast's Integrator to rtol; returns a dict (wall time includes the warm-up)."""
     t0 = time.perf_counter()
-    integ = jf.Integrator(jf.Domain(), ninc=1000, alpha=0.5, beta=0.75, seed=seed, n_threads=n_threads)
-    counts = _count_iterations(integ)
+    integ = jf.Integrator(DOMAIN, alpha=0.5, beta=0.75, seed=seed, n_threads=n_threads)
     res = integ.integrate(xs, nitn=max_itn, neval=neval, warmup=warmup, rtol=rtol)
     wall = time.perf_counter() - t0
     est = res.adapted
-    nitn = len(res.itn_mean)
-    exact = counts is not None and len(counts) == warmup + nitn
-    n_warm = sum(counts[:warmup]) if exact else warmup * neval
-    return dict(mean=est.mean, sdev=est.sdev, nitn=nitn, neval_itn=neval, n_after_warmup=int(res.neval),
-                n_warmup=n_warm, n_warmup_exact=exact, chi2_dof=res.chi2_dof, wall=wall,
+    return dict(mean=est.mean, sdev=est.sdev, nitn=res.nitn, neval_itn=neval, n_after_warmup=int(res.neval),
+                n_warmup=res.neval_warmup, n_warmup_exact=True, chi2_dof=res.chi2_dof, wall=wall,
                 reached=est.rel <= rtol, extrapolated=False)
 
 
-def _count_iterations(integ):
-    """Record the evaluations of every iteration (warm-up included: IntegrationResult.neval counts only the
-    iterations after it) by wrapping the instance's private per-iteration method, if it has the expected form
-    (one Python call per iteration, negligible). Returns the list it fills, or None."""
-    it = getattr(integ, "_iteration", None)
-    if it is None:
-        return None
-    counts = []
-
-    def counted(*a, **k):
-        out = it(*a, **k)
-        try:
-            counts.append(int(out[1]))
-        except (TypeError, IndexError, ValueError):
-            pass
-        return out
-
-    integ._iteration = counted
-    return counts
-
-
-def run_vegas(f, neval, rtol=5e-4, warmup=3, max_itn=200, seed=0, max_seconds=math.inf, ninc=1000):
+def run_vegas(f, neval, rtol=5e-4, warmup=3, max_itn=200, seed=0, max_seconds=math.inf):
     """vegas to rtol with the common protocol (warm-up of `warmup` iterations, then single iterations combined
     by an inverse-variance weighted average). Stops early after max_seconds and then extrapolates the time."""
     import gvar
@@ -124,7 +61,7 @@ def run_vegas(f, neval, rtol=5e-4, warmup=3, max_itn=200, seed=0, max_seconds=ma
 
     gvar.ranseed(seed)
     t0 = time.perf_counter()
-    integ = vegas.Integrator(vegas.AdaptiveMap(BOUNDS, ninc=ninc))
+    integ = vegas.Integrator(DOMAIN.bounds.tolist())
     w = integ(f, nitn=warmup, neval=neval)
     n_warm = int(w.sum_neval)
     t_warm = time.perf_counter() - t0
@@ -166,10 +103,8 @@ def best_of(fn, repeat):
 
 
 def points_per_second(fn, n=200_000, seed=1):
-    """Throughput of an integrand f(X[n, 4]) on uniform points of the box (cuts included)."""
-    rng = np.random.default_rng(seed)
-    lo, hi = np.array(BOUNDS).T
-    X = lo + (hi - lo) * rng.random((n, 4))
+    """Throughput of an integrand f(X[n, 4]) on uniform points of the domain's box (cuts included)."""
+    X = np.column_stack(domain_points(n, seed))
     fn(X[:1000])
     t = time.perf_counter()
     fn(X)

@@ -16,7 +16,7 @@ import numpy as np
 import jpsi_fast as jf
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _timing import best_time  # noqa: E402
+from _common import best_time, domain_points  # noqa: E402
 
 
 def best_rate(fn, n, repeat):
@@ -29,9 +29,8 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--n-ref-gauss", type=int, default=2000)
     args = ap.parse_args(argv)
-    rng = np.random.default_rng(0)
     n = args.n
-    pts = (rng.uniform(0.1, 0.99, n), rng.uniform(0.1, 0.8, n), rng.uniform(10, 50, n), rng.uniform(0, 6, n))
+    pts = domain_points(n, seed=0)
     rates = {}
     for mode in ("collinear", "gaussian"):
         xs = jf.CrossSection(jf.Params(tmd_pdf=mode))

@@ -17,10 +17,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import jpsi_fast as jf  # noqa: E402
-from _timing import best_time  # noqa: E402
+from _common import DOMAIN, NNPDF, best_time, domain_points  # noqa: E402
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-NNPDF = SHARED / "pdfsets" / "NNPDF31_lo_as_0118_0000.dat"
 
 
 def main(argv=None):
@@ -29,9 +27,8 @@ def main(argv=None):
     args = ap.parse_args(argv)
     q = args.quick
     rows = []
-    rng = np.random.default_rng(0)
     n = 200_000 if q else 1_000_000
-    pts = (rng.uniform(0.1, 0.99, n), rng.uniform(0.1, 0.8, n), rng.uniform(10, 50, n), rng.uniform(0, 6, n))
+    pts = domain_points(n, seed=0)
 
     # ---- kernels (the reference is measured last: SciPy's BLAS threads would disturb the OpenMP ones)
     rate = {}
@@ -82,10 +79,10 @@ def main(argv=None):
     # ---- sampler vs plain accept-reject with the compiled kernel
     xs = jf.CrossSection()
     nev = 20_000 if q else 100_000
-    integ = jf.Integrator(jf.Domain(), seed=1)
+    integ = jf.Integrator(DOMAIN, seed=1)
     integ.sample(xs, 1000)
     t_s = best_time(lambda: integ.sample(xs, nev), 1)
-    dom = jf.Domain()
+    dom = DOMAIN
     lo, hi = dom.bounds.T
 
     def plain():
@@ -123,7 +120,7 @@ def main(argv=None):
     ngrid = (10, 10, 10, 30) if q else (25, 25, 25, 75)
     with tempfile.TemporaryDirectory() as tmp:
         xs_c = jf.CrossSection(jf.Params(tmd_pdf="collinear"))
-        spec = data.GridSpec.from_domain(jf.Domain(), ngrid)
+        spec = data.GridSpec.from_domain(DOMAIN, ngrid)
         t_g = best_time(lambda: data.write_dataset(Path(tmp) / "g.parquet", xs_c, grid=spec), 2)
         t0 = time.perf_counter()
         bench_grid.baseline_pipeline(ngrid, Path(tmp) / "b.csv")

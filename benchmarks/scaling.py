@@ -16,7 +16,7 @@ import numpy as np
 import jpsi_fast as jf
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _timing import best_time  # noqa: E402
+from _common import DOMAIN, best_time, domain_points  # noqa: E402
 
 
 def main(argv=None):
@@ -25,9 +25,8 @@ def main(argv=None):
     ap.add_argument("--n", type=int, default=2_000_000)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args(argv)
-    rng = np.random.default_rng(0)
     n = args.n
-    pts = (rng.uniform(0.1, 0.99, n), rng.uniform(0.1, 0.8, n), rng.uniform(10, 50, n), rng.uniform(0, 6, n))
+    pts = domain_points(n, seed=0)
     print(f"jpsi_fast {jf.__version__}, OpenMP {'on' if jf.openmp_enabled() else 'off'}, max threads {jf.max_threads()}")
     print("| threads | collinear [pts/s] | speed-up | Gaussian [pts/s] | speed-up | integrate 10x200k [s] | speed-up |")
     print("|---|---|---|---|---|---|---|")
@@ -48,7 +47,7 @@ def main(argv=None):
         xs = jf.CrossSection()
 
         def run():
-            return jf.Integrator(jf.Domain(), seed=0, n_threads=nt).integrate(xs, nitn=10, neval=200_000, warmup=5)
+            return jf.Integrator(DOMAIN, seed=0, n_threads=nt).integrate(xs, nitn=10, neval=200_000, warmup=5)
         t = best_time(run, max(1, args.repeat - 1))
         base.setdefault("int", t)
         r = run()

@@ -5,14 +5,18 @@ collinear and Gaussian, 1 and 2 threads, and the NumPy reference on 10^5 (collin
 of the same points. Compare the groups' means per point (pytest-benchmark's table), or run
 ``python benchmarks/bench_kernels.py`` for the ratio table.
 """
-import numpy as np
+import os
+import sys
+
 import pytest
 
 import jpsi_fast as jf
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import domain_points  # noqa: E402
+
 N = 1_000_000
-rng = np.random.default_rng(0)
-PTS = (rng.uniform(0.1, 0.99, N), rng.uniform(0.1, 0.8, N), rng.uniform(10, 50, N), rng.uniform(0, 6, N))
+PTS = domain_points(N, seed=0)
 
 
 @pytest.mark.parametrize("n_threads", [1, 2])

@@ -1,19 +1,18 @@
 """pytest-benchmark cases for the PDFs (GRV94 tabulated/analytic, lhagrid1), the event sampler, the region
 mapper and the dataset export:  pytest benchmarks/ --benchmark-only"""
 import os
-from pathlib import Path
+import sys
 
-import numpy as np
 import pytest
 
 import jpsi_fast as jf
 from jpsi_fast import data
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import DOMAIN, NNPDF, domain_points  # noqa: E402
+
 N = 1_000_000
-rng = np.random.default_rng(0)
-X, QQ = rng.uniform(0.1, 0.99, N), rng.uniform(10, 50, N)
-NNPDF = Path(os.environ.get("JPSI_FAST_SHARED", Path(__file__).resolve().parents[2] / "shared")) / \
-    "pdfsets" / "NNPDF31_lo_as_0118_0000.dat"
+X, _, QQ, _ = domain_points(N, seed=0)
 
 
 @pytest.mark.parametrize("exact", [False, True], ids=["tabulated", "analytic"])
@@ -41,7 +40,7 @@ def test_lhagrid1_reference(benchmark):
 
 def test_sampler(benchmark):
     xs = jf.CrossSection()
-    integ = jf.Integrator(jf.Domain(), seed=0)
+    integ = jf.Integrator(DOMAIN, seed=0)
     integ.sample(xs, 1000)                     # adapt the map once
     benchmark.group = "unweighted events, 1e5"
     ev = benchmark.pedantic(integ.sample, args=(xs, 100_000), rounds=3)

@@ -127,12 +127,22 @@ def test_regions_and_info(tmp_path):
     (("evaluate", "--x", "0.2"), "give --x"),
     (("evaluate", "--x", "a", "--z", "0.3", "--Q", "12", "--PT", "1"), "--x"),
     (("grid", "--n", "3,3"), "--n"),
-    (("demo", "--sqrt-s", "-5"), "sqrt_s"),
+    (("demo", "--sqrt-s", "-5"), "--sqrt-s"),
     (("demo", "--params", "/no/such.toml"), "--params"),
     (("evaluate", "--pdf", "NoSuchSet", "--x", "0.2", "--z", "0.3", "--Q", "12", "--PT", "1"), "NoSuchSet"),
     (("nonsense",), "invalid choice"),
     (("bins", "--pt-edges", "5,1"), "pt_edges"),
     (("clean", "/no/file.parquet", "out.parquet"), "error"),
+    (("evaluate", "--threads", "200000", "--x", "0.2", "--z", "0.3", "--Q", "12", "--PT", "1"), "--threads"),
+    (("evaluate", "--threads", "99999999999", "--x", "0.2", "--z", "0.3", "--Q", "12", "--PT", "1"), "--threads"),
+    (("demo", "--sqrt-s", "1e300"), "--sqrt-s"),
+    (("grid", "--sample", "0"), "--sample"),
+    (("grid", "--n", "2.5,3,3,3"), "--n"),
+    (("grid", "--n", "1000,1000,1000,1000"), "--yes"),
+    (("bins", "--states", "U,X"), "--states"),
+    (("bins", "--pt-edges", "0,6,30000000"), "--pt-edges"),
+    (("regions", "--budget", "100", "--batch", "500"), "budget"),
+    (("demo", "--params", "p.toml"), "--params"),
 ])
 def test_bad_arguments_one_line_error(args, word, tmp_path):
     p = run_cli(*args, check=False, cwd=tmp_path)
@@ -148,7 +158,6 @@ def test_data_api_corrupt_impute_detect():
     axes = spec.axes()
     G = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 4)
     cols = data.compute_rows(xs, *G.T)
-    cols["dominant"] = np.array(data.DOMINANT_NAMES)[cols["dominant"]]
     bad, truth = data.corrupt(cols, noise_fraction=0.05, missing_fraction=0.02, seed=5)
     bad2, truth2 = data.corrupt(cols, noise_fraction=0.05, missing_fraction=0.02, seed=5)
     assert np.array_equal(truth.noisy_rows, truth2.noisy_rows)                 # seeded
@@ -163,6 +172,13 @@ def test_data_api_corrupt_impute_detect():
         assert not any(np.isnan(f[c]).any() for c in data.SIGMA_COLUMNS)
     rep = data.detect_corrupted(filled, truth, contamination=0.05)
     assert rep["recall_large"] > 0.8 and rep["precision"] > 0.3
+    # clean data keep (nearly) all their rows, and precision/recall are undefined without corrupted rows
+    no_noise = data.corrupt(cols, noise_fraction=0.0, seed=1)[1]
+    none = data.detect_corrupted(data.impute(cols, xs=xs), no_noise)
+    assert none["flagged"] <= 0.03 * len(cols["x"]) and none["recall"] is None and none["recall_large"] is None
+    exact = data.detect_corrupted(filled, truth, method="recompute", xs=xs)
+    assert exact["precision"] == 1.0 and exact["recall"] > 0.99
+    assert data.detect_corrupted(cols, no_noise, method="recompute", xs=xs)["flagged"] == 0
     with pytest.raises(ValueError, match="noise_fraction"):
         data.corrupt(cols, noise_fraction=2)
     with pytest.raises(ValueError, match="method"):

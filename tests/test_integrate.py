@@ -59,15 +59,34 @@ def test_analytic_integrals(f, exact, dim):
     assert r.chi2_dof < 3
 
 
-def test_pull_distribution_over_seeds():
-    exact = gaussians_exact()
+def smooth_gaussian_4d(X):
+    """exp(-100 |x - 0.5|^2) on [0, 1]^4 (vegas's examples/simple.py), exact below."""
+    return np.exp(-100.0 * ((X - 0.5) ** 2).sum(axis=1)) * (100.0 / np.pi) ** 2
+
+
+SMOOTH_EXACT = special.erf(5.0) ** 4
+
+
+@pytest.mark.parametrize("neval", [2000, 20_000])
+def test_pull_distribution_over_seeds(neval):
+    """vegas-style pulls of the callable path: unbiased with honest errors (vegas 6.4 on the same protocol:
+    mean pull within +-0.2, width 0.8-1.1)."""
     pulls = []
-    for seed in range(60):
-        r = jf.Integrator([(0.0, 1.0)] * 4, ninc=200, seed=seed).integrate(gaussians_4d, nitn=6, neval=8000, warmup=4)
-        pulls.append((r[0].mean - exact) / r[0].sdev)
+    for seed in range(40):
+        r = jf.Integrator([(0.0, 1.0)] * 4, seed=seed, n_threads=1).integrate(smooth_gaussian_4d, nitn=10,
+                                                                              neval=neval, warmup=5)
+        pulls.append((r[0].mean - SMOOTH_EXACT) / r[0].sdev)
     pulls = np.array(pulls)
-    assert abs(pulls.mean()) < 3 / np.sqrt(len(pulls)), pulls.mean()
+    assert abs(pulls.mean()) < 0.5, pulls.mean()
     assert 0.7 < pulls.std(ddof=1) < 1.35, pulls.std(ddof=1)
+
+
+def test_constant_integrand_is_exact():
+    """A constant keeps the map uniform (the map is trained on per-increment averages) and has no error."""
+    for neval in (1000, 10_000):
+        r = jf.Integrator([(0.0, 2.0), (-1.0, 1.0)], seed=3).integrate(lambda X: np.full(len(X), 4.0), nitn=10,
+                                                                       neval=neval, warmup=5)
+        assert r[0].mean == pytest.approx(16.0, rel=1e-12) and r[0].sdev < 1e-10
 
 
 def test_vector_integrand_and_covariance():
@@ -82,7 +101,7 @@ def test_vector_integrand_and_covariance():
     assert corr == pytest.approx(1.0, abs=1e-9)
     # adapting to another component
     r2 = jf.Integrator([(0.0, 1.0)] * 4, seed=3).integrate(f, nitn=3, neval=20_000, warmup=2, adapt_to=1)
-    assert np.allclose(r2.adapt, [0, 1, 0])
+    assert np.allclose(r2.adapt_base, [0, 1, 0])
 
 
 def test_frozen_map_unweighted_average():
@@ -227,7 +246,7 @@ def test_domain_validation(kwargs, word):
 
 def test_bad_integrator_arguments():
     with pytest.raises(ValueError, match="ninc"):
-        jf.Integrator(ninc=1)
+        jf.Integrator(ninc=0)
     with pytest.raises(ValueError, match="alpha"):
         jf.Integrator(alpha=-1)
     with pytest.raises(ValueError, match="beta"):
@@ -247,14 +266,18 @@ def test_bad_integrator_arguments():
         integ.integrate(lambda X: np.full(len(X), np.nan), nitn=1, neval=1000)
     with pytest.raises(TypeError, match="integrand"):
         integ.integrate("not a function")
-    with pytest.raises(ValueError, match="Domain"):
+    with pytest.raises(TypeError, match="Domain"):
         integ.integrate(jf.CrossSection())
     dom_integ = jf.Integrator(jf.Domain())
     with pytest.raises(TypeError, match="CrossSection"):
         dom_integ.histogram(lambda X: X[:, 0])
+    with pytest.raises(ValueError, match="z, Q, PT"):
+        integ.histogram(lambda X: X[:, 0])
     with pytest.raises(ValueError, match="pt_edges"):
         dom_integ.histogram(jf.CrossSection(), pt_edges=[1.0, 0.5])
     with pytest.raises(ValueError, match="adapt_to"):
         dom_integ.integrate(jf.CrossSection(), nitn=1, neval=1000, adapt_to="X")
     with pytest.raises(ValueError, match="n must be"):
         dom_integ.sample(jf.CrossSection(), 0)
+    with pytest.raises(TypeError, match="tmd_cut"):
+        jf.Domain(tmd_cut="no")

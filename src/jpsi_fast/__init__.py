@@ -21,11 +21,18 @@ from .integrate import Bin, Domain, Estimate, Events, Histogram, IntegrationResu
 
 __version__ = "0.1.0"
 
+
+def get_include() -> str:
+    """Directory to add to Cython's include path to ``cimport jpsi_fast._integrand`` (and the other .pxd files)
+    in your own extension modules (see examples/user_integrand)."""
+    import os
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 __all__ = ["Params", "CrossSection", "Result", "CHANNELS", "STATES", "Layout", "components", "alpha_s", "tmd_ff",
            "gluon_tmd_ff", "TMD_FF_NAMES", "GLUON_TMD_FF_NAMES", "GEV2_TO_PB", "pdf", "reference", "openmp_enabled",
            "max_threads", "resolve_n_threads", "Domain", "Bin", "standard_bins", "Integrator", "IntegrationResult",
            "Estimate", "Histogram", "Events", "Integrand", "CallableIntegrand", "RegionMapper", "data", "plotting",
-           "__version__"]
+           "get_include", "__version__"]
 
 #: submodules imported on first use: they pull optional dependencies (SciPy for the reference, scikit-learn for
 #: the region maps, matplotlib for figures, pyarrow for datasets) that ``import jpsi_fast`` must not need

@@ -29,6 +29,11 @@ cdef struct KernelParams:
     double pt2_pgf          # <P_T^2> [GeV^2]
     double dz2_pgf          # <delta z^2>
     int channel_mask        # bit c set: compute channel c
+    double x_min            # numerical input limits (params.X_MIN, Z_MIN, Q_RANGE, PT_MAX)
+    double z_min
+    double q_min
+    double q_max
+    double pt_max
     int n_out               # base components written per point
     const int* out_channel  # [n_out] kernel channel of base component i
     const int* out_element  # [n_out] kernel element of base component i
@@ -48,4 +53,4 @@ cdef class KernelConfig:
 
 cdef void cross_section_point(const KernelParams* kp, const PDFView* pdf, double x, double z, double Q,
                               double PT, double* out) noexcept nogil
-cdef int point_error(const PDFView* pdf, double s_had, double x, double z, double Q, double PT) noexcept nogil
+cdef int point_error(const KernelParams* kp, const PDFView* pdf, double x, double z, double Q, double PT) noexcept nogil

@@ -30,7 +30,7 @@ cdef class KernelConfig:
 
     def __init__(self, params, layout):
         cdef int k
-        from .params import GEV2_TO_PB
+        from .params import GEV2_TO_PB, PT_MAX, Q_RANGE, X_MIN, Z_MIN
         out_channel = np.ascontiguousarray(layout.kernel_channels(), dtype=np.intc)
         out_element = np.ascontiguousarray(layout.kernel_elements(), dtype=np.intc)
         self._keep = (out_channel, out_element)
@@ -45,6 +45,9 @@ cdef class KernelConfig:
         for k in range(self.kp.n_out):
             self.kp.channel_mask |= 1 << oc[k]
         self.kp.s_had = params.sqrt_s ** 2
+        self.kp.x_min, self.kp.z_min = X_MIN, Z_MIN
+        self.kp.q_min, self.kp.q_max = Q_RANGE
+        self.kp.pt_max = PT_MAX
         self.kp.gev2pb = GEV2_TO_PB
         self.kp.alpha_em = params.alpha_em
         self.kp.M = params.M
@@ -149,18 +152,19 @@ cdef void cross_section_point(const KernelParams* kp, const PDFView* pdf, double
         out[i] = cl[N_ELEMENTS * kp.out_channel[i] + kp.out_element[i]]
 
 
-cdef int point_error(const PDFView* pdf, double s_had, double x, double z, double Q, double PT) noexcept nogil:
-    """0 for a valid point, else the code of the first bad argument (see KINEMATIC_ERRORS). The PDF's range
+cdef int point_error(const KernelParams* kp, const PDFView* pdf, double x, double z, double Q,
+                     double PT) noexcept nogil:
+    """0 for a valid point, else the code of the first bad argument (see kinematic_errors()). The PDF's range
     is only required where the point is kinematically allowed (y <= 1): forbidden points are 0 anyway."""
-    if not (x > 0.0 and x < 1.0):
+    if not (x >= kp.x_min and x < 1.0):
         return 1
-    if not (z > 0.0 and z < 1.0):
+    if not (z >= kp.z_min and z < 1.0):
         return 2
-    if not (Q > 0.0 and Q <= DBL_MAX):
+    if not (Q >= kp.q_min and Q <= kp.q_max):
         return 3
-    if not (PT >= 0.0 and PT <= DBL_MAX):
+    if not (PT >= 0.0 and PT <= kp.pt_max):
         return 4
-    if inelasticity(x, Q, s_had) <= 1.0 and pdf.kind == PDF_LHAGRID and not pdf.extrapolate_nearest:
+    if inelasticity(x, Q, kp.s_had) <= 1.0 and pdf.kind == PDF_LHAGRID and not pdf.extrapolate_nearest:
         if not (x >= pdf.xmin and x <= pdf.xmax):
             return 5
         if not (Q * Q >= pdf.q2min and Q * Q <= pdf.q2max):
@@ -175,7 +179,7 @@ cdef void evaluate_chunk(const KernelParams* kp, const PDFView* pdf, const doubl
     cdef Py_ssize_t i, a
     cdef int code
     for i in range(start, stop):
-        code = point_error(pdf, kp.s_had, x[i], z[i], Q[i], PT[i])
+        code = point_error(kp, pdf, x[i], z[i], Q[i], PT[i])
         if code:
             if err_code[0] == 0:
                 err_code[0] = code
@@ -188,10 +192,11 @@ cdef void evaluate_chunk(const KernelParams* kp, const PDFView* pdf, const doubl
             out[a * n + i] = buf[a]
 
 
-#: error codes of evaluate_into -> (argument, allowed range)
-KINEMATIC_ERRORS = {1: ("x", "(0, 1)"), 2: ("z", "(0, 1)"), 3: ("Q", "(0, inf) GeV"),
-                    4: ("PT", "[0, inf) GeV"), 5: ("x", "the PDF's x range"),
-                    6: ("Q", "the PDF's Q range")}
+def kinematic_errors():
+    """Error codes of evaluate_into -> (argument, allowed range) (limits from jpsi_fast.params)."""
+    from .params import PT_MAX, Q_RANGE, X_MIN, Z_MIN
+    return {1: ("x", f"[{X_MIN:g}, 1)"), 2: ("z", f"[{Z_MIN:g}, 1)"), 3: ("Q", f"[{Q_RANGE[0]:g}, {Q_RANGE[1]:g}] GeV"),
+            4: ("PT", f"[0, {PT_MAX:g}] GeV"), 5: ("x", "the PDF's x range"), 6: ("Q", "the PDF's Q range")}
 
 
 def evaluate_into(KernelConfig cfg, PDFCore pdf, const double[::1] x, const double[::1] z,
@@ -200,7 +205,7 @@ def evaluate_into(KernelConfig cfg, PDFCore pdf, const double[::1] x, const doub
     """Fill out[component, i] for start <= i < stop (1-D contiguous inputs; see CrossSection.evaluate).
 
     Inputs are validated inside the parallel loop; returns (0, -1) when all are valid, else
-    (error code, index of the first invalid point) with codes from KINEMATIC_ERRORS (columns of invalid points
+    (error code, index of the first invalid point) with codes from kinematic_errors() (columns of invalid points
     are zero)."""
     cdef Py_ssize_t n = x.shape[0], nchunks = (stop - start + CHUNK - 1) // CHUNK, c
     cdef Py_ssize_t chunk = CHUNK

@@ -14,21 +14,29 @@ def max_threads():
     return int(omp_get_max_threads())
 
 
-def resolve_n_threads(n_threads=None):
-    """Turn a user's ``n_threads`` into a positive thread count.
+#: the most threads one call may use: 4 per core (at least 16), at most 1024 (OpenMP runtimes fail or crash
+#: creating many thousands)
+MAX_THREADS = min(1024, max(16, 4 * (os.cpu_count() or 1)))
 
-    ``None`` -> OpenMP's default (``OMP_NUM_THREADS`` or the core count); a positive int is used as is;
-    a negative int counts back from the core count like joblib (-1 = all cores, -2 = all but one).
-    0 raises ``ValueError``. Without OpenMP every value resolves to 1 (after the same validation).
+
+def resolve_n_threads(n_threads=None):
+    """Turn a user's ``n_threads`` into a thread count in [1, MAX_THREADS].
+
+    ``None`` -> OpenMP's default (``OMP_NUM_THREADS`` or the core count, capped); a positive int is used as is;
+    a negative int counts back from the core count like joblib (-1 = all cores, -2 = all but one). 0, a count
+    above :data:`MAX_THREADS` or below -cores raise ``ValueError``; a non-integer ``TypeError``. Without OpenMP
+    every value resolves to 1 (after the same validation).
     """
+    cores = os.cpu_count() or 1
     if n_threads is None:
-        n = omp_get_max_threads()
+        n = min(omp_get_max_threads(), MAX_THREADS)
     else:
-        if isinstance(n_threads, bool) or not isinstance(n_threads, (int,)) and not hasattr(n_threads, "__index__"):
+        if isinstance(n_threads, bool) or not hasattr(n_threads, "__index__"):
             raise TypeError(f"n_threads must be an int or None, got {type(n_threads).__name__}")
-        n_threads = int(n_threads)
-        if n_threads == 0:
-            raise ValueError("n_threads must be a non-zero int (positive: that many threads; "
-                             "negative: cores + 1 + n_threads, as in joblib), got 0")
-        n = n_threads if n_threads > 0 else max(1, (os.cpu_count() or 1) + 1 + n_threads)
+        n = int(n_threads.__index__())
+        if n == 0 or n > MAX_THREADS or n < -cores:
+            raise ValueError(f"n_threads must be in [1, {MAX_THREADS}] (that many threads) or [-{cores}, -1] "
+                             f"(cores + 1 + n_threads, as in joblib), or None; got {n}")
+        if n < 0:
+            n = cores + 1 + n
     return int(n) if JPSI_FAST_HAVE_OPENMP else 1

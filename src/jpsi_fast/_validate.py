@@ -28,7 +28,7 @@ def check_interval(name: str, arr: np.ndarray, lo=None, hi=None, lo_open=True, h
         right = ")" if hi_open else "]"
         rng = f"{left}{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}{right}"
         u = f" {unit}" if unit else ""
-        raise ValueError(f"{name} must be finite and in {rng}{u}; got {first!r} "
+        raise ValueError(f"{name} must be finite and in {rng}{u}; got {float(first)!r} "
                          f"({int(bad.sum())} of {arr.size} values out of range)")
 
 

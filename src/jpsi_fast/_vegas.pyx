@@ -36,6 +36,10 @@ cdef enum:
     AXIS_BOXES = 1
     MAX_HIST_AXES = 4
 
+#: relative round-off level below which a sample's deviation from its hypercube's mean counts as this much
+#: (vegas's EPSILON): keeps the stratification uniform for constant integrands instead of chasing round-off
+cdef double ROUNDOFF = 2.220446049250313e-16 * 1e4
+
 #: purposes of the random streams (the stream key includes it)
 PURPOSES = {"integrate": PURPOSE_INTEGRATE, "sample": PURPOSE_SAMPLE, "trial": PURPOSE_TRIAL}
 #: a chunk holds consecutive hypercubes with about this many evaluations (fixed: results never depend on threads)
@@ -223,7 +227,7 @@ cdef inline void cube_finish(CubeStats* c, const PlanC* P, const SpecC* S, AccC*
         A.mean[k] += V * c.mean[k]
     for p in range(S.npairs):
         A.pair[p] += w2 * c.m2[p]
-    A.sigma2[c.h] = w2 * c.am2
+    A.sigma2[c.h] = w2 * max(c.am2, n * (ROUNDOFF * c.amean) * (ROUNDOFF * c.amean))
     for t in range(c.ntouched):
         b = c.touched[t]
         s1 = c.hs1 + b * H.K

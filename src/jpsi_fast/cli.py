@@ -2,25 +2,31 @@
 
 Subcommands (``jpsi-fast SUBCOMMAND --help`` for each):
 
-``demo``      evaluate a few points, integrate the 2 x 2 (z, Q) bins, write the binned dsigma/dP_T figure and a
-              small region map, print a summary table (< 1 min on 2 cores)
-``evaluate``  channel x state table at given points (or a CSV/Parquet file of points)
+``demo``      evaluate a few points, integrate the domain and the 2 x 2 (z, Q) bins, write the binned dsigma/dP_T
+              figure and a small region map, print a summary table (~10 s on 2 cores)
+``evaluate``  channel x state table at given points (or a CSV/Parquet file of points, streamed)
 ``bins``      binned dsigma/dP_T table (CSV/Parquet) and figure (PNG/PDF)
 ``grid``      dataset of a (x, z, Q, P_T) grid or of sampled events with every channel x state, shares and the
               dominant label, streamed to Parquet (default) or CSV
-``corrupt``   inject multiplicative noise and missing values into a dataset (seeded, truth column kept)
-``clean``     impute missing values, flag corrupted rows (IsolationForest / LocalOutlierFactor), report precision
-              and recall against the injected truth, write the cleaned dataset
+``corrupt``   inject multiplicative noise and missing values into a dataset (seeded, truth columns kept)
+``clean``     impute missing values with the dataset's own parameters, flag corrupted rows, report precision and
+              recall against the injected truth, write the cleaned dataset
 ``regions``   run the active-learning region mapper; metrics (JSON), learning curves and maps (PNG)
 ``info``      version, OpenMP build, threads, PDF sets found on LHAPDF_DATA_PATH
 
 Physics parameters come from ``--sqrt-s``, ``--tmd-pdf``, ``--pdf`` and/or a TOML file (``--params FILE``, keys
-are :class:`jpsi_fast.Params` fields; a ``[domain]`` table sets :class:`jpsi_fast.Domain`).
+are :class:`jpsi_fast.Params` fields; a ``[domain]`` table sets :class:`jpsi_fast.Domain`). Every argument is
+checked before any work starts; every error is one line on stderr with exit code 2 (130 for Ctrl-C); outputs are
+written atomically (an interrupted command leaves no file that looks complete). ``JPSI_FAST_DEBUG=1`` shows
+tracebacks.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -29,6 +35,11 @@ import numpy as np
 
 DEMO_POINTS = [(0.2, 0.3, 12.0, 0.5), (0.5, 0.75, 20.0, 1.0), (0.3, 0.9, 15.0, 0.2), (0.6, 0.5, 40.0, 2.0),
                (0.15, 0.6, 25.0, 3.0)]
+#: requests above these sizes need --yes
+CONFIRM_ROWS = 100_000_000
+CONFIRM_BYTES = 10 << 30
+#: rows printed by `evaluate`
+PRINT_ROWS = 50
 
 
 class CLIError(Exception):
@@ -38,6 +49,68 @@ class CLIError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message):                      # one line, no usage dump
         raise CLIError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+# ------------------------------------------------------------------------------------------------ argument types
+def _int_type(lo, hi=None):
+    def parse(text):
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if v < lo or (hi is not None and v > hi):
+            raise argparse.ArgumentTypeError(f"must be in [{lo}, {hi if hi is not None else 'inf'}], got {v}")
+        return v
+    parse.__name__ = "integer"
+    return parse
+
+
+def _float_type(lo=-math.inf, hi=math.inf):
+    def parse(text):
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not (math.isfinite(v) and lo <= v <= hi):
+            raise argparse.ArgumentTypeError(f"must be a finite number in [{lo:g}, {hi:g}], got {text}")
+        return v
+    parse.__name__ = "number"
+    return parse
+
+
+def _threads_type(text):
+    from ._openmp_helpers import resolve_n_threads
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    try:
+        resolve_n_threads(n)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return n
+
+
+def _floats(text, name):
+    try:
+        vals = [float(t) for t in str(text).replace(",", " ").split()]
+    except ValueError:
+        raise CLIError(f"--{name}: expected numbers separated by commas, got {text!r}") from None
+    if not vals:
+        raise CLIError(f"--{name}: expected at least one number")
+    if not all(math.isfinite(v) for v in vals):
+        raise CLIError(f"--{name}: values must be finite, got {text!r}")
+    return np.array(vals)
+
+
+def _ints(text, name, count):
+    try:
+        vals = [int(t) for t in str(text).replace(",", " ").split()]
+    except ValueError:
+        raise CLIError(f"--{name}: expected {count} positive integers separated by commas, got {text!r}") from None
+    if len(vals) != count or min(vals) < 1:
+        raise CLIError(f"--{name}: expected {count} positive integers separated by commas, got {text!r}")
+    return vals
 
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -56,12 +129,15 @@ def _load_toml(path):
 
 
 def _setup(args):
-    """(CrossSection, Domain) from the command-line options and the optional TOML file."""
+    """(CrossSection, Domain) from the command-line options and the optional TOML file; the domain is checked
+    to leave phase space at this sqrt(s)."""
     import dataclasses
 
     import jpsi_fast as jf
     cfg = _load_toml(args.params) if getattr(args, "params", None) else {}
-    dom_cfg = cfg.pop("domain", {}) if isinstance(cfg.get("domain", {}), dict) else {}
+    dom_cfg = cfg.pop("domain", {})
+    if not isinstance(dom_cfg, dict):
+        raise CLIError("--params: [domain] must be a table")
     fields = {f.name for f in dataclasses.fields(jf.Params)}
     unknown = set(cfg) - fields
     if unknown:
@@ -76,19 +152,11 @@ def _setup(args):
     pdf = jf.pdf.load(getattr(args, "pdf", None) or "GRV94LO")
     dom_fields = {f.name for f in dataclasses.fields(jf.Domain)}
     if set(dom_cfg) - dom_fields:
-        raise CLIError(f"--params: unknown [domain] key(s) {sorted(set(dom_cfg) - dom_fields)}")
+        raise CLIError(f"--params: unknown [domain] key(s) {sorted(set(dom_cfg) - dom_fields)}; "
+                       f"allowed: {sorted(dom_fields)}")
     domain = jf.Domain(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in dom_cfg.items()})
+    domain.check(params)
     return jf.CrossSection(params, pdf), domain
-
-
-def _floats(text, name):
-    try:
-        vals = [float(t) for t in str(text).replace(",", " ").split()]
-    except ValueError:
-        raise CLIError(f"--{name}: expected numbers separated by commas, got {text!r}") from None
-    if not vals:
-        raise CLIError(f"--{name}: expected at least one number")
-    return np.array(vals)
 
 
 def _out_dir(args):
@@ -97,19 +165,13 @@ def _out_dir(args):
     return out
 
 
-def _common(p, physics=True, seed=False, out=True):
-    if physics:
-        p.add_argument("--sqrt-s", type=float, default=None, help="e p centre-of-mass energy [GeV] (default 63)")
-        p.add_argument("--tmd-pdf", choices=("gaussian", "collinear"), default=None,
-                       help="TMD-PDF model of the quark-fragmentation channel (default gaussian)")
-        p.add_argument("--pdf", default="GRV94LO", help="GRV94LO (default), an LHAPDF set name or a member file")
-        p.add_argument("--params", default=None, metavar="FILE.toml",
-                       help="TOML file of Params fields (and a [domain] table)")
-        p.add_argument("--threads", type=int, default=None, help="OpenMP threads (default: all cores)")
-    if seed:
-        p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    if out:
-        p.add_argument("--out", default="jpsi_fast_out", help="output folder (default jpsi_fast_out)")
+def _output_file(path, name):
+    """An output file path whose folder exists (created if needed); checked before any work."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if p.is_dir():
+        raise CLIError(f"{name}: {p} is a folder, expected a file name")
+    return p
 
 
 def _saved(fig, path):
@@ -119,11 +181,44 @@ def _saved(fig, path):
     return path
 
 
+def _write_json(path, obj):
+    from .data import _atomic_text
+    _atomic_text(path, json.dumps(obj, indent=1, default=float))
+    return path
+
+
+def _common(p, physics=True, seed=False, out=True, threads=True):
+    if physics:
+        p.add_argument("--sqrt-s", type=_float_type(1.0, 1e5), default=None, metavar="GeV",
+                       help="e p centre-of-mass energy [GeV] (default 63)")
+        p.add_argument("--tmd-pdf", choices=("gaussian", "collinear"), default=None,
+                       help="TMD-PDF model of the quark-fragmentation channel (default gaussian)")
+        p.add_argument("--pdf", default="GRV94LO", help="GRV94LO (default), an LHAPDF set name or a member file")
+        p.add_argument("--params", default=None, metavar="FILE.toml",
+                       help="TOML file of Params fields (and a [domain] table)")
+    if threads:
+        p.add_argument("--threads", type=_threads_type, default=None,
+                       help="threads of the kernels and of scikit-learn (default: all cores; negative: cores + 1 + N)")
+    if seed:
+        p.add_argument("--seed", type=_int_type(0, 2 ** 63 - 1), default=0, help="random seed (default 0)")
+    if out:
+        p.add_argument("--out", default="jpsi_fast_out", help="output folder (default jpsi_fast_out)")
+
+
 def _table(rows, header):
     widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(header)]
     lines = ["  ".join(str(h).rjust(w) for h, w in zip(header, widths))]
     lines += ["  ".join(str(c).rjust(w) for c, w in zip(r, widths)) for r in rows]
     return "\n".join(lines)
+
+
+def _states(text):
+    from .components import STATES
+    states = tuple(s.strip() for s in text.split(",") if s.strip())
+    bad = [s for s in states if s not in STATES]
+    if bad or not states:
+        raise CLIError(f"--states: expected states from {STATES} separated by commas, got {text!r}")
+    return states
 
 
 # ------------------------------------------------------------------------------------------------ commands
@@ -134,24 +229,26 @@ def cmd_demo(args):
     out = _out_dir(args)
     p = xs.params
     print(f"jpsi_fast {jf.__version__}: e p -> e J/psi X at sqrt(s) = {p.sqrt_s:g} GeV, TMD PDF {p.tmd_pdf}, "
-          f"PDF {xs.pdf.name}, OpenMP {'on' if jf.openmp_enabled() else 'off'} ({jf.resolve_n_threads(args.threads)} threads)")
+          f"PDF {xs.pdf.name}, OpenMP {'on' if jf.openmp_enabled() else 'off'} "
+          f"({jf.resolve_n_threads(args.threads)} threads)")
     pts = np.array(DEMO_POINTS).T
     r = xs.evaluate(*pts, n_threads=args.threads)
     frac, lam, names = r.fractions("U"), r.lambda_theta(), r.dominant_names("U")
+    y = domain.inelasticity(pts[0], pts[2], p)
     print("\n1. dsigma/(dx dQ^2 dz dP_T^2) [pb/GeV^4], state U, and each channel's share of sigma_U")
     rows = []
     for i, (x, z, Q, PT) in enumerate(DEMO_POINTS):
-        rows.append([f"{x:g}", f"{z:g}", f"{Q:g}", f"{PT:g}", f"{Q * Q / (x * p.s):.3f}", f"{r.total('U')[i]:.4e}",
-                     *(f"{frac[c, i]:.4f}" for c in range(len(jf.CHANNELS))), names[i],
+        rows.append([f"{x:g}", f"{z:g}", f"{Q:g}", f"{PT:g}", f"{y[i]:.3f}", f"{r.total('U')[i]:.4e}",
+                     *(f"{frac[c, i]:.4f}" for c in range(len(r.channels))), names[i],
                      "nan" if np.isnan(lam[i]) else f"{lam[i]:.3f}"])
-    print(_table(rows, ["x", "z", "Q", "PT", "y", "sigma_U", *jf.CHANNELS, "dominant", "lambda"]))
+    print(_table(rows, ["x", "z", "Q", "PT", "y", "sigma_U", *r.channels, "dominant", "lambda"]))
     print("   (y > 1 is kinematically forbidden: every channel is 0; lambda = lambda_theta of the channel sum)")
     integ = jf.Integrator(domain, seed=args.seed, n_threads=args.threads)
     res = integ.integrate(xs, nitn=6, neval=100_000, warmup=3)
     print(f"\n2. integrated over the domain (x in {domain.x}, z in {domain.z}, Q in {domain.Q} GeV, "
           f"P_T in {domain.PT} GeV, y <= 1{', P_T <= zQ/2' if domain.tmd_cut else ''}) [pb]")
     rows = [[c, str(res[c, "U"]), str(res[c, "L"]), f"{res[c, 'U'].mean / res.total('U').mean:.3f}"]
-            for c in jf.CHANNELS]
+            for c in res.channels]
     rows.append(["total", str(res.total("U")), str(res.total("L")), "1"])
     print(_table(rows, ["channel", "sigma_U [pb]", "sigma_L [pb]", "share"]))
     print(f"   chi2/dof = {res.chi2_dof:.2f}, {res.neval:,} evaluations")
@@ -176,37 +273,49 @@ def cmd_demo(args):
 
 
 def cmd_evaluate(args):
-    import jpsi_fast as jf
+    from .data import DatasetWriter, iter_dataset
     xs, _ = _setup(args)
     if args.input:
-        from .data import read_dataset
-        d = read_dataset(args.input)
-        missing = [c for c in ("x", "z", "Q", "PT") if c not in d]
-        if missing:
-            raise CLIError(f"--input: {args.input} lacks column(s) {missing}")
-        x, z, Q, PT = (np.asarray(d[c], dtype=float) for c in ("x", "z", "Q", "PT"))
+        if any(getattr(args, n) is not None for n in ("x", "z", "Q", "PT")):
+            raise CLIError("evaluate: give either --input FILE or --x/--z/--Q/--PT, not both")
+        chunks = iter_dataset(args.input)
     else:
-        if any(v is None for v in (args.x, args.z, args.Q, args.PT)):
+        if any(getattr(args, n) is None for n in ("x", "z", "Q", "PT")):
             raise CLIError("evaluate: give --x, --z, --Q and --PT (comma-separated lists broadcast), or --input FILE")
-        x, z, Q, PT = np.broadcast_arrays(*(_floats(getattr(args, n), n) for n in ("x", "z", "Q", "PT")))
-    r = xs.evaluate(x, z, Q, PT, n_threads=args.threads)
-    cols = {"x": x, "z": z, "Q": Q, "PT": PT}
-    flat = r.values.reshape(r.layout.n_components, -1)
-    for k, name in enumerate(r.layout.names):
-        cols["sigma_" + name.replace(":", "_")] = flat[k]
-    if args.output:
-        from .data import write_columns
-        write_columns(args.output, cols, meta={"units": "x, z; Q, PT in GeV; sigma_* in pb/GeV^4"})
-        print(f"wrote {len(x)} rows to {args.output}")
-    if not args.output or len(x) <= 50:
-        shown = [k for k, name in enumerate(r.layout.names) if name.split(":")[1] in ("U", "L")]
-        rows = [[f"{x[i]:g}", f"{z[i]:g}", f"{Q[i]:g}", f"{PT[i]:g}"] +
-                [f"{flat[k, i]:.4e}" for k in shown] for i in range(min(len(x), 50))]
-        head = ["x", "z", "Q", "PT"] + [r.layout.names[k] for k in shown]
+        try:
+            cols = np.broadcast_arrays(*(_floats(getattr(args, n), n) for n in ("x", "z", "Q", "PT")))
+        except ValueError:
+            raise CLIError("evaluate: --x, --z, --Q, --PT lists must have equal lengths (or length 1)") from None
+        chunks = [dict(zip(("x", "z", "Q", "PT"), cols))]
+    out = _output_file(args.output, "--output") if args.output else None
+    shown, total, head = [], 0, None
+    writer = DatasetWriter(out, {"units": "x, z; Q, PT in GeV; sigma_* in pb/GeV^4"}) if out else None
+    with writer if writer else contextlib.nullcontext():
+        for d in chunks:
+            missing = [c for c in ("x", "z", "Q", "PT") if c not in d]
+            if missing:
+                raise CLIError(f"--input: {args.input} lacks column(s) {missing}")
+            x, z, Q, PT = (np.asarray(d[c], dtype=float) for c in ("x", "z", "Q", "PT"))
+            r = xs.evaluate(x, z, Q, PT, n_threads=args.threads)
+            flat = r.values.reshape(r.layout.n_components, -1)
+            cols = {"x": x, "z": z, "Q": Q, "PT": PT}
+            for k, name in enumerate(r.layout.names):
+                cols["sigma_" + name.replace(":", "_")] = flat[k]
+            if writer:
+                writer.write(cols)
+            keep = [k for k, name in enumerate(r.layout.names) if name.split(":")[1] in ("U", "L")]
+            head = ["x", "z", "Q", "PT"] + [r.layout.names[k] for k in keep]
+            for i in range(min(len(x), PRINT_ROWS - len(shown))):
+                shown.append([f"{x[i]:g}", f"{z[i]:g}", f"{Q[i]:g}", f"{PT[i]:g}"] +
+                             [f"{flat[k, i]:.4e}" for k in keep])
+            total += len(x)
+    if out:
+        print(f"wrote {total:,} rows to {out}")
+    if shown:
         print("dsigma/(dx dQ^2 dz dP_T^2) [pb/GeV^4]")
-        print(_table(rows, head))
-        if len(x) > 50:
-            print(f"... {len(x) - 50} more rows (use --output)")
+        print(_table(shown, head))
+        if total > len(shown):
+            print(f"... {total - len(shown):,} more rows" + ("" if out else " (use --output)"))
     return 0
 
 
@@ -227,19 +336,21 @@ def _write_hist_table(h, path):
 
 
 def cmd_bins(args):
-    xs, domain = _setup(args)
     import jpsi_fast as jf
-    out = _out_dir(args)
+    states = _states(args.states)
     edges = _floats(args.pt_edges, "pt-edges")
     if len(edges) == 3 and edges[2] >= 1 and edges[2] == int(edges[2]) and edges[1] > edges[0]:
+        if edges[2] > 100_000:
+            raise CLIError(f"--pt-edges: at most 100000 P_T bins, got {int(edges[2])}")
         edges = np.linspace(edges[0], edges[1], int(edges[2]) + 1)
+    xs, domain = _setup(args)
+    out = _out_dir(args)
     integ = jf.Integrator(domain, seed=args.seed, n_threads=args.threads)
-    h = integ.histogram(xs, pt_edges=edges, nitn=args.nitn, neval=args.neval, warmup=args.warmup,
-                        progress=None)
+    h = integ.histogram(xs, pt_edges=edges, nitn=args.nitn, neval=args.neval, warmup=args.warmup)
     table = out / f"dsigma_dpt_bins.{args.format}"
     _write_hist_table(h, table)
     fig = out / f"dsigma_dpt_bins.{args.figure}"
-    _saved(h.plot(fig, states=tuple(args.states.split(","))), fig)
+    _saved(h.plot(fig, states=states), fig)
     tot, _ = h.total("U")
     print("dsigma/dP_T summed over channels, state U [pb/GeV]; integral over P_T [pb]:")
     for k, b in enumerate(h.bins):
@@ -248,62 +359,62 @@ def cmd_bins(args):
     return 0
 
 
+def _confirm(rows, fmt, yes, what):
+    from .data import estimate_size
+    size = estimate_size(rows, fmt)
+    if (rows > CONFIRM_ROWS or size > CONFIRM_BYTES) and not yes:
+        raise CLIError(f"{what}: {rows:,} rows (~{size / 2 ** 30:.1f} GiB as {fmt}) is a large request; add --yes "
+                       "to go ahead")
+
+
 def cmd_grid(args):
-    from .data import GridSpec, write_dataset
-    xs, domain = _setup(args)
-    out = Path(args.output)
-    if out.parent and not out.parent.exists():
-        out.parent.mkdir(parents=True, exist_ok=True)
-    if args.sample:
+    from .data import GridSpec, _fmt, write_dataset
+    out = _output_file(args.output, "--output")
+    fmt = _fmt(out)
+    if args.sample is not None:
+        _confirm(args.sample, fmt, args.yes, "--sample")
+        xs, domain = _setup(args)
         summary = write_dataset(out, xs, sample=args.sample, domain=domain, chunk_rows=args.chunk, seed=args.seed,
                                 n_threads=args.threads)
     else:
-        n = [int(v) for v in _floats(args.n, "n")]
-        if len(n) != 4 or min(n) < 1:
-            raise CLIError(f"--n: expected four positive integers (x, z, Q, P_T points), got {args.n!r}")
-        spec = GridSpec.from_domain(domain, n)
-        summary = write_dataset(out, xs, grid=spec, domain=domain, chunk_rows=args.chunk, n_threads=args.threads)
+        n = _ints(args.n, "n", 4)
+        _confirm(int(np.prod(n, dtype=object)), fmt, args.yes, "--n")
+        xs, domain = _setup(args)
+        summary = write_dataset(out, xs, grid=GridSpec.from_domain(domain, n), domain=domain, chunk_rows=args.chunk,
+                                n_threads=args.threads)
     print(f"wrote {summary['rows']:,} rows x {len(summary['columns'])} columns to {summary['path']} "
           f"({summary['format']}) in {summary['seconds']:.2f} s")
     return 0
 
 
 def cmd_corrupt(args):
-    from .data import corrupt, read_dataset, write_columns
-    d = read_dataset(args.input)
-    bad, truth = corrupt(d, noise_fraction=args.noise, noise_sigma=args.noise_sigma, missing_fraction=args.missing,
-                         seed=args.seed)
-    bad["corrupted"] = truth.noisy_rows
-    bad["corruption_factor"] = truth.factors
-    write_columns(args.output, bad)
-    n_missing = sum(int(m.sum()) for m in truth.missing.values())
-    print(f"wrote {args.output}: {int(truth.noisy_rows.sum()):,} of {len(truth.noisy_rows):,} rows with "
-          f"multiplicative noise (log-normal, sigma {args.noise_sigma}), {n_missing:,} missing cells; truth in "
-          f"columns 'corrupted' and 'corruption_factor'")
+    from .data import corrupt_file
+    out = _output_file(args.output, "output")
+    s = corrupt_file(args.input, out, noise_fraction=args.noise, noise_sigma=args.noise_sigma,
+                     missing_fraction=args.missing, seed=args.seed)
+    print(f"wrote {out}: {s['noisy_rows']:,} of {s['rows']:,} rows with multiplicative noise (log-normal, sigma "
+          f"{args.noise_sigma}), {s['missing_cells']:,} missing cells; truth in columns 'corrupted' and "
+          f"'corruption_factor'; metadata kept")
     return 0
 
 
 def cmd_clean(args):
-    from .data import CorruptionReport, detect_corrupted, impute, read_dataset, write_columns
-    xs, _ = _setup(args)
-    d = read_dataset(args.input)
-    truth = None
-    if "corrupted" in d:
-        factors = np.asarray(d.pop("corruption_factor", np.ones(len(d["x"]))), dtype=float)
-        truth = CorruptionReport(np.asarray(d.pop("corrupted"), dtype=bool), {}, factors)
-    filled = impute(d, xs=xs, method=args.impute)
-    rep = detect_corrupted(filled, truth=truth, method=args.detect, contamination=args.contamination,
-                           seed=args.seed)
-    keep = ~rep["flags"]
-    write_columns(args.output, {k: np.asarray(v)[keep] for k, v in filled.items()})
-    msg = (f"imputed missing values ({args.impute}); {args.detect} flagged {rep['flagged']:,} of "
-           f"{rep['rows_checked']:,} rows; wrote {int(keep.sum()):,} rows to {args.output}")
-    if truth is not None:
-        msg += (f"; precision {rep['precision']:.3f}, recall {rep['recall']:.3f} (factors beyond 1.5x: "
-                f"{rep['recall_large']:.3f}) against the injected truth")
+    from .data import clean_file
+    out = _output_file(args.output, "output")
+    report = _output_file(args.report, "--report") if args.report else None
+    rep = clean_file(args.input, out, impute_method=args.impute, detect_method=args.detect,
+                     contamination=args.contamination, seed=args.seed)
+    msg = (f"imputed missing values ({args.impute}"
+           f"{', with the parameters recorded in the dataset' if args.impute == 'recompute' else ''}); "
+           f"{rep['method']} flagged {rep['flagged']:,} of {rep['rows_checked']:,} rows; wrote {rep['written']:,} "
+           f"rows to {out}")
+    if "precision" in rep:
+        fmt = lambda v: "undefined" if v is None else f"{v:.3f}"     # noqa: E731
+        msg += (f"; precision {fmt(rep['precision'])}, recall {fmt(rep['recall'])} (factors beyond 1.5x: "
+                f"{fmt(rep['recall_large'])}) against the injected truth")
     print(msg)
-    if args.report:
-        Path(args.report).write_text(json.dumps({k: v for k, v in rep.items() if k != "flags"}, indent=1))
+    if report:
+        _write_json(report, rep)
     return 0
 
 
@@ -317,9 +428,7 @@ def cmd_regions(args):
     ev = rm.evaluate(n_test=args.n_test)
     budgets = sorted({args.batch, *(h["labels"] for h in rm.history[::max(1, len(rm.history) // 5)]), len(rm.X_)})
     lc = rm.learning_curves(budgets, n_test=min(args.n_test, 50_000))
-    (out / "regions_metrics.json").write_text(json.dumps({"metrics": ev, "learning_curves": lc,
-                                                          "history": rm.history}, indent=1, default=float))
-    files = [out / "regions_metrics.json",
+    files = [_write_json(out / "regions_metrics.json", {"metrics": ev, "learning_curves": lc, "history": rm.history}),
              _saved(rm.plot_learning_curves(lc, out / "regions_learning_curves.png"), out / "regions_learning_curves.png")]
     for a, b in (("x", "Q"), ("z", "PT"), ("z", "Q")):
         files.append(_saved(rm.plot_map(a, b, out / f"regions_map_{a}_{b}.png"), out / f"regions_map_{a}_{b}.png"))
@@ -332,19 +441,22 @@ def cmd_regions(args):
 
 def cmd_info(args):
     import jpsi_fast as jf
+    from ._openmp_helpers import MAX_THREADS
     print(f"jpsi_fast {jf.__version__}")
     print(f"OpenMP: {'enabled' if jf.openmp_enabled() else 'disabled (serial kernels)'}; "
-          f"default threads: {jf.max_threads()}")
+          f"default threads: {jf.max_threads()}; at most {MAX_THREADS} per call")
     sets = jf.pdf.available_sets()
     print("PDF sets on LHAPDF_DATA_PATH: " + (", ".join(sets) if sets else "none (embedded GRV94LO available)"))
     return 0
 
 
 def build_parser():
+    from . import __version__
     parser = _Parser(prog="jpsi-fast", description="J/psi production in SIDIS: fast NRQCD + TMD cross sections "
                      "(quark fragmentation vs photon-gluon fusion), integration, region maps and datasets")
+    parser.add_argument("--version", action="version", version=f"jpsi-fast {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    p = sub.add_parser("demo", help="the main job: a few points, the 2 x 2 bins, a region map, figures")
+    p = sub.add_parser("demo", help="the main job: a few points, the domain, the 2 x 2 bins, a region map, figures")
     _common(p, seed=True)
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("evaluate", help="channel x state table at given points")
@@ -352,50 +464,64 @@ def build_parser():
     for n in ("x", "z", "Q", "PT"):
         p.add_argument(f"--{n}", default=None, help=f"{n} value(s), comma-separated" +
                        (" [GeV]" if n in ("Q", "PT") else ""))
-    p.add_argument("--input", default=None, help="CSV or Parquet file with columns x, z, Q, PT")
+    p.add_argument("--input", default=None, help="CSV or Parquet file with columns x, z, Q, PT (streamed)")
     p.add_argument("--output", default=None, help="write the table to this CSV/Parquet file")
     p.set_defaults(func=cmd_evaluate)
     p = sub.add_parser("bins", help="binned dsigma/dP_T table and figure for the 2 x 2 (z, Q) bins")
     _common(p, seed=True)
     p.add_argument("--pt-edges", default="0,6,24", help="P_T bin edges [GeV], or 'start,stop,nbins' (default 0,6,24)")
-    p.add_argument("--nitn", type=int, default=8)
-    p.add_argument("--neval", type=int, default=200_000)
-    p.add_argument("--warmup", type=int, default=4)
-    p.add_argument("--states", default="U,L", help="states drawn (default U,L)")
-    p.add_argument("--format", choices=("csv", "parquet"), default="csv")
-    p.add_argument("--figure", choices=("png", "pdf"), default="png")
+    p.add_argument("--nitn", type=_int_type(1, 10_000), default=8, help="iterations after the warm-up (default 8)")
+    p.add_argument("--neval", type=_int_type(64, 10 ** 12), default=200_000,
+                   help="evaluations per iteration (default 200000)")
+    p.add_argument("--warmup", type=_int_type(0, 10_000), default=4, help="adapting iterations first (default 4)")
+    p.add_argument("--states", default="U,L", help="states drawn, from U, L, T (default U,L)")
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="table format (default csv)")
+    p.add_argument("--figure", choices=("png", "pdf"), default="png", help="figure format (default png)")
     p.set_defaults(func=cmd_bins)
     p = sub.add_parser("grid", help="dataset of a grid or of sampled events, to Parquet or CSV")
     _common(p, seed=True, out=False)
-    p.add_argument("--output", default="jpsi_fast_out/grid.parquet", help="file (.parquet or .csv)")
+    p.add_argument("--output", default="jpsi_fast_out/grid.parquet",
+                   help="file (.parquet or .csv; default jpsi_fast_out/grid.parquet)")
     p.add_argument("--n", default="25,25,25,75", help="grid points along x, z, Q, P_T (default 25,25,25,75)")
-    p.add_argument("--sample", type=int, default=None, help="instead of a grid: this many sigma_U-weighted events")
-    p.add_argument("--chunk", type=int, default=1 << 20, help="rows per chunk (bounded memory)")
+    p.add_argument("--sample", type=_int_type(1), default=None,
+                   help="instead of a grid: this many sigma_U-weighted events")
+    p.add_argument("--chunk", type=_int_type(1, 1 << 26), default=1 << 20, help="rows per chunk (bounded memory)")
+    p.add_argument("--yes", action="store_true", help=f"allow requests above {CONFIRM_ROWS:,} rows or "
+                   f"{CONFIRM_BYTES >> 30} GiB")
     p.set_defaults(func=cmd_grid)
     p = sub.add_parser("corrupt", help="inject multiplicative noise and missing values into a dataset")
-    p.add_argument("input")
-    p.add_argument("output")
-    p.add_argument("--noise", type=float, default=0.05, help="fraction of rows with noise (default 0.05)")
-    p.add_argument("--noise-sigma", type=float, default=0.5, help="width of the log-normal factor (default 0.5)")
-    p.add_argument("--missing", type=float, default=0.01, help="fraction of missing sigma cells (default 0.01)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("input", help="dataset to read (.parquet or .csv)")
+    p.add_argument("output", help="dataset to write (.parquet or .csv)")
+    p.add_argument("--noise", type=_float_type(0.0, 1.0), default=0.05,
+                   help="fraction of rows with noise (default 0.05)")
+    p.add_argument("--noise-sigma", type=_float_type(0.0, 10.0), default=0.5,
+                   help="width of the log-normal factor (default 0.5)")
+    p.add_argument("--missing", type=_float_type(0.0, 1.0), default=0.01,
+                   help="fraction of missing sigma cells (default 0.01)")
+    p.add_argument("--seed", type=_int_type(0, 2 ** 63 - 1), default=0, help="random seed (default 0)")
     p.set_defaults(func=cmd_corrupt)
     p = sub.add_parser("clean", help="impute, detect corrupted rows, report precision/recall, write clean data")
-    _common(p, seed=True, out=False)
-    p.add_argument("input")
-    p.add_argument("output")
-    p.add_argument("--impute", choices=("recompute", "median", "knn"), default="recompute")
-    p.add_argument("--detect", choices=("isolation_forest", "lof"), default="isolation_forest")
-    p.add_argument("--contamination", default="auto", type=lambda v: v if v == "auto" else float(v))
+    _common(p, physics=False, seed=True, out=False)
+    p.add_argument("input", help="dataset to read (.parquet or .csv)")
+    p.add_argument("output", help="dataset to write (.parquet or .csv)")
+    p.add_argument("--impute", choices=("recompute", "median", "knn"), default="recompute",
+                   help="recompute (exact, with the parameters recorded in the dataset; default), median or knn")
+    p.add_argument("--detect", choices=("auto", "recompute", "isolation_forest", "lof"), default="auto",
+                   help="recompute (exact, with the dataset's own parameters), isolation_forest or lof (unsupervised); "
+                        "auto (default): recompute when the dataset records its parameters")
+    p.add_argument("--contamination", default="auto", type=lambda v: v if v == "auto" else _float_type(1e-6, 0.5)(v),
+                   help="expected fraction of corrupted rows, or auto (default)")
     p.add_argument("--report", default=None, help="write the detection report (JSON) here")
     p.set_defaults(func=cmd_clean)
     p = sub.add_parser("regions", help="active-learning region map: metrics, learning curves, maps")
     _common(p, seed=True)
-    p.add_argument("--target", choices=("dominant", "ff_vs_pgf", "share", "large"), default="dominant")
-    p.add_argument("--state", choices=("U", "L", "T"), default="U")
-    p.add_argument("--budget", type=int, default=10_000)
-    p.add_argument("--batch", type=int, default=2000)
-    p.add_argument("--n-test", type=int, default=100_000)
+    p.add_argument("--target", choices=("dominant", "ff_vs_pgf", "share", "large"), default="dominant",
+                   help="what the map learns (default dominant)")
+    p.add_argument("--state", choices=("U", "L", "T"), default="U", help="polarisation state (default U)")
+    p.add_argument("--budget", type=_int_type(10), default=10_000, help="labels in all (default 10000)")
+    p.add_argument("--batch", type=_int_type(10), default=2000, help="labels per round (default 2000)")
+    p.add_argument("--n-test", type=_int_type(100, 10 ** 8), default=100_000,
+                   help="size of each exactly labelled test set (default 100000)")
     p.set_defaults(func=cmd_regions)
     p = sub.add_parser("info", help="version, OpenMP build, threads, PDF sets found")
     p.set_defaults(func=cmd_info)
@@ -403,18 +529,28 @@ def build_parser():
 
 
 def main(argv=None):
+    debug = os.environ.get("JPSI_FAST_DEBUG", "") not in ("", "0")
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)
     except CLIError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (ValueError, TypeError, FileNotFoundError, KeyError, OSError, RuntimeError) as exc:
-        print(f"jpsi-fast: error: {exc}".splitlines()[0], file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
-        print("jpsi-fast: interrupted", file=sys.stderr)
+        print("jpsi-fast: interrupted (no partial output kept)", file=sys.stderr)
         return 130
+    except ImportError as exc:
+        if debug:
+            raise
+        print(f"jpsi-fast: error: {exc.name or exc} is needed for this command: pip install 'jpsi_fast[all]'",
+              file=sys.stderr)
+        return 2
+    except Exception as exc:                       # noqa: BLE001 - the CLI's contract: one line, exit 2
+        if debug:
+            raise
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"jpsi-fast: error: {text}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

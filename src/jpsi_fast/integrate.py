@@ -226,8 +226,10 @@ class IntegrationResult:
     component, ``chi2_dof`` and ``Q`` of the adapted component measure the consistency of the iterations.
     """
 
-    def __init__(self, layout, pairs, itn_mean, itn_pair, adapt_base, weighted, neval, wall_time):
+    def __init__(self, layout, pairs, itn_mean, itn_pair, adapt_base, weighted, neval, wall_time, neval_warmup=0):
         self.layout = layout
+        #: evaluations of the discarded warm-up iterations (``neval`` counts the kept ones)
+        self.neval_warmup = int(neval_warmup)
         self.pairs = np.asarray(pairs)
         self.adapt_base = np.asarray(adapt_base, dtype=float)
         self.weighted = bool(weighted)
@@ -611,13 +613,15 @@ class Integrator:
         return out
 
     def _warmup(self, ig, neval, aidx, aw, warmup, bar):
-        """Adapting iterations whose results are discarded."""
+        """Adapting iterations whose results are discarded; returns the evaluations they used."""
         no_pairs = np.zeros((0, 2), dtype=np.intc)
+        used = 0
         for _ in range(warmup):
-            self._iteration(ig, neval, aidx, aw, no_pairs, True)
+            used += self._iteration(ig, neval, aidx, aw, no_pairs, True)["neval"]
             if bar is not None:
                 bar.update()
         self._adapted_key = (ig.key(), tuple(aidx), tuple(aw))
+        return used
 
     @staticmethod
     def _check_counts(nitn, neval, warmup):
@@ -652,7 +656,7 @@ class Integrator:
         pairs = self._pairs(ig, aidx, track)
         bar = progress_bar(warmup + nitn, "VEGAS+", progress, (warmup + nitn) * neval)
         try:
-            self._warmup(ig, int(neval), aidx, aw, int(warmup), bar)
+            n_warm = self._warmup(ig, int(neval), aidx, aw, int(warmup), bar)
             means, covs, n_tot = [], [], 0
             ab = np.zeros(ig.n_components)
             ab[aidx] = aw
@@ -674,7 +678,7 @@ class Integrator:
             if bar is not None:
                 bar.close()
         self._adapted_key = (ig.key(), tuple(aidx), tuple(aw))
-        return IntegrationResult(ig.layout, pairs, means, covs, ab, adapt, n_tot, time.perf_counter() - t0)
+        return IntegrationResult(ig.layout, pairs, means, covs, ab, adapt, n_tot, time.perf_counter() - t0, n_warm)
 
     def histogram(self, f, bins=None, pt_edges=None, nitn: int = 10, neval: int = 200_000, warmup: int = 5,
                   adapt_to=None, progress=None) -> Histogram:

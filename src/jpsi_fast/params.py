@@ -1,4 +1,5 @@
-"""Physical parameters (SPEC section 2): the only place where a constant or default lives."""
+"""Physical parameters (docs/physics.md §2): the only place where a constant or default lives, with the ranges in
+which every channel stays finite."""
 from __future__ import annotations
 
 import dataclasses
@@ -9,14 +10,48 @@ LIGHT_FLAVOURS = ("u", "d", "s", "ubar", "dbar", "sbar")
 TMD_PDF_MODELS = ("gaussian", "collinear")
 #: GeV^-2 -> pb
 GEV2_TO_PB = 0.3893794e9
+#: the one-loop coupling must stay in (0, ALPHA_S_MAX] at every scale the model uses
+ALPHA_S_MAX = 1.0
+
+#: allowed (low, high, unit) of the numeric fields; both limits inclusive. The ranges keep every channel finite
+#: for every accepted phase-space point (tests/test_robustness.py checks it with hypothesis).
+FIELD_RANGES = {
+    "sqrt_s": (1.0, 1e5, "GeV"),
+    "M": (1.0, 20.0, "GeV"),
+    "alpha_em": (1e-6, 1.0, ""),
+    "lambda_qcd": (1e-3, 1.0, "GeV"),
+    "n_f": (3, 6, ""),
+    "n_c": (1, 10, ""),
+    "mu_ff": (1e-3, 1e5, "GeV"),
+    "mu_pgf": (1e-3, 1e5, "GeV"),
+    "ldme_3s1_8": (0.0, 1e3, "GeV^3"),
+    "ldme_1s0_8": (0.0, 1e3, "GeV^3"),
+    "ldme_3p0_8_reduced": (0.0, 1e3, "GeV^3"),
+    "ldme_3s1_1": (0.0, 1e3, "GeV^3"),
+    "kt2_pdf": (1e-4, 25.0, "GeV^2"),
+    "pt2_pgf": (1e-4, 25.0, "GeV^2"),
+    "dz2_pgf": (1e-4, 1.0, ""),
+}
+#: numerical limits of the phase-space variables accepted by the kernels (beyond the physical 0 < x, z < 1,
+#: Q > 0, P_T >= 0): the cross sections stay finite inside them
+X_MIN = 1e-9
+Z_MIN = 1e-9
+Q_RANGE = (1e-3, 1e6)
+PT_MAX = 1e6
+
+
+def one_loop_alpha_s(mu, lambda_qcd, n_f):
+    """alpha_s(mu) = 2 pi / ((11 - 2 n_f/3) ln(mu/Lambda)) (docs/physics.md eq. 2.1)."""
+    return 2.0 * math.pi / ((11.0 - 2.0 * n_f / 3.0) * math.log(mu / lambda_qcd))
 
 
 @dataclass(frozen=True)
 class Params:
-    """Parameters of the NRQCD + TMD model of J/psi production in SIDIS (SPEC section 2).
+    """Parameters of the NRQCD + TMD model of J/psi production in SIDIS (docs/physics.md §2).
 
     Energies and masses in GeV, LDMEs in GeV^3 (GeV^5 for 3P0), widths in GeV^2. Change values with
-    :meth:`replace`, e.g. ``Params().replace(sqrt_s=105.0, tmd_pdf="collinear")``.
+    :meth:`replace`, e.g. ``Params().replace(sqrt_s=105.0, tmd_pdf="collinear")``. Every field is validated
+    against :data:`FIELD_RANGES` (ValueError naming the field and its range; TypeError for a wrong type).
 
     Attributes
     ----------
@@ -54,24 +89,27 @@ class Params:
     tmd_pdf: str = "gaussian"
 
     def __post_init__(self):
-        positive = ["sqrt_s", "M", "alpha_em", "lambda_qcd", "mu_pgf", "ldme_3s1_8", "ldme_1s0_8",
-                    "ldme_3p0_8_reduced", "ldme_3s1_1", "kt2_pdf", "pt2_pgf", "dz2_pgf"]
-        for name in positive:
+        for name, (lo, hi, unit) in FIELD_RANGES.items():
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
-                raise ValueError(f"Params.{name} must be a finite number > 0, got {v!r}")
-        if self.mu_ff is not None and (not math.isfinite(self.mu_ff) or self.mu_ff <= self.lambda_qcd):
-            raise ValueError(f"Params.mu_ff must be None or a number > lambda_qcd = {self.lambda_qcd}, "
-                             f"got {self.mu_ff!r}")
-        if self.mu_pgf <= self.lambda_qcd or self.M <= self.lambda_qcd:
-            raise ValueError("Params.mu_pgf and Params.M must exceed lambda_qcd (alpha_s must be finite)")
-        if int(self.n_f) != self.n_f or not 3 <= self.n_f <= 6:
-            raise ValueError(f"Params.n_f must be an integer in [3, 6], got {self.n_f!r}")
-        if int(self.n_c) != self.n_c or self.n_c < 1:
-            raise ValueError(f"Params.n_c must be a positive integer, got {self.n_c!r}")
+            if name == "mu_ff" and v is None:
+                continue
+            integer = name in ("n_f", "n_c")
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or (integer and int(v) != v):
+                kind = "an integer" if integer else "a real number"
+                raise TypeError(f"Params.{name} must be {kind}, got {v!r}")
+            if not (math.isfinite(v) and lo <= v <= hi):
+                u = f" {unit}" if unit else ""
+                raise ValueError(f"Params.{name} must be in [{lo:g}, {hi:g}]{u}, got {v!r}")
+            object.__setattr__(self, name, int(v) if integer else float(v))
+        for name, mu in (("mu_ff", self.mu_ff_value), ("mu_pgf", self.mu_pgf)):
+            if mu <= self.lambda_qcd or one_loop_alpha_s(mu, self.lambda_qcd, self.n_f) > ALPHA_S_MAX:
+                mu_min = self.lambda_qcd * math.exp(2.0 * math.pi / ((11.0 - 2.0 * self.n_f / 3.0) * ALPHA_S_MAX))
+                what = "M" if name == "mu_ff" and self.mu_ff is None else name
+                raise ValueError(f"Params.{what} = {mu:g} GeV gives alpha_s > {ALPHA_S_MAX:g}: it must be >= "
+                                 f"{mu_min:.4g} GeV (lambda_qcd = {self.lambda_qcd:g} GeV, n_f = {self.n_f})")
         flavours = (self.flavours,) if isinstance(self.flavours, str) else tuple(self.flavours)
         bad = [f for f in flavours if f not in LIGHT_FLAVOURS]
-        if bad or len(set(flavours)) != len(flavours):
+        if bad or len(set(flavours)) != len(flavours) or not flavours:
             raise ValueError(f"Params.flavours must be distinct names from {LIGHT_FLAVOURS}, got {self.flavours!r}")
         object.__setattr__(self, "flavours", flavours)
         if self.tmd_pdf not in TMD_PDF_MODELS:

@@ -27,8 +27,18 @@ def _pyplot():
 
 
 def _finish(fig, path, dpi=130):
+    """Write the figure atomically (temporary name, then rename) when a path is given; return it."""
     if path is not None:
-        fig.savefig(path, dpi=dpi)
+        import os
+        from pathlib import Path
+        path = Path(path)
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        try:
+            fig.savefig(tmp, dpi=dpi, format=path.suffix[1:].lower() or "png")
+            os.replace(tmp, path)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
     return fig
 
 

@@ -7,15 +7,15 @@ from . import _kernels
 from ._openmp_helpers import resolve_n_threads
 from ._validate import as_float_array, check_interval
 from .components import CHANNEL_LABELS, CHANNELS, STATES, Layout, channel_shares, dominant_channel
-from .params import Params
+from .params import PT_MAX, Q_RANGE, X_MIN, Z_MIN, Params
 from .pdf import PDF, default_pdf
 
 __all__ = ["CHANNELS", "STATES", "CHANNEL_LABELS", "CrossSection", "Result"]
 
 #: points per call of the compiled loop: Ctrl-C is seen between blocks
 EVALUATE_BLOCK = 1 << 20
-_ARG_RANGES = {"x": (0.0, 1.0, True, True, ""), "z": (0.0, 1.0, True, True, ""), "Q": (0.0, None, True, True, "GeV"),
-               "PT": (0.0, None, False, True, "GeV")}
+_ARG_RANGES = {"x": (X_MIN, 1.0, False, True, ""), "z": (Z_MIN, 1.0, False, True, ""),
+               "Q": (Q_RANGE[0], Q_RANGE[1], False, False, "GeV"), "PT": (0.0, PT_MAX, False, False, "GeV")}
 
 
 class Result:
@@ -173,7 +173,8 @@ class CrossSection:
         negative counts back from the core count; results do not depend on it.
 
         Raises ValueError naming the argument when a value is outside 0 < x < 1, 0 < z < 1, Q > 0, P_T >= 0
-        (or NaN/inf), or outside the PDF's range; TypeError for non-real input.
+        (or NaN/inf) -- numerically: x, z >= 1e-9, 1e-3 <= Q <= 1e6 GeV, P_T <= 1e6 GeV (jpsi_fast.params), where
+        every channel is finite -- or outside the PDF's range where y <= 1; TypeError for non-real input.
         """
         layout = Layout(channels, states)
         nthr = resolve_n_threads(n_threads)
@@ -184,8 +185,8 @@ class CrossSection:
             raise ValueError(f"x, z, Q, PT cannot be broadcast together: shapes "
                              f"{[a.shape for a in args.values()]}") from None
         shape = bcast[0].shape
-        for name, a in args.items():                # inputs smaller than the result are checked here; the
-            if a.size < max(bcast[0].size, 1):      # full-size ones inside the parallel loop
+        for name, a in args.items():                # inputs smaller than the result (or an empty result) are
+            if a.size < bcast[0].size or bcast[0].size == 0:     # checked here, full-size ones in the parallel loop
                 lo, hi, lo_open, hi_open, unit = _ARG_RANGES[name]
                 check_interval(name, a, lo, hi, lo_open=lo_open, hi_open=hi_open, unit=unit)
         flat = [np.ascontiguousarray(a).reshape(-1) for a in bcast]
@@ -201,7 +202,7 @@ class CrossSection:
         return Result(values.reshape(layout.shape + shape), layout, inputs=tuple(bcast))
 
     def _raise_kinematic_error(self, code, index, flat):
-        name, allowed = _kernels.KINEMATIC_ERRORS[code]
+        name, allowed = _kernels.kinematic_errors()[code]
         arr = flat[("x", "z", "Q", "PT").index(name)]
         where = f" (first invalid point at flat index {index})"
         if code >= 5:

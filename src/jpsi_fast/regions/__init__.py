@@ -35,6 +35,9 @@ MIN_CLASS_COUNT_EARLY_STOP = 20
 PATIENCE_TOLERANCE = 1e-4
 #: labels per sigma-weighted sample drawn when the "large" threshold is set from a quantile
 LARGE_QUANTILE_SAMPLE = 20_000
+#: scikit-learn gets one thread per this many rows (at most n_threads): its many short parallel regions gain
+#: nothing on small data and slow down badly when a core is busy with something else
+ML_ROWS_PER_THREAD = 20_000
 
 
 class RegionMapper:
@@ -175,13 +178,15 @@ class RegionMapper:
         return self.designs.grid(n_target)
 
     # ------------------------------------------------------------------ models
-    def _threads(self):
-        """scikit-learn's OpenMP/BLAS pools limited to n_threads (threadpoolctl)."""
+    def _threads(self, rows=None):
+        """scikit-learn's OpenMP/BLAS pools limited to n_threads (threadpoolctl), and to one thread per
+        ML_ROWS_PER_THREAD rows of the data at hand."""
         try:
             from threadpoolctl import threadpool_limits
         except ImportError:          # pragma: no cover - a scikit-learn dependency
             return contextlib.nullcontext()
-        return threadpool_limits(limits=self.n_threads)
+        n = self.n_threads if rows is None else min(self.n_threads, 1 + int(rows) // ML_ROWS_PER_THREAD)
+        return threadpool_limits(limits=n)
 
     def _fit_model(self, X, y, seed_offset=0):
         est = new_estimator(self.estimator, self.seed + seed_offset, self.multilabel)
@@ -190,12 +195,12 @@ class RegionMapper:
             if counts[counts > 0].min() < MIN_CLASS_COUNT_EARLY_STOP:
                 inner = est.estimator if self.multilabel else est
                 inner.set_params(early_stopping=False)
-        with self._threads():
+        with self._threads(len(X)):
             est.fit(self.features(X), y)
         return est
 
     def _proba(self, model, X):
-        with self._threads():
+        with self._threads(len(X)):
             return class_probabilities(model, self.features(X), len(self.classes), self.multilabel)
 
     def predict_proba(self, X):
