@@ -1,5 +1,5 @@
-# Light-quark -> J/psi TMD fragmentation functions (SPEC section 3), the one-loop coupling and the Gaussian
-# TMD convolution (SPEC section 4). cimport jpsi_fast._fragmentation to use them in nogil code.
+# Light-quark -> J/psi TMD fragmentation functions (docs/physics.md §3), the one-loop coupling and the Gaussian
+# TMD convolution (docs/physics.md §4). cimport jpsi_fast._fragmentation to use them in nogil code.
 
 cdef struct FFConst:
     double M            # J/psi mass [GeV]
@@ -16,7 +16,7 @@ cdef double bessel_i0e(double x) noexcept nogil
 
 
 cdef inline double ff_cz(double z, const FFConst* c) noexcept nogil:
-    """c(z) = 2 alpha_s^2 O8 / (9 pi N_c M^3 z) of SPEC 3."""
+    """c(z) = 2 alpha_s^2 O8 / (9 pi N_c M^3 z) of docs/physics.md §3."""
     return 2.0 * c.norm / (c.n_c * c.M * c.M2 * z)
 
 

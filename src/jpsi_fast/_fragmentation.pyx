@@ -1,9 +1,9 @@
 # cython: language_level=3
-"""TMD fragmentation functions q -> J/psi via 3S1[8] (SPEC section 3) and their Gaussian convolution with
-the TMD PDF (SPEC section 4), as nogil C functions with thin vectorised Python wrappers.
+"""TMD fragmentation functions q -> J/psi via 3S1[8] (docs/physics.md §3) and their Gaussian convolution with
+the TMD PDF (docs/physics.md §4), as nogil C functions with thin vectorised Python wrappers.
 
 Gaussian convolution C[D](z, P_T) = int d^2k_T  G_w(k_T + P_T/z) D(z, k_T), G_w(p) = exp(-p^2/w)/(pi w)
-(normalised: multiply by f_q(x, Q) for SPEC's C[f_q, D]). Two quadratures:
+(normalised: multiply by f_q(x, Q) for the specification's C[f_q, D]). Two quadratures:
 
 * b = m^2/w >= 10, m^2 = M^2(1-z)/z^2 the distance of D's pole (at k_T^2 = -m^2): 2-D Gauss-Hermite
   (12 x 6 nodes, symmetric half) in the Gaussian variable p = k_T + P_T/z. D is then a rational function of
@@ -48,7 +48,7 @@ def _init_rules():
 
 _init_rules()
 
-#: the 18 leading-twist quark TMD FFs of a spin-1 hadron (SPEC section 3), in this order
+#: the 18 leading-twist quark TMD FFs of a spin-1 hadron (docs/physics.md §3), in this order
 TMD_FF_NAMES = ("D1", "D1T_perp", "G1L", "G1T", "H1_perp", "H1L_perp", "H1T", "H1T_perp",
                 "D1LL", "D1LT", "D1TT", "G1LT", "G1TT", "H1LL_perp", "H1LT", "H1LT_perp", "H1TT", "H1TT_perp")
 cdef enum:
@@ -62,7 +62,7 @@ cdef double GAUSS_HERMITE_MIN_B = 10.0     # switch between the two convolution 
 
 
 cdef double alpha_s_one_loop(double mu, double lambda_qcd, int n_f) noexcept nogil:
-    """alpha_s(mu) = 2 pi / ((11 - 2 n_f/3) ln(mu/Lambda)) (SPEC section 2)."""
+    """alpha_s(mu) = 2 pi / ((11 - 2 n_f/3) ln(mu/Lambda)) (docs/physics.md §2)."""
     return 2.0 * M_PI / ((11.0 - 2.0 * n_f / 3.0) * log(mu / lambda_qcd))
 
 
@@ -74,7 +74,7 @@ cdef void fill_ff_const(FFConst* c, double M, double alpha_s, double ldme_3s1_8,
 
 
 cdef double tmd_ff_value(int which, double z, double kT2, const FFConst* c) noexcept nogil:
-    """One quark TMD FF (index into TMD_FF_NAMES) at (z, k_T^2) [GeV^-2]; zero ones return 0 (SPEC 3)."""
+    """One quark TMD FF (index into TMD_FF_NAMES) at (z, k_T^2) [GeV^-2]; zero ones return 0 (docs/physics.md §3)."""
     cdef double delta = z * z * kT2 + c.M2 * (1.0 - z)
     cdef double inv2 = 1.0 / (delta * delta)
     cdef double cz = ff_cz(z, c)

@@ -1,4 +1,4 @@
-"""TMD fragmentation functions q -> J/psi (SPEC section 3) and the one-loop coupling (SPEC section 2)."""
+"""TMD fragmentation functions q -> J/psi (docs/physics.md §3) and the one-loop coupling (docs/physics.md §2)."""
 from __future__ import annotations
 
 import math
@@ -17,7 +17,7 @@ GLUON_TMD_FF_NAMES = TMD_FF_NAMES
 
 
 def alpha_s(mu, params: Params | None = None):
-    """One-loop alpha_s(mu) = 2 pi / ((11 - 2 n_f/3) ln(mu/Lambda)), mu in GeV (> Lambda). SPEC section 2."""
+    """One-loop alpha_s(mu) = 2 pi / ((11 - 2 n_f/3) ln(mu/Lambda)), mu in GeV (> Lambda). docs/physics.md §2."""
     p = params or Params()
     mu_arr = as_float_array("mu", mu)
     check_interval("mu", mu_arr, p.lambda_qcd, None, unit="GeV (mu must exceed lambda_qcd)")
@@ -28,7 +28,7 @@ def alpha_s(mu, params: Params | None = None):
 
 def tmd_ff(name: str, z, kT, params: Params | None = None):
     """Quark -> J/psi TMD fragmentation function ``name`` (one of :data:`TMD_FF_NAMES`) at z in (0, 1) and
-    quark transverse momentum k_T >= 0 [GeV], in GeV^-2, alpha_s at mu_FF (SPEC section 3, table).
+    quark transverse momentum k_T >= 0 [GeV], in GeV^-2, alpha_s at mu_FF (docs/physics.md §3, table).
 
     D1 is averaged over the J/psi polarisation; D1LT, D1TT, G1T are the coefficients of (k_T.S)/M-type
     structures, G1L of the helicity S_L. Twelve of the eighteen vanish at this order and return zeros.
@@ -48,7 +48,7 @@ def tmd_ff(name: str, z, kT, params: Params | None = None):
 
 
 def gluon_tmd_ff(name: str, params: Params | None = None) -> float:
-    """Coefficient of delta(1 - z) of the gluon -> J/psi TMD FF ``name`` [GeV^-2] (SPEC section 3):
+    """Coefficient of delta(1 - z) of the gluon -> J/psi TMD FF ``name`` [GeV^-2] (docs/physics.md §3):
     D1 = D1LL = pi alpha_s O8 / (9 M^3), G1L = pi alpha_s O8 / (6 M^3), H1TT = -pi alpha_s O8 / (6 M^3),
     all others 0; alpha_s at mu_FF, O8 = <O(3S1[8])>. Not used by the SIDIS channels (leading power)."""
     if name not in GLUON_TMD_FF_NAMES:

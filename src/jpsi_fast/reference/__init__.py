@@ -1,15 +1,15 @@
 """Pure NumPy/SciPy reference implementation (test oracle) of jpsi_fast.
 
-Written directly from the physics specification (SPEC.md); imports nothing from the rest
+Written directly from the physics specification (docs/physics.md); imports nothing from the rest
 of jpsi_fast.  Units: GeV; cross sections dsigma/(dx dQ^2 dz dP_T^2) in pb/GeV^4.
 
 Public API
 ----------
-DEFAULTS, Params, make_params     parameters (SPEC section 2; w_g1, mu_f_factor: 10.2, 11)
+DEFAULTS, Params, make_params     parameters (docs/physics.md §2; w_g1, mu_f_factor: 10.2, 11)
 alpha_s(mu, params=None)          one-loop alpha_s
-TMD_FF_NAMES, tmd_ff, gluon_tmd_ff    fragmentation functions (SPEC section 3)
-GRV94LO, LHAGrid                  parton distributions (SPEC section 6)
-evaluate, ReferenceResult, CHANNELS, STATES   cross sections (SPEC sections 4, 5)
+TMD_FF_NAMES, tmd_ff, gluon_tmd_ff    fragmentation functions (docs/physics.md §3)
+GRV94LO, LHAGrid                  parton distributions (docs/physics.md §6)
+evaluate, ReferenceResult, CHANNELS, STATES   cross sections (docs/physics.md §4, §5)
 
 LDME_SETS, LDME_SET_UNCERTAINTIES, ldme_set_half_width, ldme_set_params   LDME sets (10.1)
 SCALE_VARIATIONS, evaluate_scale_variation, scale_band, scaled_params     scales (10.2)

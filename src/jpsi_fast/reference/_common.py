@@ -58,7 +58,7 @@ def charge_weighted_pdf(pdf, x, mu_F, params):
 
 def singlet_k_prime(z, Q, params):
     """K' = 512 pi (1-z) alpha_em^2 alpha_s(mu_PGF)^2 <O(3S1[1])> / (243 M Q^6 z (2-z)^2), in pb
-    units (SPEC 5's K without (1 - y + y^2/2) and without f_g)."""
+    units (docs/physics.md §5's K without (1 - y + y^2/2) and without f_g)."""
     M = get_param(params, "M")
     a_s = float(alpha_s(get_param(params, "mu_pgf"), params))
     alpha_em = get_param(params, "alpha_em")

@@ -1,5 +1,5 @@
 """The J/psi spin density matrix and the dilepton decay parameters, unpolarized beams
-(SPEC section 12).
+(docs/physics.md §12).
 
 Helicity frame, Condon-Shortley states; sigma_{lambda lambda'} in the basis (+1, 0, -1),
 normalized like the cross section (pb/GeV^4): sigma_++ + sigma_00 + sigma_-- = U,
@@ -21,7 +21,7 @@ ELEMENTS = ("S00", "Spp", "Sp0", "Spm")
 
 
 def _ff_elements(kin, pdf, params):
-    """ff channel, SPEC 12: N = pi sigma0 sum_q e_q^2 f_q(x, mu_F),
+    """ff channel, docs/physics.md §12: N = pi sigma0 sum_q e_q^2 f_q(x, mu_F),
     S00 = N R00[D1 - D1LL], Spp = N R00[D1 + D1LL/2], Sp0 = -N R11[D1LT]/sqrt2, Spm = N R22[D1TT]
     (collinear model: R_{n,p}[D] = (P_T/(zM))^p D(z, P_T/z))."""
     model = get_param(params, "tmd_pdf")
@@ -40,7 +40,7 @@ def _ff_elements(kin, pdf, params):
 
 
 def _singlet_elements(kin, pdf, params):
-    """pgf_3s1_1, SPEC 12: K = K' (1-y+y^2/2) f_g, den = P_T^2 + (1-z)^2 M^2;
+    """pgf_3s1_1, docs/physics.md §12: K = K' (1-y+y^2/2) f_g, den = P_T^2 + (1-z)^2 M^2;
     S00 = K P_T^2/den^2, Spp = K (1-z)^2 M^2 (1+(1-z)^2)/(2 den^2),
     Sp0 = -K (2-z)(1-z) M P_T/(2 sqrt2 den^2), Spm = 0."""
     M = get_param(params, "M")
@@ -57,7 +57,7 @@ def _singlet_elements(kin, pdf, params):
 
 
 def density_matrix(x, z, Q, PT, params=None, pdf=None):
-    """Spin density matrix per channel, SPEC section 12, unpolarized beams.
+    """Spin density matrix per channel, docs/physics.md §12, unpolarized beams.
 
     x, z, Q [GeV], PT [GeV]: numpy broadcasting, validated as ``evaluate``; y > 1 gives 0.
     The ff model is params.tmd_pdf ("gaussian": R_{n,p} integrals with width kt2_pdf;
@@ -94,7 +94,7 @@ def sum_density_matrices(matrices, channels=None):
 
 
 def lambdas(S00, Spp, Sp0, Spm):
-    """Decay parameters of J/psi -> l+ l- from the density matrix (SPEC 12), rho = sigma/Tr sigma,
+    """Decay parameters of J/psi -> l+ l- from the density matrix (docs/physics.md §12), rho = sigma/Tr sigma,
     Tr = S00 + 2 Spp:
 
         lambda_theta   = (1 - 3 rho00)/(1 + rho00)          = (Spp - S00)/(Spp + S00)

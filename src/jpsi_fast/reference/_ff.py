@@ -1,5 +1,5 @@
 """TMD fragmentation functions of light quarks (and gluons) into J/psi via 3S1[8]
-at leading order (SPEC section 3, ref. [1]).
+at leading order (docs/physics.md §3, ref. [1]).
 
 z is the J/psi momentum fraction, kT [GeV] the transverse momentum of the
 fragmenting quark in the frame where the J/psi has none.  The quark TMD FFs are
@@ -72,7 +72,7 @@ def tmd_ff_state_u_l(z, kT, params=None):
     """Polarization-state combinations used in the cross section [GeV^-2]:
 
     D_U = 3 D1 (all three helicities), D_L = D1 - D1LL = c * 6 M^2 (1-z)^2 / Delta^2
-    (helicity 0; the simplified SPEC form, free of cancellation).
+    (helicity 0; the simplified form of docs/physics.md, free of cancellation).
     """
     z, kT = np.broadcast_arrays(np.asarray(z, dtype=float), np.asarray(kT, dtype=float))
     M = get_param(params, "M")

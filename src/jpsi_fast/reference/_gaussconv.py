@@ -1,6 +1,6 @@
-"""Gaussian TMD-PDF convolutions with angular weights, R_{n,p} of SPEC section 12
+"""Gaussian TMD-PDF convolutions with angular weights, R_{n,p} of docs/physics.md §12
 (R_{0,0} is the convolution C of section 4), and the quark -> J/psi FF combinations
-that enter sections 11 and 12, written from SPEC section 3.
+that enter sections 11 and 12, written from docs/physics.md §3.
 
     R_{n,p}[D](z, P_T; w) = (2/w) int_0^inf dk k (k/M)^p exp(-(k - a)^2/w) ive(n, 2ak/w) D(z, k),
     a = P_T / z,  ive(n, t) = I_n(t) e^{-t}.
@@ -23,7 +23,7 @@ _EPSREL = 1e-12
 _LIMIT = 500
 _ACCEPT = 1e-10       # required relative error estimate of quad
 
-#: FF combinations available (SPEC sections 3, 11, 12):
+#: FF combinations available (docs/physics.md §3, §11, 12):
 #:   "D0"   = D1 - D1LL         (J/psi helicity 0)
 #:   "Dpm"  = D1 + D1LL/2       (each of the helicities +1 and -1)
 #:   "DU"   = 3 D1              (all three helicities)
@@ -60,7 +60,7 @@ def _ff_formula(name, z, k, M, n_c, g):
 
 
 def ff_combination(name, z, k, params=None):
-    """The FF combination ``name`` at (z, k) [GeV^-2] in a cancellation-free form, from SPEC 3:
+    """The FF combination ``name`` at (z, k) [GeV^-2] in a cancellation-free form, from docs/physics.md §3:
 
     with g = alpha_s(mu_ff)^2 <O(3S1[8])> / (9 pi), c(z) = 2 g / (N_c M^3 z), Delta = z^2 k^2 + M^2 (1-z):
       D0   = D1 - D1LL   = c * 6 M^2 (1-z)^2 / Delta^2

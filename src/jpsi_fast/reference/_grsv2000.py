@@ -1,5 +1,5 @@
 """GRSV 2000 LO polarized (helicity) parton distributions from the authors' grid files
-(SPEC section 11), and the positivity clamp |x Delta f| <= x f.
+(docs/physics.md §11), and the positivity clamp |x Delta f| <= x f.
 
 Grid: 41 x knots (1e-4 ... 0.9) x 30 Q^2 knots (0.8 ... 1e6 GeV^2), x outer, Q^2 inner,
 8 columns per line: x Du, x Dd, x Dubar, x Ddbar, x Ds (= x Dsbar), x Dg, g1p, g1n.

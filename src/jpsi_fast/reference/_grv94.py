@@ -1,5 +1,5 @@
 """GRV94 LO parton distributions (Glueck, Reya, Vogt, Z. Phys. C67 (1995) 433),
-analytic, as specified in SPEC section 6.  All functions return x*f(x, Q^2).
+analytic, as specified in docs/physics.md §6.  All functions return x*f(x, Q^2).
 
 Validity: 1e-5 <~ x < 1, 0.4 <~ Q^2 <~ 1e6 GeV^2 (not enforced beyond 0 < x <= 1, Q^2 > 0).
 """
@@ -12,7 +12,7 @@ MU0_SQ = 0.23        # GeV^2, input scale mu_0^2
 LAMBDA_GRV = 0.2322  # GeV
 
 # Each parameter is a polynomial in s: {power: coefficient} (power 0.5 means sqrt(s)).
-# Transcribed from grv94lo.json (SPEC section 6); tests/test_reference.py checks it.
+# Transcribed from grv94lo.json (docs/physics.md §6); tests/test_reference.py checks it.
 GRV94LO_COEFFICIENTS = {
     "uv": ("valence", {
         "N": {0: 2.284, 1: 0.802, 2: 0.055},
@@ -153,7 +153,7 @@ def grv94lo_component(name, x, Q2):
 
 
 class GRV94LO:
-    """Analytic GRV94 LO PDFs (SPEC section 6).  xfxQ2 / xfxQ return x*f.
+    """Analytic GRV94 LO PDFs (docs/physics.md §6).  xfxQ2 / xfxQ return x*f.
 
     PDG ids: 1..5 = d u s c b, negative = antiquarks, 21 (or 0) = gluon; t, tbar (+-6) give 0.
     ubar = (udbar - delta)/2, dbar = (udbar + delta)/2, u = uv + ubar, d = dv + dbar,

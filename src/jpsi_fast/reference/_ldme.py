@@ -1,8 +1,8 @@
-"""Named LDME sets and the within-set LDME uncertainty (SPEC section 10.1).
+"""Named LDME sets and the within-set LDME uncertainty (docs/physics.md §10.1).
 
 Values in GeV^3, as the reference Params fields: ldme_3s1_1 = <O(3S1[1])>,
 ldme_3s1_8 = <O(3S1[8])>, ldme_1s0_8 = <O(1S0[8])>, ldme_3p0_8_reduced = <O(3P0[8])>/m_c^2
-(the package uses <O(3P0[8])> = (M/2)^2 * ldme_3p0_8_reduced).  SPEC tabulates the octets in
+(the package uses <O(3P0[8])> = (M/2)^2 * ldme_3p0_8_reduced).  docs/physics.md tabulates the octets in
 units of 1e-2 GeV^3.
 """
 
@@ -18,7 +18,7 @@ def _set(s1, s8, s0, p0):
     return {"ldme_3s1_1": s1, "ldme_3s1_8": s8, "ldme_1s0_8": s0, "ldme_3p0_8_reduced": p0}
 
 
-#: name -> LDME values [GeV^3] (SPEC 10.1 table)
+#: name -> LDME values [GeV^3] (docs/physics.md §10.1 table)
 LDME_SETS = {
     "chao2012": _set(1.16, 0.30e-2, 8.9e-2, 0.56e-2),
     "chao2012_set2": _set(1.16, 1.4e-2, 0.0e-2, 2.4e-2),
@@ -83,7 +83,7 @@ def ldme_set_params(name, params=None, allow_negative_ldme=False):
 
 
 def ldme_set_half_width(values_per_channel, name):
-    """Within-set LDME uncertainty delta sigma = sqrt(sum_n (c_n delta_n)^2) (SPEC 10.1).
+    """Within-set LDME uncertainty delta sigma = sqrt(sum_n (c_n delta_n)^2) (docs/physics.md §10.1).
 
     values_per_channel: {channel: value or array} of the observable's contribution of each
     channel, computed WITH the LDMEs of set ``name`` (missing channels contribute nothing).

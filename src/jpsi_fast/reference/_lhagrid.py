@@ -1,5 +1,5 @@
 """Reader for LHAPDF ``lhagrid1`` member files and LHAPDF 6.2's LogBicubicInterpolator,
-as specified in SPEC section 6.  Returns x*f; Q in GeV, Q2 in GeV^2.
+as specified in docs/physics.md §6.  Returns x*f; Q in GeV, Q2 in GeV^2.
 """
 
 import numpy as np
@@ -73,7 +73,7 @@ class _Subgrid:
         tq = (logq2 - self.logq2s[iq]) / dlogq1
 
         if nq < 4:
-            # fewer than 4 Q knots: linear in ln Q^2 between v(iq) and v(iq+1) (SPEC section 6)
+            # fewer than 4 Q knots: linear in ln Q^2 between v(iq) and v(iq+1) (docs/physics.md §6)
             return v_l + tq * (v_h - v_l)
 
         iqm = np.maximum(iq - 1, 0)
@@ -121,7 +121,7 @@ def _read_lhagrid1(path):
 
 
 class LHAGrid:
-    """An LHAPDF lhagrid1 member (.dat) with LHAPDF 6.2's LogBicubicInterpolator (SPEC section 6).
+    """An LHAPDF lhagrid1 member (.dat) with LHAPDF 6.2's LogBicubicInterpolator (docs/physics.md §6).
 
     xfxQ2(pid, x, Q2) / xfxQ(pid, x, Q) -> x*f, numpy broadcasting.  pid 0 means gluon (21);
     flavours absent from the file give 0.  Outside the grid's x or Q range: ValueError, unless

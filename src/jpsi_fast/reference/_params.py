@@ -1,4 +1,4 @@
-"""Default parameters (SPEC section 2), one-loop alpha_s, and parameter look-up.
+"""Default parameters (docs/physics.md §2), one-loop alpha_s, and parameter look-up.
 
 Units: GeV for masses/momenta/scales, GeV^2 for widths, GeV^3 (GeV^5 for P-wave)
 for the NRQCD long-distance matrix elements (LDMEs).
@@ -22,7 +22,7 @@ FLAVOUR_PDG_ID = {"u": 2, "d": 1, "s": 3, "ubar": -2, "dbar": -1, "sbar": -3}
 
 @dataclasses.dataclass(frozen=True)
 class Params:
-    """Physics parameters (SPEC section 2).  Use ``dataclasses.replace(DEFAULTS, ...)``
+    """Physics parameters (docs/physics.md §2).  Use ``dataclasses.replace(DEFAULTS, ...)``
     or :func:`make_params` to change some of them.
 
     sqrt_s      e p centre-of-mass energy [GeV]
@@ -42,8 +42,8 @@ class Params:
     dz2_pgf     PGF longitudinal smearing <delta z^2>
     flavours    light (anti)quarks in the fragmentation sum
     tmd_pdf     "gaussian" or "collinear"
-    w_g1        Gaussian TMD width of the helicity PDFs (SPEC section 11) [GeV^2]
-    mu_f_factor PDF factorization scale mu_F = mu_f_factor * Q (SPEC section 10.2: xi_F)
+    w_g1        Gaussian TMD width of the helicity PDFs (docs/physics.md §11) [GeV^2]
+    mu_f_factor PDF factorization scale mu_F = mu_f_factor * Q (docs/physics.md §10.2: xi_F)
     """
 
     sqrt_s: float = 63.0
@@ -67,7 +67,7 @@ class Params:
     mu_f_factor: float = 1.0
 
 
-#: The SPEC section 2 defaults.
+#: The docs/physics.md §2 defaults.
 DEFAULTS = Params()
 
 

@@ -1,4 +1,4 @@
-"""Longitudinally polarized lepton and proton beams (SPEC section 11).
+"""Longitudinally polarized lepton and proton beams (docs/physics.md §11).
 
     dsigma(lambda_e, S_N, lambda) = F_UU(lambda) + lambda_e F_LU(lambda) + S_N F_UL(lambda)
                                     + lambda_e S_N F_LL(lambda)
@@ -12,10 +12,10 @@ ff:  F_UU = pi (4 pi a^2/Q^4) A sum_q e_q^2 C_w   [f_q  D_lambda]
      F_LL = pi (4 pi a^2/Q^4) B sum_q e_q^2 C_wg1 [Dq   D_lambda]
      D_0 = D1 - D1LL, D_{+-1} = D1 + D1LL/2; C_w = R_{0,0} with width w = kt2_pdf (collinear
      model: the FF at k_T = P_T/z), C_wg1 with width w_g1 for the helicity PDFs.
-pgf_3s1_1: K' = SPEC 5's K without (1-y+y^2/2) and f_g, den = P_T^2 + (1-z)^2 M^2,
+pgf_3s1_1: K' = docs/physics.md §5's K without (1-y+y^2/2) and f_g, den = P_T^2 + (1-z)^2 M^2,
      X_0 = P_T^2/den^2, X_{+-1} = (1-z)^2 M^2 [1 + (1-z)^2]/(2 den^2), Y = -(1-z)^3 M^2/den^2,
      F_UU = K' A g X_l, F_LL = K' B Dg X_l, F_LU = K' B g l Y, F_UL = K' A Dg l Y.
-pgf_1s0_8, pgf_3pj_8: F_UU per helicity from SPEC 5's U, L (1S0: U/3 each; 3PJ: L for 0,
+pgf_1s0_8, pgf_3pj_8: F_UU per helicity from docs/physics.md §5's U, L (1S0: U/3 each; 3PJ: L for 0,
      (U-L)/2 for each of +-1), F_LL = D(y) (Dg/g) F_UU, F_LU = F_UL = 0.
 """
 
@@ -127,13 +127,13 @@ def _singlet_terms(kin, g, dg, params):
 
 def polarized_structure_functions(x, z, Q, PT, params=None, pdf=None, helicity_pdf=None,
                                   positivity=False):
-    """F_UU, F_LU, F_UL, F_LL per channel and J/psi helicity (SPEC section 11), pb/GeV^4.
+    """F_UU, F_LU, F_UL, F_LL per channel and J/psi helicity (docs/physics.md §11), pb/GeV^4.
 
     x, z, Q, PT: numpy broadcasting, validated like ``evaluate``; y > 1 gives 0.
     params: the ff model is params.tmd_pdf (widths kt2_pdf for f_q, w_g1 for Delta q); PDFs
     and helicity PDFs at mu_F = mu_f_factor * Q.  pdf as in ``evaluate``; helicity_pdf: see
     ``resolve_helicity_pdf`` (default GRSV 2000 LO standard).  positivity: clamp
-    |x Delta f| <= x f per flavour and for the gluon (default off, as the SPEC check values).
+    |x Delta f| <= x f per flavour and for the gluon (default off, as the specification's check values).
     Returns {channel: {term: array of shape (3, *broadcast shape)}}, axis 0 = helicity (+1, 0, -1).
     """
     kin = Kinematics(x, z, Q, PT, params)

@@ -1,4 +1,4 @@
-"""Scale variations (SPEC section 10.2), evaluated directly: every channel is recomputed
+"""Scale variations (docs/physics.md §10.2), evaluated directly: every channel is recomputed
 with the varied scales (no rescaling shortcut).
 
     mu_FF  = xi_R * mu_FF(central)   (central: params.mu_ff, None -> M)   alpha_s^2 of the ff channel
@@ -21,7 +21,7 @@ SCALE_VARIATIONS = {
     "7-point": [(1.0, 1.0), (2.0, 2.0), (0.5, 0.5), (2.0, 1.0), (1.0, 2.0), (0.5, 1.0), (1.0, 0.5)],
 }
 
-#: GRV94 LO validity: Q^2 >= 0.4 GeV^2 (SPEC 6)
+#: GRV94 LO validity: Q^2 >= 0.4 GeV^2 (docs/physics.md §6)
 GRV94_MIN_Q2 = 0.4
 
 
@@ -40,7 +40,7 @@ def scaled_params(xi_R, xi_F, params=None):
 
 def evaluate_scale_variation(x, z, Q, PT, xi_R, xi_F, params=None, pdf=None, channels=None,
                              states=("U", "L", "T")):
-    """``evaluate`` with the scales of SPEC 10.2 varied by (xi_R, xi_F); same arguments and
+    """``evaluate`` with the scales of docs/physics.md §10.2 varied by (xi_R, xi_F); same arguments and
     ReferenceResult layout.  For GRV94 the PDF scale must satisfy (xi_F Q)^2 >= 0.4 GeV^2 at
     the physical points (ValueError otherwise); an LHAPDF grid raises outside its range."""
     p = scaled_params(xi_R, xi_F, params)

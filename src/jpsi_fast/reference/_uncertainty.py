@@ -1,5 +1,5 @@
 """PDF uncertainties and correlations with the conventions of LHAPDF 6.2.3's
-``PDFSet::uncertainty`` and ``PDFSet::correlation`` (SPEC section 10.3), as plain NumPy
+``PDFSet::uncertainty`` and ``PDFSet::correlation`` (docs/physics.md §10.3), as plain NumPy
 functions over an array of observables, and a small reader for LHAPDF ``.info`` files.
 
 values[k] is the observable computed with member k (member 0 first); any trailing shape is
@@ -69,7 +69,7 @@ def pdf_uncertainty(values, error_type, cl_set=68.27, cl_req=68.27, alternative=
     "replicas", "symmhessian" or "hessian" (a '+xx' suffix per parameter variation, e.g.
     "hessian+as", marks the last 2 members per '+' as a variation pair, as LHAPDF does);
     cl_set: the set's ErrorConfLevel in % (for replicas LHAPDF's nominal value is
-    100 erf(1/sqrt2) = CL_1SIGMA = 68.2689; the default 68.27 is SPEC's); cl_req: the requested CL
+    100 erf(1/sqrt2) = CL_1SIGMA = 68.2689; the default 68.27 is the specification's); cl_req: the requested CL
     in %.  X_0 = member 0, X_k (k = 1..N) the error members:
 
     replicas:    central = (1/N) sum X_k;  delta = sqrt(N/(N-1) ((1/N) sum X_k^2 - central^2))

@@ -1,5 +1,5 @@
 """Cross sections dsigma/(dx dQ^2 dz dP_T^2) [pb/GeV^4] for J/psi production in SIDIS
-(SPEC sections 1, 4 and 5): quark fragmentation via 3S1[8] ("ff") and photon-gluon
+(docs/physics.md §1, §4 and §5): quark fragmentation via 3S1[8] ("ff") and photon-gluon
 fusion via 1S0[8], 3PJ[8] and 3S1[1].
 """
 
@@ -47,7 +47,7 @@ class ReferenceResult:
 # ----------------------------------------------------------------------------- inputs
 
 def _check_inputs(x, z, Q, PT):
-    """Validate (SPEC section 1) and broadcast; ValueError names the offending argument."""
+    """Validate (docs/physics.md §1) and broadcast; ValueError names the offending argument."""
     arrays = {}
     for name, value, ok in (
         ("x", x, lambda a: (a > 0.0) & (a < 1.0)),
@@ -78,7 +78,7 @@ def resolve_pdf(pdf):
     raise TypeError(f"cannot build a reference PDF from {type(pdf).__name__!r}")
 
 
-# ----------------------------------------------------------------- FF channel (SPEC 4)
+# ----------------------------------------------------------------- FF channel (docs/physics.md §4)
 
 def _gaussian_k_integrals(z, PT, w, M):
     """For one (z, P_T) point, the integrals over the quark k_T [GeV]
@@ -159,7 +159,7 @@ def ff_kernels(z, PT, params=None):
 
 
 def _ff_channel(x, z, Q, PT, y, pdf, params):
-    """FF channel (SPEC 4): pi sigma0 sum_q e_q^2 C[f_q, D_p], pb/GeV^4, for p = U, L."""
+    """FF channel (docs/physics.md §4): pi sigma0 sum_q e_q^2 C[f_q, D_p], pb/GeV^4, for p = U, L."""
     alpha_em = get_param(params, "alpha_em")
     flavours = tuple(get_param(params, "flavours"))
     for q in flavours:
@@ -177,7 +177,7 @@ def _ff_channel(x, z, Q, PT, y, pdf, params):
     return U, L
 
 
-# --------------------------------------------------------------- PGF channels (SPEC 5)
+# --------------------------------------------------------------- PGF channels (docs/physics.md §5)
 
 def _pgf_channels(x, z, Q, PT, y, pdf, params):
     """Photon-gluon-fusion channels; returns {channel: (U, L)} in pb/GeV^4."""
@@ -191,7 +191,7 @@ def _pgf_channels(x, z, Q, PT, y, pdf, params):
     pt2 = get_param(params, "pt2_pgf")
     dz2 = get_param(params, "dz2_pgf")
 
-    mu_F = get_param(params, "mu_f_factor") * Q                     # PDF scale (SPEC 10.2)
+    mu_F = get_param(params, "mu_f_factor") * Q                     # PDF scale (docs/physics.md §10.2)
     f_g = pdf.xfxQ(21, x, mu_F) / x                                 # gluon PDF at mu_F
     G_T = np.exp(-PT**2 / pt2) / (pi * pt2)                          # GeV^-2
     G_z = np.exp(-(1.0 - z) ** 2 / dz2) / math.sqrt(pi * dz2)
