@@ -25,7 +25,7 @@ echo "repaired wheel: $(basename "$repaired")"
 
 run_suite() {   # $1 = venv dir, $2 = wheel; tests run from outside the checkout against the installed package
   $py -m venv "$1"
-  "$1/bin/python" -m pip install --quiet "$2" pytest mpmath
+  "$1/bin/python" -m pip install --quiet "$2[test]"
   (cd "$work" && "$1/bin/python" - <<'PY'
 import jpsi_fast, sys
 assert "site-packages" in jpsi_fast.__file__, jpsi_fast.__file__

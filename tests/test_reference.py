@@ -14,12 +14,11 @@ from scipy import integrate
 
 from jpsi_fast import reference as ref
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-NNPDF = SHARED / "pdfsets" / "NNPDF31_lo_as_0118_0000.dat"
+from conftest import NNPDF, SHARED, shared_path  # noqa: E402
 GRV_JSON = SHARED / "physics" / "grv94lo.json"
 
-needs_nnpdf = pytest.mark.skipif(not NNPDF.exists(), reason=f"{NNPDF} absent (no shared/ beside the checkout)")
-needs_grv_json = pytest.mark.skipif(not GRV_JSON.exists(), reason=f"{GRV_JSON} absent")
+needs_nnpdf = pytest.mark.shared("pdfsets/NNPDF31_lo_as_0118_0000.dat")
+needs_grv_json = pytest.mark.shared("physics/grv94lo.json")
 
 
 def assert_printed(value, printed, slack=1.0001):
@@ -510,9 +509,7 @@ def _lhapdf62_scalar(grid, pid, x, q2):
 
 @pytest.fixture(scope="module")
 def nnpdf():
-    if not NNPDF.exists():
-        pytest.skip(f"{NNPDF} absent (no shared/ beside the checkout)")
-    return ref.LHAGrid(NNPDF)
+    return ref.LHAGrid(shared_path("pdfsets/NNPDF31_lo_as_0118_0000.dat"))
 
 
 @needs_nnpdf

@@ -12,15 +12,12 @@ import numpy as np
 import pytest
 from scipy import special, stats
 
-from conftest import SHARED, random_points
+from conftest import SHARED, random_points, shared_path
 from jpsi_fast import reference as ref
 
 GRSV_STD = SHARED / "pdfsets" / "grsv2000" / "std2000_lo_g1.grid"
 GRSV_VAL = SHARED / "pdfsets" / "grsv2000" / "val2000_lo_g1.grid"
-needs_grsv = pytest.mark.skipif(
-    not GRSV_STD.exists(),
-    reason=f"GRSV 2000 grid {GRSV_STD} absent (../shared is not beside the checkout; "
-           "set JPSI_FAST_SHARED)")
+needs_grsv = pytest.mark.shared("pdfsets/grsv2000/std2000_lo_g1.grid")
 
 COLLINEAR = ref.make_params(tmd_pdf="collinear")
 
@@ -34,9 +31,7 @@ def assert_printed(value, printed, slack=1.0001):
 
 @pytest.fixture(scope="module")
 def grsv():
-    if not GRSV_STD.exists():
-        pytest.skip(f"GRSV 2000 grid {GRSV_STD} absent (../shared is not beside the checkout)")
-    return ref.GRSV2000(GRSV_STD)
+    return ref.GRSV2000(shared_path("pdfsets/grsv2000/std2000_lo_g1.grid"))
 
 
 # ================================================================== section 10.1 LDME sets
