@@ -18,10 +18,19 @@ def test_params_defaults_and_replace():
 
 @pytest.mark.parametrize("change, word", [(dict(sqrt_s=-1.0), "sqrt_s"), (dict(kt2_pdf=0.0), "kt2_pdf"),
                                           (dict(tmd_pdf="lorentzian"), "tmd_pdf"), (dict(flavours=("c",)), "flavours"),
-                                          (dict(n_f=4.5), "n_f"), (dict(M=float("nan")), "M"),
-                                          (dict(mu_ff=0.1), "mu_ff")])
+                                          (dict(M=float("nan")), "M"), (dict(mu_ff=0.1), "mu_ff"),
+                                          (dict(mu_ff=0.3), "alpha_s"), (dict(alpha_em=1e155), "alpha_em"),
+                                          (dict(pt2_pgf=5e-324), "pt2_pgf"), (dict(ldme_3s1_1=1e308), "ldme_3s1_1"),
+                                          (dict(sqrt_s=1e300), "sqrt_s"), (dict(flavours=()), "flavours")])
 def test_params_validation(change, word):
     with pytest.raises(ValueError, match=word):
+        jf.Params(**change)
+
+
+@pytest.mark.parametrize("change, word", [(dict(n_f=4.5), "n_f"), (dict(sqrt_s="63"), "sqrt_s"),
+                                          (dict(M=True), "M")])
+def test_params_types(change, word):
+    with pytest.raises(TypeError, match=word):
         jf.Params(**change)
 
 

@@ -11,6 +11,7 @@ cdef enum:
     CH_1S0_8 = 1
     CH_3PJ_8 = 2
     CH_3S1_1 = 3
+    MAX_OUT = 64            # values a kernel writes per point (channels x states, with room for more states)
 
 cdef struct KernelParams:
     double s_had            # e p centre-of-mass energy squared [GeV^2]
@@ -34,9 +35,10 @@ cdef struct KernelParams:
     double q_min
     double q_max
     double pt_max
-    int n_out               # base components written per point
-    const int* out_channel  # [n_out] kernel channel of base component i
-    const int* out_element  # [n_out] kernel element of base component i
+    int n_out               # values written per point (Layout.kernel_terms)
+    const int* out_offset   # [n_out + 1] terms of output i: out_offset[i] .. out_offset[i + 1] - 1
+    const int* term_src     # [terms] N_ELEMENTS * channel + element of each term
+    const double* term_coef # [terms] its coefficient
     # derived constants (filled by KernelConfig from the above)
     double inv_s_had
     double M2

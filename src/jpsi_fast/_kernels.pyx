@@ -26,24 +26,26 @@ CHUNK = 256
 
 cdef class KernelConfig:
     """C parameter block built from a :class:`jpsi_fast.Params` (the only source of the numbers) and the
-    :class:`jpsi_fast.components.Layout` whose base components the kernel writes."""
+    :class:`jpsi_fast.components.Layout` whose components the kernel writes: its base components
+    (``derived=False``, for the integrand) or all of them (``derived=True``, T = U - L included)."""
 
-    def __init__(self, params, layout):
+    def __init__(self, params, layout, bint derived=False):
         cdef int k
         from .params import GEV2_TO_PB, PT_MAX, Q_RANGE, X_MIN, Z_MIN
-        out_channel = np.ascontiguousarray(layout.kernel_channels(), dtype=np.intc)
-        out_element = np.ascontiguousarray(layout.kernel_elements(), dtype=np.intc)
-        self._keep = (out_channel, out_element)
-        cdef const int[::1] oc = out_channel
-        cdef const int[::1] oe = out_element
-        if not 0 < out_channel.shape[0] <= N_CHANNELS * N_ELEMENTS:
-            raise ValueError(f"a kernel writes 1 to {N_CHANNELS * N_ELEMENTS} base components, got {out_channel.shape[0]}")
-        self.kp.n_out = out_channel.shape[0]
-        self.kp.out_channel = &oc[0]
-        self.kp.out_element = &oe[0]
+        offsets, src, coef = layout.kernel_terms(derived)
+        self._keep = (offsets, src, coef)
+        cdef const int[::1] ov = offsets
+        cdef const int[::1] sv = src
+        cdef const double[::1] cv = coef
+        self.kp.n_out = offsets.shape[0] - 1
+        if not 0 < self.kp.n_out <= MAX_OUT or src.shape[0] == 0:
+            raise ValueError(f"a kernel writes 1 to {MAX_OUT} values per point, got {self.kp.n_out}")
+        self.kp.out_offset = &ov[0]
+        self.kp.term_src = &sv[0]
+        self.kp.term_coef = &cv[0]
         self.kp.channel_mask = 0
-        for k in range(self.kp.n_out):
-            self.kp.channel_mask |= 1 << oc[k]
+        for k in range(src.shape[0]):
+            self.kp.channel_mask |= 1 << (sv[k] // N_ELEMENTS)
         self.kp.s_had = params.sqrt_s ** 2
         self.kp.x_min, self.kp.z_min = X_MIN, Z_MIN
         self.kp.q_min, self.kp.q_max = Q_RANGE
@@ -143,13 +145,18 @@ cdef inline void channel_elements(const KernelParams* kp, const PDFView* pdf, do
 
 cdef void cross_section_point(const KernelParams* kp, const PDFView* pdf, double x, double z, double Q,
                               double PT, double* out) noexcept nogil:
-    """out[i], i < kp.n_out: base component i of the layout (channel kp.out_channel[i], element
-    kp.out_element[i]) in pb/GeV^4 at a valid point (check with point_error first)."""
+    """out[i], i < kp.n_out: output i of the layout (a sparse combination of channel elements, see
+    Layout.kernel_terms) in pb/GeV^4 at a valid point (check with point_error first)."""
     cdef double cl[N_CHANNELS * N_ELEMENTS]
-    cdef int i
+    cdef double v
+    cdef int i, t
     channel_elements(kp, pdf, x, z, Q, PT, cl)
     for i in range(kp.n_out):
-        out[i] = cl[N_ELEMENTS * kp.out_channel[i] + kp.out_element[i]]
+        t = kp.out_offset[i]
+        v = kp.term_coef[t] * cl[kp.term_src[t]]
+        for t in range(t + 1, kp.out_offset[i + 1]):
+            v += kp.term_coef[t] * cl[kp.term_src[t]]
+        out[i] = v
 
 
 cdef int point_error(const KernelParams* kp, const PDFView* pdf, double x, double z, double Q,
@@ -175,7 +182,7 @@ cdef int point_error(const KernelParams* kp, const PDFView* pdf, double x, doubl
 cdef void evaluate_chunk(const KernelParams* kp, const PDFView* pdf, const double* x, const double* z,
                          const double* Q, const double* PT, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t n,
                          double* out, int* err_code, Py_ssize_t* err_index) noexcept nogil:
-    cdef double buf[N_CHANNELS * N_ELEMENTS]
+    cdef double buf[MAX_OUT]
     cdef Py_ssize_t i, a
     cdef int code
     for i in range(start, stop):

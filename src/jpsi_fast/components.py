@@ -131,13 +131,19 @@ class Layout:
         """Base-component weights of a linear combination of components: w_base = w @ derive."""
         return np.asarray(component_weights, dtype=float) @ self.derive
 
-    def kernel_channels(self) -> np.ndarray:
-        """(n_base,) kernel channel index of every base component (for the kernels)."""
-        return np.array([CHANNELS.index(c) for c, _ in self.base], dtype=np.intc)
-
-    def kernel_elements(self) -> np.ndarray:
-        """(n_base,) kernel element index of every base component (for the kernels)."""
-        return np.array([KERNEL_ELEMENTS.index(e) for _, e in self.base], dtype=np.intc)
+    def kernel_terms(self, derived: bool = False):
+        """What the kernels write per point, as sparse linear combinations of their (channel, element) values
+        indexed ``len(KERNEL_ELEMENTS) * channel + element``: (offsets (n_out + 1,), sources, coefficients).
+        ``derived=False``: the base components (the integrand); True: every component (pointwise results)."""
+        slot = [len(KERNEL_ELEMENTS) * CHANNELS.index(c) + KERNEL_ELEMENTS.index(e) for c, e in self.base]
+        rows = self.derive if derived else np.eye(self.n_base)
+        offsets, src, coef = [0], [], []
+        for row in rows:
+            for j in np.flatnonzero(row):
+                src.append(slot[j])
+                coef.append(row[j])
+            offsets.append(len(src))
+        return (np.array(offsets, dtype=np.intc), np.array(src, dtype=np.intc), np.array(coef, dtype=np.float64))
 
     def pairs(self, tracked=True) -> np.ndarray:
         """(n_pairs, 2) base-component index pairs (i <= j) whose covariance the integrator accumulates: every

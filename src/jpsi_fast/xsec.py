@@ -140,9 +140,10 @@ class CrossSection:
         """A value identifying the cross section: (Params, the PDF's key)."""
         return (self.params, self.pdf.key())
 
-    def kernel_config(self, layout: Layout | None = None) -> "_kernels.KernelConfig":
-        """The C parameter block for the base components of ``layout`` (default all channels x states)."""
-        return _kernels.KernelConfig(self.params, layout if layout is not None else Layout())
+    def kernel_config(self, layout: Layout | None = None, derived: bool = False) -> "_kernels.KernelConfig":
+        """The C parameter block writing the base components of ``layout`` (default all channels x states), or
+        with ``derived`` every component."""
+        return _kernels.KernelConfig(self.params, layout if layout is not None else Layout(), derived)
 
     def integrand(self, domain, layout: Layout | None = None):
         """The compiled integrand 4 Q P_T dsigma/(dx dQ^2 dz dP_T^2) [pb per unit cube] over ``domain`` (a
@@ -191,14 +192,13 @@ class CrossSection:
                 check_interval(name, a, lo, hi, lo_open=lo_open, hi_open=hi_open, unit=unit)
         flat = [np.ascontiguousarray(a).reshape(-1) for a in bcast]
         n = flat[0].size
-        base = np.empty((layout.n_base, n))
-        cfg = self.kernel_config(layout)
+        values = np.empty((layout.n_components, n))
+        cfg = self.kernel_config(layout, derived=True)
         for start in range(0, n, EVALUATE_BLOCK):
-            code, index = _kernels.evaluate_into(cfg, self.pdf.core, *flat, base, start,
+            code, index = _kernels.evaluate_into(cfg, self.pdf.core, *flat, values, start,
                                                  min(n, start + EVALUATE_BLOCK), nthr)
             if code:
                 self._raise_kinematic_error(code, index, flat)
-        values = layout.derive @ base               # derived states (T = U - L); entries 0/+-1: exact
         return Result(values.reshape(layout.shape + shape), layout, inputs=tuple(bcast))
 
     def _raise_kinematic_error(self, code, index, flat):
