@@ -51,7 +51,7 @@ PULL_RMS_RANGE = (0.7, 1.3)
 EXACT_REL = 1e-10          # 'exact to rounding' (vegas clamps variances at 2.2e-12 relative)
 # seeds per neval for the full run: more where runs are cheap, so that the pull rms (whose statistical error is
 # ~1/sqrt(2 n_seeds)) and the rms ratio are better determined; never fewer than 12.
-DEFAULT_SEEDS = {1_000: 48, 10_000: 32, 100_000: 16, 1_000_000: 12}
+DEFAULT_SEEDS = {1_000: 64, 10_000: 48, 100_000: 32, 1_000_000: 12}
 DEFAULT_NEVAL = (1_000, 10_000, 100_000, 1_000_000)
 QUICK_NEVAL = (1_000, 10_000)
 QUICK_SEEDS = 8

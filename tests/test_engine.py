@@ -23,13 +23,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_layout_registry():
     lay = Layout()
     assert lay.names[:3] == ("ff:U", "ff:L", "ff:T") and lay.n_components == 12 and lay.n_base == 8
-    assert lay.base[:2] == (("ff", "U"), ("ff", "L")) and lay.elements == KERNEL_ELEMENTS
+    assert lay.base[:2] == ((0, "ff", "U"), (0, "ff", "L")) and lay.elements == KERNEL_ELEMENTS
     t = lay.index("pgf_3s1_1", "T")
     np.testing.assert_array_equal(lay.derive[t], lay.derive[lay.index("pgf_3s1_1", "U")]
                                   - lay.derive[lay.index("pgf_3s1_1", "L")])
     # a T-only layout still has the kernel write U and L
     sub = Layout(channels=("pgf_1s0_8",), states=("T",))
-    assert sub.base == (("pgf_1s0_8", "U"), ("pgf_1s0_8", "L")) and sub.derive.tolist() == [[1.0, -1.0]]
+    assert sub.base == ((0, "pgf_1s0_8", "U"), (0, "pgf_1s0_8", "L")) and sub.derive.tolist() == [[1.0, -1.0]]
     pairs = {tuple(p) for p in lay.pairs().tolist()}
     assert (0, 1) in pairs and (0, 7) in pairs and len(pairs) == 8 * 9 // 2
     assert {tuple(p) for p in lay.pairs(tracked=False).tolist()} == {(i, j) for c in range(4) for i in (2 * c, 2 * c + 1)

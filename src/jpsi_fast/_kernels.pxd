@@ -15,6 +15,7 @@ cdef enum:
 
 cdef struct KernelParams:
     double s_had            # e p centre-of-mass energy squared [GeV^2]
+    double muf2_factor      # (mu_F / Q)^2: PDFs at mu_F = mu_f_factor Q
     double alpha_em
     double gev2pb           # GeV^-2 -> pb (params.GEV2_TO_PB)
     double M                # J/psi mass [GeV]

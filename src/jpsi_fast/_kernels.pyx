@@ -47,6 +47,7 @@ cdef class KernelConfig:
         for k in range(src.shape[0]):
             self.kp.channel_mask |= 1 << (sv[k] // N_ELEMENTS)
         self.kp.s_had = params.sqrt_s ** 2
+        self.kp.muf2_factor = params.mu_f_factor ** 2
         self.kp.x_min, self.kp.z_min = X_MIN, Z_MIN
         self.kp.q_min, self.kp.q_max = Q_RANGE
         self.kp.pt_max = PT_MAX
@@ -100,7 +101,7 @@ cdef inline void channel_elements(const KernelParams* kp, const PDFView* pdf, do
         cl[k] = 0.0
     if y > 1.0:
         return
-    pdf_charge_sum_gluon(pdf, x, Q2, kp.eq2, kp.all_light, &sumq, &xg)
+    pdf_charge_sum_gluon(pdf, x, Q2 * kp.muf2_factor, kp.eq2, kp.all_light, &sumq, &xg)
     iQ2 = 1.0 / Q2
     ym = 1.0 - y
     Yf = ym + 0.5 * y * y                                    # 1 - y + y^2/2
@@ -174,7 +175,7 @@ cdef int point_error(const KernelParams* kp, const PDFView* pdf, double x, doubl
     if inelasticity(x, Q, kp.s_had) <= 1.0 and pdf.kind == PDF_LHAGRID and not pdf.extrapolate_nearest:
         if not (x >= pdf.xmin and x <= pdf.xmax):
             return 5
-        if not (Q * Q >= pdf.q2min and Q * Q <= pdf.q2max):
+        if not (Q * Q * kp.muf2_factor >= pdf.q2min and Q * Q * kp.muf2_factor <= pdf.q2max):
             return 6
     return 0
 

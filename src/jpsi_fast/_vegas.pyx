@@ -226,7 +226,10 @@ cdef inline void cube_finish(CubeStats* c, const PlanC* P, const SpecC* S, AccC*
     for k in range(S.K):
         A.mean[k] += V * c.mean[k]
     for p in range(S.npairs):
-        A.pair[p] += w2 * c.m2[p]
+        if S.pi[p] == S.pj[p]:              # a variance: at least the round-off level of the cube's mean
+            A.pair[p] += w2 * max(c.m2[p], n * (ROUNDOFF * c.mean[S.pi[p]]) * (ROUNDOFF * c.mean[S.pi[p]]))
+        else:
+            A.pair[p] += w2 * c.m2[p]
     A.sigma2[c.h] = w2 * max(c.am2, n * (ROUNDOFF * c.amean) * (ROUNDOFF * c.amean))
     for t in range(c.ntouched):
         b = c.touched[t]

@@ -19,10 +19,12 @@ Channels (docs/physics.md §4-5): quark fragmentation ``ff`` (3S1[8]) and photon
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-__all__ = ["CHANNELS", "STATES", "KERNEL_ELEMENTS", "CHANNEL_LABELS", "Layout", "GenericLayout", "channel_shares",
-           "dominant_channel"]
+__all__ = ["CHANNELS", "STATES", "KERNEL_ELEMENTS", "CHANNEL_LABELS", "Layout", "GenericLayout", "Variation",
+           "channel_shares", "dominant_channel", "channel_factors"]
 
 #: physics channels, in kernel order
 CHANNELS = ("ff", "pgf_1s0_8", "pgf_3pj_8", "pgf_3s1_1")
@@ -65,38 +67,84 @@ def dominant_channel(values, axis=0):
     return np.where(v.sum(axis=0) > 0, np.argmax(v, axis=0), -1)
 
 
+@dataclass(frozen=True)
+class Variation:
+    """One theory variation (docs/physics.md §10): the scales xi_R, xi_F, a PDF-set member, an LDME set, TMD
+    widths. ``None`` fields keep the central choice of the Params / CrossSection."""
+
+    name: str
+    source: str = "central"              # central, scale, ldme, pdf, width
+    xi_r: float = 1.0
+    xi_f: float = 1.0
+    member: int | None = None            # PDF-set member (None: the CrossSection's own PDF)
+    ldme: tuple | None = None            # the four LDMEs in params.LDME_FIELDS order, or None
+    widths: tuple | None = None          # (kt2_pdf, pt2_pgf, dz2_pgf), or None
+
+    @property
+    def base_key(self):
+        """What the kernels must compute separately for this variation (everything but channel factors)."""
+        return (self.xi_f, self.member, self.widths)
+
+
+CENTRAL = Variation("central")
+
+
 class Layout:
-    """Components = channels x states of the physics integrand (channel-major, state fastest).
+    """Components = [variations x] channels x states (variation-major, state fastest).
 
     Parameters
     ----------
     channels : names from :data:`CHANNELS` (default all), in any order.
     states : names from :data:`STATES` (default all).
+    variations : a sequence of :class:`Variation` (the first must be the central one), e.g. from
+        :meth:`jpsi_fast.Variations.resolve`; default: the central value only.
+    params : the Params the variations are relative to (needed for alpha_s and LDME ratios when there are
+        variations).
 
-    The kernels write ``base`` = channels x (the kernel elements the states need); components are
-    ``derive @ base``. Two layouts are equal when their channels and states are.
+    The kernels write ``base`` = base sets x channels x kernel elements, a base set being what needs its own
+    computation (a PDF scale or member, TMD widths); every component is ``derive @ base``: derived states
+    (T = U - L) and the variations that only rescale channels (alpha_s at xi_R, LDME sets) cost nothing.
     """
 
-    def __init__(self, channels=None, states=None):
+    def __init__(self, channels=None, states=None, variations=None, params=None):
         self.channels = _names(channels, CHANNELS, "channels")
         self.states = _names(states, STATES, "states")
+        self.variations = tuple(variations) if variations else (CENTRAL,)
+        if self.variations[0].source != "central":
+            raise ValueError("the first variation must be the central one")
+        if len({v.name for v in self.variations}) != len(self.variations):
+            raise ValueError("variation names must be distinct")
+        if len(self.variations) > 1 and params is None:
+            raise ValueError("a layout with variations needs the Params they are relative to")
+        self.params = params if len(self.variations) > 1 else None
         need = set()
         for s in self.states:
             need.update(DERIVED_STATES[s] if s in DERIVED_STATES else (s,))
         self.elements = tuple(e for e in KERNEL_ELEMENTS if e in need)
-        self.base = tuple((c, e) for c in self.channels for e in self.elements)
-        self.names = tuple(f"{c}:{s}" for c in self.channels for s in self.states)
-        ne = len(self.elements)
+        keys = []
+        for v in self.variations:
+            if v.base_key not in keys:
+                keys.append(v.base_key)
+        #: distinct base sets (xi_F, PDF member, widths); base set 0 is the central one
+        self.base_sets = tuple(keys)
+        self.base = tuple((b, c, e) for b in range(len(keys)) for c in self.channels for e in self.elements)
+        prefix = len(self.variations) > 1
+        self.names = tuple((f"{v.name}/" if prefix and v.source != "central" else "") + f"{c}:{s}"
+                           for v in self.variations for c in self.channels for s in self.states)
+        nc, ns, ne = len(self.channels), len(self.states), len(self.elements)
+        self.factors = channel_factors(self.variations, self.channels, params)
         self.derive = np.zeros((len(self.names), len(self.base)))
-        for ci in range(len(self.channels)):
-            for si, s in enumerate(self.states):
-                terms = DERIVED_STATES.get(s, {s: 1.0})
-                for e, w in terms.items():
-                    self.derive[ci * len(self.states) + si, ci * ne + self.elements.index(e)] = w
-        #: base components whose covariance is always accumulated together (one block per channel)
-        self.blocks = tuple(tuple(range(ci * ne, (ci + 1) * ne)) for ci in range(len(self.channels)))
-        #: base components with a full covariance (default: all)
-        self.tracked = tuple(range(len(self.base)))
+        for vi, v in enumerate(self.variations):
+            b = keys.index(v.base_key)
+            for ci in range(nc):
+                for si, s in enumerate(self.states):
+                    for e, w in DERIVED_STATES.get(s, {s: 1.0}).items():
+                        self.derive[(vi * nc + ci) * ns + si, (b * nc + ci) * ne + self.elements.index(e)] = \
+                            w * self.factors[vi, ci]
+        #: base components whose covariance is always accumulated together (one block per base set and channel)
+        self.blocks = tuple(tuple(range(k * ne, (k + 1) * ne)) for k in range(len(keys) * nc))
+        #: base components with a full covariance (default: the central base set)
+        self.tracked = tuple(range(nc * ne))
 
     # ---------------------------------------------------------------- sizes and indices
     @property
@@ -108,23 +156,43 @@ class Layout:
         return len(self.base)
 
     @property
-    def shape(self) -> tuple:
-        """(n_channels, n_states): the shape of the component axis when unflattened."""
-        return (len(self.channels), len(self.states))
+    def n_variations(self) -> int:
+        return len(self.variations)
 
-    def index(self, channel, state) -> int:
-        """Flat component index of (channel, state)."""
+    @property
+    def shape(self) -> tuple:
+        """Shape of the component axis when unflattened: (n_channels, n_states), or (n_variations, n_channels,
+        n_states) with variations."""
+        core = (len(self.channels), len(self.states))
+        return core if len(self.variations) == 1 else (len(self.variations),) + core
+
+    @property
+    def central(self) -> slice:
+        """Flat indices of the central variation's components."""
+        return slice(0, len(self.channels) * len(self.states))
+
+    def variation_index(self, variation) -> int:
+        names = [v.name for v in self.variations]
+        if isinstance(variation, Variation):
+            variation = variation.name
+        if variation not in names:
+            raise KeyError(f"variation {variation!r} not in this layout; have {names}")
+        return names.index(variation)
+
+    def index(self, channel, state, variation=0) -> int:
+        """Flat component index of (channel, state) of a variation (index or name; default central)."""
         if channel not in self.channels:
             raise KeyError(f"channel {channel!r} not in this layout; have {self.channels}")
         if state not in self.states:
             raise KeyError(f"state {state!r} not in this layout; have {self.states}")
-        return self.channels.index(channel) * len(self.states) + self.states.index(state)
+        v = variation if isinstance(variation, (int, np.integer)) else self.variation_index(variation)
+        return (v * len(self.channels) + self.channels.index(channel)) * len(self.states) + self.states.index(state)
 
-    def weights(self, channels=None, state="U") -> np.ndarray:
-        """(n_components,) 0/1 weights selecting ``state`` of the given channels (default all): their sum."""
+    def weights(self, channels=None, state="U", variation=0) -> np.ndarray:
+        """(n_components,) 0/1 weights selecting ``state`` of the given channels (default all) of a variation."""
         w = np.zeros(self.n_components)
         for c in (self.channels if channels is None else _names(channels, self.channels, "channels")):
-            w[self.index(c, state)] = 1.0
+            w[self.index(c, state, variation)] = 1.0
         return w
 
     def base_weights(self, component_weights) -> np.ndarray:
@@ -132,10 +200,12 @@ class Layout:
         return np.asarray(component_weights, dtype=float) @ self.derive
 
     def kernel_terms(self, derived: bool = False):
-        """What the kernels write per point, as sparse linear combinations of their (channel, element) values
-        indexed ``len(KERNEL_ELEMENTS) * channel + element``: (offsets (n_out + 1,), sources, coefficients).
-        ``derived=False``: the base components (the integrand); True: every component (pointwise results)."""
-        slot = [len(KERNEL_ELEMENTS) * CHANNELS.index(c) + KERNEL_ELEMENTS.index(e) for c, e in self.base]
+        """What the kernels write per point, as sparse linear combinations of their per-base-set (channel,
+        element) values indexed ``(base_set * N_CHANNELS + channel) * len(KERNEL_ELEMENTS) + element``:
+        (offsets (n_out + 1,), sources, coefficients). ``derived=False``: the base components (the integrand,
+        results with variations); True: every component."""
+        ne = len(KERNEL_ELEMENTS)
+        slot = [(b * len(CHANNELS) + CHANNELS.index(c)) * ne + KERNEL_ELEMENTS.index(e) for b, c, e in self.base]
         rows = self.derive if derived else np.eye(self.n_base)
         offsets, src, coef = [0], [], []
         for row in rows:
@@ -151,21 +221,55 @@ class Layout:
         return _pairs(self.n_base, self.blocks, self.tracked if tracked else ())
 
     def unflatten(self, values, axis=0):
-        """Split the component axis of ``values`` into (channel, state)."""
+        """Split the component axis of ``values`` into ([variation,] channel, state)."""
         values = np.moveaxis(np.asarray(values), axis, 0)
         return values.reshape(self.shape + values.shape[1:])
 
+    def _key(self):
+        return (self.channels, self.states, self.variations, self.params)
+
     def __eq__(self, other):
-        return isinstance(other, Layout) and (self.channels, self.states) == (other.channels, other.states)
+        return isinstance(other, Layout) and self._key() == other._key()
 
     def __hash__(self):
-        return hash((self.channels, self.states))
+        return hash(self._key())
 
     def __reduce__(self):
-        return (Layout, (self.channels, self.states))
+        return (Layout, (self.channels, self.states, self.variations, self.params))
 
     def __repr__(self):
-        return f"Layout(channels={self.channels}, states={self.states})"
+        extra = f", {len(self.variations)} variations" if len(self.variations) > 1 else ""
+        return f"Layout(channels={self.channels}, states={self.states}{extra})"
+
+
+def channel_factors(variations, channels, params) -> np.ndarray:
+    """(n_variations, n_channels) rescaling of each channel by a variation relative to the central value: the
+    alpha_s ratios (alpha_s(xi_R mu)/alpha_s(mu))^n (n = 2 for ff and the singlet, 1 for the octets; docs/physics.md
+    §10.2) times the LDME ratio (§10.1). Exactly 1 for the central variation and for variations that change
+    neither."""
+    out = np.ones((len(variations), len(channels)))
+    if params is None:
+        return out
+    from .params import CHANNEL_LDME, LDME_FIELDS, one_loop_alpha_s
+    powers = {"ff": (params.mu_ff_value, 2), "pgf_1s0_8": (params.mu_pgf, 1), "pgf_3pj_8": (params.mu_pgf, 1),
+              "pgf_3s1_1": (params.mu_pgf, 2)}
+    for vi, v in enumerate(variations):
+        for ci, c in enumerate(channels):
+            f = 1.0
+            if v.xi_r != 1.0:
+                mu, n = powers[c]
+                f *= (one_loop_alpha_s(v.xi_r * mu, params.lambda_qcd, params.n_f)
+                      / one_loop_alpha_s(mu, params.lambda_qcd, params.n_f)) ** n
+            if v.ldme is not None:
+                central = getattr(params, CHANNEL_LDME[c])
+                new = dict(zip(LDME_FIELDS, v.ldme))[CHANNEL_LDME[c]]
+                if central == 0 and new != 0:
+                    raise ValueError(f"variation {v.name!r}: channel {c} has LDME 0 in the central Params, so the "
+                                     "LDME set cannot be applied as a rescaling; use a central set with "
+                                     f"{CHANNEL_LDME[c]} != 0")
+                f *= new / central if central != 0 else 0.0
+            out[vi, ci] = f
+    return out
 
 
 class GenericLayout:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from dataclasses import dataclass
 
 LIGHT_FLAVOURS = ("u", "d", "s", "ubar", "dbar", "sbar")
@@ -12,6 +13,59 @@ TMD_PDF_MODELS = ("gaussian", "collinear")
 GEV2_TO_PB = 0.3893794e9
 #: the one-loop coupling must stay in (0, ALPHA_S_MAX] at every scale the model uses
 ALPHA_S_MAX = 1.0
+
+#: the four LDMEs [GeV^3], in Params field names; <O(3P0[8])> = m_c^2 * ldme_3p0_8_reduced
+LDME_FIELDS = ("ldme_3s1_1", "ldme_3s1_8", "ldme_1s0_8", "ldme_3p0_8_reduced")
+#: channel -> the LDME it is proportional to (docs/physics.md §10.1)
+CHANNEL_LDME = {"ff": "ldme_3s1_8", "pgf_1s0_8": "ldme_1s0_8", "pgf_3pj_8": "ldme_3p0_8_reduced",
+                "pgf_3s1_1": "ldme_3s1_1"}
+
+
+def _ldme(s1, s8, s0, p0):
+    """(<O(3S1[1])>, <O(3S1[8])>, <O(1S0[8])>, <O(3P0[8])>/m_c^2) [GeV^3] -> Params fields."""
+    return dict(zip(LDME_FIELDS, (s1, s8, s0, p0)))
+
+
+#: named LDME sets (docs/physics.md §10.1), values as published: octets and P0 = <O(3P0[8])>/m_c^2 in GeV^3
+LDME_SETS = {
+    "chao2012": _ldme(1.16, 0.30e-2, 8.9e-2, 0.56e-2),
+    "chao2012_set2": _ldme(1.16, 1.4e-2, 0.0, 2.4e-2),
+    "chao2012_set3": _ldme(1.16, 0.0, 11.0e-2, 0.0),
+    "bckl2014": _ldme(1.16, 1.1e-2, 9.9e-2, 0.49e-2),
+    "sharma_vitev2013": _ldme(1.2, 0.13e-2, 1.8e-2, 1.8e-2),
+    "pythia8": _ldme(1.16, 1.19e-2, 1.0e-2, 1.0e-2),
+    "bk2011_a": _ldme(1.32, 0.224e-2, 4.97e-2, -0.716e-2),
+    "bk2011_b": _ldme(1.32, 0.168e-2, 3.04e-2, -0.404e-2),
+    "gwwz2013": _ldme(1.16, -0.46e-2, 9.7e-2, -0.95e-2),
+}
+#: the quoted one-sigma uncertainties of each set [GeV^3] (0 where none is published)
+LDME_SET_UNCERTAINTIES = {
+    "chao2012": _ldme(0.0, 0.12e-2, 0.98e-2, 0.21e-2),
+    "chao2012_set2": _ldme(0.0, 0.0, 0.0, 0.0),
+    "chao2012_set3": _ldme(0.0, 0.0, 0.0, 0.0),
+    "bckl2014": _ldme(0.0, 1.0e-2, 2.2e-2, 0.44e-2),
+    "sharma_vitev2013": _ldme(0.0, 0.13e-2, 0.87e-2, 0.87e-2),
+    "pythia8": _ldme(0.0, 0.0, 0.0, 0.0),
+    "bk2011_a": _ldme(0.0, 0.059e-2, 0.44e-2, 0.089e-2),
+    "bk2011_b": _ldme(0.0, 0.046e-2, 0.35e-2, 0.072e-2),
+    "gwwz2013": _ldme(0.0, 0.13e-2, 0.9e-2, 0.25e-2),
+}
+#: where each set comes from
+LDME_SET_REFERENCES = {
+    "chao2012": "Chao, Ma, Shao, Wang, Zhang, PRL 108, 242004 (2012)",
+    "chao2012_set2": "Chao et al. (2012), Table I row 2 (extreme of the allowed direction)",
+    "chao2012_set3": "Chao et al. (2012), Table I row 3 (extreme of the allowed direction)",
+    "bckl2014": "Bodwin, Chung, Kim, Lee, PRL 113, 022001 (2014) (as tabulated by Butenschoen, He, Kniehl)",
+    "sharma_vitev2013": "Sharma, Vitev, PRC 87, 044905 (2013), LO fit",
+    "pythia8": "Pythia 8 defaults (generator default, not a fit)",
+    "bk2011_a": "Butenschoen, Kniehl, PRD 84, 051501 (2011), set A (NLO fit, negative 3P0)",
+    "bk2011_b": "Butenschoen, Kniehl, PRD 84, 051501 (2011), set B (NLO fit, negative 3P0)",
+    "gwwz2013": "Gong, Wan, Wang, Zhang, PRL 110, 042002 (2013) (NLO fit, negative 3S1[8] and 3P0)",
+}
+#: sets without a negative element
+POSITIVE_LDME_SETS = tuple(k for k, v in LDME_SETS.items() if min(v.values()) >= 0)
+#: magnitude limit of an LDME [GeV^3]
+LDME_MAX = 1e3
 
 #: allowed (low, high, unit) of the numeric fields; both limits inclusive. The ranges keep every channel finite
 #: for every accepted phase-space point (tests/test_robustness.py checks it with hypothesis).
@@ -24,10 +78,11 @@ FIELD_RANGES = {
     "n_c": (1, 10, ""),
     "mu_ff": (1e-3, 1e5, "GeV"),
     "mu_pgf": (1e-3, 1e5, "GeV"),
-    "ldme_3s1_8": (0.0, 1e3, "GeV^3"),
-    "ldme_1s0_8": (0.0, 1e3, "GeV^3"),
-    "ldme_3p0_8_reduced": (0.0, 1e3, "GeV^3"),
-    "ldme_3s1_1": (0.0, 1e3, "GeV^3"),
+    "mu_f_factor": (0.1, 10.0, ""),
+    "ldme_3s1_8": (0.0, LDME_MAX, "GeV^3"),
+    "ldme_1s0_8": (0.0, LDME_MAX, "GeV^3"),
+    "ldme_3p0_8_reduced": (0.0, LDME_MAX, "GeV^3"),
+    "ldme_3s1_1": (0.0, LDME_MAX, "GeV^3"),
     "kt2_pdf": (1e-4, 25.0, "GeV^2"),
     "pt2_pgf": (1e-4, 25.0, "GeV^2"),
     "dz2_pgf": (1e-4, 1.0, ""),
@@ -62,8 +117,13 @@ class Params:
     n_c : number of colours.
     mu_ff : scale of alpha_s in the fragmentation functions [GeV]; None means M.
     mu_pgf : fixed scale of alpha_s in photon-gluon fusion [GeV].
+    mu_f_factor : the PDFs' factorization scale mu_F = mu_f_factor * Q (xi_F of docs/physics.md §10.2).
+    ldme_set : name of an LDME set from :data:`LDME_SETS` (default "chao2012") or a dict of the four LDMEs; it
+        fills the LDME fields that are not given explicitly (explicit values win).
     ldme_3s1_8, ldme_1s0_8, ldme_3s1_1 : <O(3S1[8])>, <O(1S0[8])>, <O(3S1[1])> [GeV^3].
     ldme_3p0_8_reduced : <O(3P0[8])> / m_c^2 [GeV^3]; see :attr:`ldme_3p0_8`.
+    allow_negative_ldme : LDMEs must be >= 0 (the LO channels are then >= 0) unless this is True; then a
+        UserWarning says which channels can be negative (the NLO fits bk2011_a/b, gwwz2013 need it).
     kt2_pdf : Gaussian TMD-PDF width w = <k_T^2> of the quarks [GeV^2].
     pt2_pgf, dz2_pgf : PGF transverse <P_T^2> [GeV^2] and longitudinal <delta z^2> smearing.
     flavours : light (anti)quarks summed in quark fragmentation, any subset of u, d, s, ubar, dbar, sbar.
@@ -78,10 +138,13 @@ class Params:
     n_c: int = 3
     mu_ff: float | None = None
     mu_pgf: float = 30.0
-    ldme_3s1_8: float = 0.30e-2
-    ldme_1s0_8: float = 8.9e-2
-    ldme_3p0_8_reduced: float = 0.56e-2
-    ldme_3s1_1: float = 1.16
+    mu_f_factor: float = 1.0
+    ldme_set: str | dict = "chao2012"
+    ldme_3s1_8: float | None = None
+    ldme_1s0_8: float | None = None
+    ldme_3p0_8_reduced: float | None = None
+    ldme_3s1_1: float | None = None
+    allow_negative_ldme: bool = False
     kt2_pdf: float = 0.25
     pt2_pgf: float = 0.25
     dz2_pgf: float = 0.04
@@ -89,10 +152,13 @@ class Params:
     tmd_pdf: str = "gaussian"
 
     def __post_init__(self):
+        self._fill_ldmes()
         for name, (lo, hi, unit) in FIELD_RANGES.items():
             v = getattr(self, name)
             if name == "mu_ff" and v is None:
                 continue
+            if name in LDME_FIELDS and self.allow_negative_ldme:
+                lo = -hi
             integer = name in ("n_f", "n_c")
             if isinstance(v, bool) or not isinstance(v, (int, float)) or (integer and int(v) != v):
                 kind = "an integer" if integer else "a real number"
@@ -114,6 +180,47 @@ class Params:
         object.__setattr__(self, "flavours", flavours)
         if self.tmd_pdf not in TMD_PDF_MODELS:
             raise ValueError(f"Params.tmd_pdf must be one of {TMD_PDF_MODELS}, got {self.tmd_pdf!r}")
+        negative = [f for f in LDME_FIELDS if getattr(self, f) < 0]
+        if negative:
+            where = [c for c, f in CHANNEL_LDME.items() if f in negative]
+            warnings.warn(f"Params: negative LDME(s) {negative} ({self._set_label()}): channel(s) {where} are "
+                          "negative at leading order; shares, the dominant mechanism and lambda_theta are computed "
+                          "from the signed values, and unweighted sampling needs a positive component",
+                          UserWarning, stacklevel=3)
+
+    def _set_label(self):
+        return f"LDME set {self.ldme_set!r}" if isinstance(self.ldme_set, str) else "user LDME set"
+
+    def _fill_ldmes(self):
+        """Fill the LDME fields that are None from ``ldme_set``; a set with a negative element needs
+        allow_negative_ldme=True."""
+        if not isinstance(self.allow_negative_ldme, (bool,)):
+            raise TypeError(f"Params.allow_negative_ldme must be True or False, got {self.allow_negative_ldme!r}")
+        s = self.ldme_set
+        if isinstance(s, str):
+            if s not in LDME_SETS:
+                raise ValueError(f"Params.ldme_set: unknown LDME set {s!r}; named sets: {tuple(LDME_SETS)} "
+                                 "(or give a dict of the four LDMEs)")
+            values = LDME_SETS[s]
+        elif isinstance(s, dict):
+            if set(s) != set(LDME_FIELDS):
+                raise ValueError(f"Params.ldme_set: a user set is a dict with exactly the keys {LDME_FIELDS}, got "
+                                 f"{tuple(s)}")
+            values = s
+            object.__setattr__(self, "ldme_set", dict(s))
+        else:
+            raise TypeError(f"Params.ldme_set must be a set name or a dict of the four LDMEs, got {s!r}")
+        for f in LDME_FIELDS:
+            if getattr(self, f) is None:
+                object.__setattr__(self, f, values[f])
+        negative = [f for f in LDME_FIELDS if isinstance(getattr(self, f), (int, float)) and getattr(self, f) < 0]
+        if negative and not self.allow_negative_ldme:
+            raise ValueError(f"Params: {self._set_label()} has negative LDME(s) {negative} (an NLO fit: the LO "
+                             "channels would be negative); pass allow_negative_ldme=True to use it anyway")
+
+    def __hash__(self):
+        return hash(tuple((f.name, tuple(sorted(v.items())) if isinstance(v, dict) else v)
+                          for f in dataclasses.fields(self) for v in (getattr(self, f.name),)))
 
     @property
     def m_c(self) -> float:
@@ -136,5 +243,14 @@ class Params:
         return self.sqrt_s ** 2
 
     def replace(self, **changes) -> "Params":
-        """A copy with some fields changed (validated again)."""
+        """A copy with some fields changed (validated again). A new ``ldme_set`` refills the LDMEs that are not
+        changed explicitly."""
+        if "ldme_set" in changes:
+            for f in LDME_FIELDS:
+                changes.setdefault(f, None)
         return dataclasses.replace(self, **changes)
+
+    @property
+    def ldme_values(self) -> dict:
+        """The four LDMEs (Params field names -> GeV^3)."""
+        return {f: getattr(self, f) for f in LDME_FIELDS}

@@ -158,12 +158,17 @@ class CrossSection:
     def _check_pdf_range(self, domain):
         if getattr(self.pdf, "extrapolate", None) == "nearest":
             return
-        (xlo, xhi), (qlo, qhi) = getattr(self.pdf, "x_range", (0.0, 1.0)), getattr(self.pdf, "Q_range", (0.0, np.inf))
+        (xlo, xhi), (qlo, qhi) = self.pdf.x_range, self._q_range()
         if domain.x[0] < xlo or domain.x[1] > xhi:
             raise ValueError(f"Domain.x = {domain.x} leaves the x range [{xlo:g}, {xhi:g}] of PDF {self.pdf.name}")
         if domain.Q[0] < qlo or domain.Q[1] > qhi:
             raise ValueError(f"Domain.Q = {domain.Q} GeV leaves the Q range [{qlo:g}, {qhi:g}] GeV of PDF "
-                             f"{self.pdf.name}")
+                             f"{self.pdf.name} (at mu_F = {self.params.mu_f_factor:g} Q)")
+
+    def _q_range(self):
+        """Range of Q [GeV] whose factorization scale mu_F = mu_f_factor Q lies in the PDF's Q range."""
+        lo, hi = self.pdf.Q_range
+        return lo / self.params.mu_f_factor, hi / self.params.mu_f_factor
 
     def evaluate(self, x, z, Q, PT, channels=None, states=STATES, n_threads=None) -> Result:
         """dsigma/(dx dQ^2 dz dP_T^2) [pb/GeV^4] at Bjorken x, J/psi energy fraction z, Q [GeV], P_T [GeV].
@@ -206,7 +211,7 @@ class CrossSection:
         arr = flat[("x", "z", "Q", "PT").index(name)]
         where = f" (first invalid point at flat index {index})"
         if code >= 5:
-            lo, hi = (self.pdf.x_range if code == 5 else self.pdf.Q_range)
+            lo, hi = (self.pdf.x_range if code == 5 else self._q_range())
             allowed = (f"[{lo}, {hi}]{' GeV' if code == 6 else ''} of PDF {self.pdf.name} where y <= 1 "
                        "(or use extrapolate='nearest')")
         raise ValueError(f"{name} must be finite and in {allowed}; got {float(arr[index])!r}{where}")
