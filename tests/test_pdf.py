@@ -24,7 +24,7 @@ def test_grv94_exact_matches_reference():
     rng = np.random.default_rng(1)
     n = 20_000
     x = 10 ** rng.uniform(-5, np.log10(0.999), n)
-    Q = 10 ** rng.uniform(np.log10(0.3), 3, n)
+    Q = 10 ** rng.uniform(np.log10(0.4) / 2, 3, n)          # the validity range, Q^2 in [0.4, 1e6] GeV^2
     mine, theirs = jf.pdf.GRV94LO(exact=True), ref.GRV94LO()
     for pid in PIDS:
         a, b = mine.xfxQ(pid, x, Q), theirs.xfxQ(pid, x, Q)
@@ -51,8 +51,8 @@ def test_grv94_table_accuracy():
     b = xs_e.evaluate(x, z, Q, PT, states="U").values
     ok = b > 0
     assert np.max(np.abs(a[ok] / b[ok] - 1)) <= 1e-5
-    # outside the table the analytic form is used: identical values
-    for xo, Qo in [(1e-6, 10.0), (0.9995, 10.0), (0.1, 0.8), (0.1, 2000.0)]:
+    # inside the validity range but outside the table the analytic form is used: identical values
+    for xo, Qo in [(0.9995, 10.0), (0.1, 0.8), (1 - 1e-12, 700.0)]:
         assert table.xfxQ(21, xo, Qo) == exact.xfxQ(21, xo, Qo)
 
 
