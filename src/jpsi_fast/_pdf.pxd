@@ -27,6 +27,7 @@ cdef struct LHAWeights:
     # what the log-bicubic interpolation needs from (x, Q^2) and the knots only: the value of any flavour
     # (of any member with the same knots) is sum_t w[t] * xf[knot[t]] (docs/physics.md section 6)
     int isub                   # subgrid
+    int cell                   # knot cell ix * (nq - 1) + iq containing the point (x_ix <= x <= x_ix+1, ...)
     int nterm                  # number of terms (<= LHA_MAX_TERMS)
     int knot[LHA_MAX_TERMS]    # knot index ix * nq + iq inside the subgrid
     double w[LHA_MAX_TERMS]
@@ -76,8 +77,9 @@ cdef enum:
     TAB_CHARGE_SUM = 1  # sum over u, d, s, ubar, dbar, sbar of e_q^2 x f_q (the FF channel's PDF factor)
     TAB_U = 2           # then u, d, s, ubar, dbar
     TAB_N = 8           # 7 functions + 1 padding: a knot's g and charge sum share one 64-byte cache line
-    LANE_BLOCK = 8      # lanes (members) interpolated together in registers by lha_dot
-    LUMI_CHUNK = 128    # members per stack buffer in lumi_set_eval
+    LANE_BLOCK = 16     # lanes interpolated together (in registers) by lha_dot
+    LUMI_CHUNK = 128    # most members per chunk of lumi_set_eval (stack buffers of N_LIGHT * LUMI_CHUNK)
+    LUMI_LANE_ALIGN = 8 # chunk sizes are multiples of this: x g and charge-sum lanes fill whole LANE_BLOCKs
 
 cdef extern from *:
     """
@@ -122,33 +124,42 @@ cdef inline double force_positive(double v, int level) noexcept nogil:
     return v
 
 
+cdef inline void lha_dot_block(const LHAWeights* w, const double* const* term, int k0, int nb,
+                               double* out) noexcept nogil:
+    """Lanes k0 .. k0+nb-1 (nb <= LANE_BLOCK) of lha_dot: nb independent sums accumulated term by term
+    (term[t] points at lane 0 of term t's knot)."""
+    cdef int t, k
+    cdef double wt
+    cdef double acc[LANE_BLOCK]
+    cdef const double* p
+    for k in range(nb):
+        acc[k] = 0.0
+    for t in range(w.nterm):
+        wt = w.w[t]
+        p = term[t] + k0
+        for k in range(nb):
+            acc[k] = acc[k] + wt * p[k]
+    for k in range(nb):
+        out[k0 + k] = acc[k]
+
+
 cdef inline void lha_dot(const LHAWeights* w, const double* data, Py_ssize_t knot_stride, int nlanes,
                          double* out) noexcept nogil:
     """out[k] = sum_t w.w[t] * data[w.knot[t] * knot_stride + k] for lanes k < nlanes, terms summed in order t.
 
-    The one interpolation loop of the package: a single flavour of one member is one lane; the members of a set
-    with shared knots are contiguous lanes. Every lane sees the same operations in the same order, so a value is
-    bit-identical however many lanes are evaluated together."""
-    cdef int t, k, k0 = 0
-    cdef double wt, a
-    cdef double acc[LANE_BLOCK]
-    cdef const double* p
+    The one interpolation loop of the package: the flavours of one member are lanes; the members of a set with
+    shared knots are contiguous lanes. Every lane sees the same operations in the same order, so a value is
+    bit-identical however many lanes are evaluated together. Blocks of LANE_BLOCK lanes (a constant trip count
+    the compiler vectorizes, with LANE_BLOCK independent sums in flight)."""
+    cdef int k0 = 0, t
+    cdef const double* term[LHA_MAX_TERMS]
+    for t in range(w.nterm):
+        term[t] = data + w.knot[t] * knot_stride
     while k0 + LANE_BLOCK <= nlanes:
-        for k in range(LANE_BLOCK):
-            acc[k] = 0.0
-        for t in range(w.nterm):
-            wt = w.w[t]
-            p = data + w.knot[t] * knot_stride + k0
-            for k in range(LANE_BLOCK):
-                acc[k] = acc[k] + wt * p[k]
-        for k in range(LANE_BLOCK):
-            out[k0 + k] = acc[k]
+        lha_dot_block(w, term, k0, LANE_BLOCK, out)
         k0 += LANE_BLOCK
-    for k in range(k0, nlanes):
-        a = 0.0
-        for t in range(w.nterm):
-            a = a + w.w[t] * data[w.knot[t] * knot_stride + k]
-        out[k] = a
+    if k0 < nlanes:
+        lha_dot_block(w, term, k0, nlanes - k0, out)
 
 
 cdef inline void hermite_basis(double t, double* h) noexcept nogil:
@@ -221,6 +232,12 @@ cdef inline void pdf_charge_sum_gluon(const PDFView* pdf, double x, double q2, c
 
 
 # ---------------------------------------------------------------- many members at once (PDF sets, section 10.3)
+cdef enum:
+    N_LIGHT = 6            # light (anti)quarks u, d, s, ubar, dbar, sbar = kernel partons 1..6
+    LUMI_G = 0             # per-knot lanes of PDFLumiSet.fast: x g, then the pre-summed charge sum
+    LUMI_SUMQ = 1
+    LUMI_FAST_N = 2
+
 cdef struct PDFLumiSet:
     int n_members
     int shared                 # 1: all members lhagrid1 with identical knots, flavours, range and options
@@ -230,10 +247,21 @@ cdef struct PDFLumiSet:
     double q2min
     double q2max
     int extrapolate_nearest
-    # shared == 1: member 0's view gives knots, range and ForcePositive; data[isub] holds every member's x f as
-    # [nx][nq][N_PARTONS][n_members] (kernel parton order, members contiguous); has_parton[p] == 0: absent (0)
+    # shared == 1: member 0's view gives knots, range and ForcePositive. Members are stored in n_chunks chunks of
+    # `chunk` lanes (n_members rounded up to LUMI_LANE_ALIGN, at most LUMI_CHUNK; lanes past n_members are
+    # zero), per subgrid and chunk:
+    #   fast[isub]   [n_chunks][nx][nq][LUMI_FAST_N][chunk]: x g and sum_q eq2_sum[q] x f_q at the knots
+    #   quarks[isub] [n_chunks][nx][nq][N_LIGHT][chunk]: x f of u, d, s, ubar, dbar, sbar
+    #   safe[isub]   [(nx-1)(nq-1)]: 1 where ForcePositive provably changes no quark of any member inside the cell
+    # lumi_set_eval interpolates the pre-summed charge sum (2 lanes per member instead of 7) when eq2 equals
+    # eq2_sum and the point's cell is safe; else the six quarks, ForcePositive applied to each.
     const PDFView* geometry
-    const double* data[MAX_SUBGRIDS]
+    int chunk
+    int n_chunks
+    const double* fast[MAX_SUBGRIDS]
+    const double* quarks[MAX_SUBGRIDS]
+    const unsigned char* safe[MAX_SUBGRIDS]
+    double eq2_sum[N_PARTONS]
     int has_parton[N_PARTONS]
     # shared == 0: every member evaluated on its own
     const PDFView** members
@@ -258,4 +286,6 @@ cdef class LumiSetCore:
     cdef PDFLumiSet lumi
     cdef object _pdfs
     cdef object _keep
+    cdef bint _allow_shared
+    cdef object _eq2
     cdef const PDFView** _member_views

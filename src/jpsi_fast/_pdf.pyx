@@ -17,7 +17,7 @@ The Python classes in :mod:`jpsi_fast.pdf` wrap these cores, parse files and val
 """
 import numpy as np
 cimport numpy as cnp
-from libc.math cimport log, exp, sqrt, pow
+from libc.math cimport log, exp, sqrt, pow, fabs
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
 
 include "_grv94_coefficients.pxi"
@@ -186,10 +186,11 @@ cdef inline void add_knot_slope(const double* k, int n, int j, int base, double 
         c[j - 1 - base] -= a
 
 
-cdef inline void axis_weights(const double* k, int n, double v, bint cubic, int* base, int* width,
-                              double* c) noexcept nogil:
+cdef inline int axis_weights(const double* k, int n, double v, bint cubic, int* base, int* width,
+                             double* c) noexcept nogil:
     """Weights c[0..width) of the knot values base..base+width-1 giving the 1-D interpolant at v: the cubic
-    Hermite with knot slopes (add_knot_slope) of docs/physics.md section 6, or linear (cubic False)."""
+    Hermite with knot slopes (add_knot_slope) of docs/physics.md section 6, or linear (cubic False).
+    Returns the knot interval i (k[i] <= v <= k[i+1], clamped to [0, n-2])."""
     cdef int i = find_interval(k, n, v), a
     cdef double d = k[i + 1] - k[i], t = (v - k[i]) / d
     cdef double h[4]
@@ -198,7 +199,7 @@ cdef inline void axis_weights(const double* k, int n, double v, bint cubic, int*
         width[0] = 2
         c[0] = 1.0 - t
         c[1] = t
-        return
+        return i
     width[0] = n if n < 4 else 4
     base[0] = min(max(i - 1, 0), n - width[0])
     for a in range(width[0]):
@@ -208,12 +209,13 @@ cdef inline void axis_weights(const double* k, int n, double v, bint cubic, int*
     c[i + 1 - base[0]] += h[2]
     add_knot_slope(k, n, i, base[0], h[1] * d, c)
     add_knot_slope(k, n, i + 1, base[0], h[3] * d, c)
+    return i
 
 
 cdef void lha_weights(const PDFView* pdf, double x, double q2, LHAWeights* w) noexcept nogil:
     """Subgrid (the one with the largest lower Q^2 edge <= Q^2), knot stencil and weights of the log-bicubic
     interpolation at (x, Q^2): Hermite in ln x, Hermite in ln Q^2 (linear for subgrids of < 4 Q knots)."""
-    cdef int isub = 0, k, a, b, bx, wx, bq, wq
+    cdef int isub = 0, k, a, b, bx, wx, bq, wq, ix, iq
     cdef double cx[4]
     cdef double cq[4]
     cdef const LHASubgrid* g
@@ -221,9 +223,10 @@ cdef void lha_weights(const PDFView* pdf, double x, double q2, LHAWeights* w) no
         if pdf.sub_q2lo[k] <= q2:
             isub = k
     g = &pdf.sub[isub]
-    axis_weights(g.logx, g.nx, log(x), True, &bx, &wx, cx)
-    axis_weights(g.logq2, g.nq, log(q2), g.nq >= 4, &bq, &wq, cq)
+    ix = axis_weights(g.logx, g.nx, log(x), True, &bx, &wx, cx)
+    iq = axis_weights(g.logq2, g.nq, log(q2), g.nq >= 4, &bq, &wq, cq)
     w.isub = isub
+    w.cell = ix * (g.nq - 1) + iq
     k = 0
     for a in range(wx):
         for b in range(wq):
@@ -308,18 +311,33 @@ cdef double pdf_xfx(const PDFView* pdf, int pid, double x, double q2) noexcept n
     return buf[k]
 
 
+cdef inline bint same_charges(const double* a, const double* b) noexcept nogil:
+    cdef int p
+    for p in range(1, N_PARTONS):
+        if a[p] != b[p]:
+            return False
+    return True
+
+
 cdef void lumi_set_eval(const PDFLumiSet* s, double x, double q2, const double* eq2, double* sumq,
                         double* xg) noexcept nogil:
     """For every member k < s.n_members: sumq[k] = sum_q eq2[q] x f_q^(k) over u, d, s, ubar, dbar, sbar
-    (eq2 in kernel parton order, eq2[0] ignored) and xg[k] = x g^(k), at (x, Q^2); equal to the per-member
-    pdf_partons() values combined in the same order. Shared knots: one lha_weights() for all members."""
+    (eq2 in kernel parton order, eq2[0] ignored) and xg[k] = x g^(k), at (x, Q^2), as the per-member
+    pdf_partons() values combined in the same order (docs/physics.md section 10.3).
+
+    Shared knots: one lha_weights() for all members; x g is bit-identical to the per-member value; sumq too,
+    except where the pre-summed charge sum is interpolated (eq2 == s.eq2_sum, in cells where ForcePositive
+    provably changes nothing): equal up to the rounding of a different summation order (~1e-16 relative)."""
     cdef LHAWeights w
-    cdef int n = s.n_members, k, p, c0, nc, fp
+    cdef int n = s.n_members, cs = s.chunk, k, p, c, c0, nc, fp
     cdef double e
     cdef double buf[N_PARTONS]
-    cdef double tmp[LUMI_CHUNK]
-    cdef const double* d
-    cdef Py_ssize_t stride = N_PARTONS * n
+    cdef double tmp[N_LIGHT * LUMI_CHUNK]
+    cdef const LHASubgrid* g
+    cdef const double* fast
+    cdef const double* quarks
+    cdef Py_ssize_t nknots
+    cdef bint presummed
     if not s.shared:
         for k in range(n):
             pdf_partons(s.members[k], x, q2, buf)
@@ -330,28 +348,36 @@ cdef void lumi_set_eval(const PDFLumiSet* s, double x, double q2, const double* 
         return
     pdf_clamp(s.geometry, &x, &q2)
     lha_weights(s.geometry, x, q2, &w)
-    d = s.data[w.isub]
+    g = &s.geometry.sub[w.isub]
+    nknots = g.nx * g.nq
     fp = s.geometry.force_positive
-    c0 = 0
-    while c0 < n:
-        nc = min(<int>LUMI_CHUNK, n - c0)
+    presummed = same_charges(eq2, s.eq2_sum) and s.safe[w.isub][w.cell]
+    for c in range(s.n_chunks):
+        c0 = c * cs
+        nc = min(cs, n - c0)
+        fast = s.fast[w.isub] + c * nknots * LUMI_FAST_N * cs
+        # x g in tmp[0, cs), and the pre-summed charge sum in tmp[cs, 2 cs) (adjacent lanes: one pass)
+        lha_dot(&w, fast, LUMI_FAST_N * cs, (LUMI_FAST_N if presummed else 1) * cs, tmp)
         if s.has_parton[0]:
-            lha_dot(&w, d + c0, stride, nc, xg + c0)
             for k in range(nc):
-                xg[c0 + k] = force_positive(xg[c0 + k], fp)
+                xg[c0 + k] = force_positive(tmp[k], fp)
         else:
             for k in range(nc):
                 xg[c0 + k] = 0.0
+        if presummed:
+            for k in range(nc):
+                sumq[c0 + k] = tmp[LUMI_SUMQ * cs + k]
+            continue
+        quarks = s.quarks[w.isub] + c * nknots * N_LIGHT * cs
+        lha_dot(&w, quarks, N_LIGHT * cs, N_LIGHT * cs, tmp)
         for k in range(nc):
             sumq[c0 + k] = 0.0
         for p in range(1, N_PARTONS):
             e = eq2[p]
             if not s.has_parton[p] or e == 0.0:      # adds exactly 0 in the per-member sum
                 continue
-            lha_dot(&w, d + p * n + c0, stride, nc, tmp)
             for k in range(nc):
-                sumq[c0 + k] += e * force_positive(tmp[k], fp)
-        c0 += nc
+                sumq[c0 + k] += e * force_positive(tmp[(p - 1) * cs + k], fp)
 
 
 # ---------------------------------------------------------------- Python-visible cores
@@ -530,6 +556,118 @@ cdef class LHAGridCore(PDFCore):
 
 
 # ---------------------------------------------------------------- many members (PDF sets)
+#: squared charges of u, d, s, ubar, dbar, sbar in the kernel order (g first, ignored): the charge sum that
+#: LumiSetCore pre-sums by default (all six light flavours, docs/physics.md section 2)
+LIGHT_QUARK_EQ2 = (0.0, 4.0 / 9.0, 1.0 / 9.0, 1.0 / 9.0, 4.0 / 9.0, 1.0 / 9.0, 1.0 / 9.0)
+#: a cell is ForcePositive-safe when the lower bound of every quark exceeds the threshold by this fraction of the
+#: sum of the magnitudes of its terms (covers the rounding of the interpolation itself)
+cdef double SAFETY_RTOL = 1e-12
+
+
+cdef void cubic_range(double p0, double p1, double p2, double p3, double* lo, double* hi) noexcept nogil:
+    """Min and max over t in [0, 1] of p0 + p1 t + p2 t^2 + p3 t^3 (ends and critical points)."""
+    cdef double cand[4]
+    cdef double a = 3.0 * p3, b = 2.0 * p2, c = p1, disc, r, v, t
+    cdef int nc = 2, k
+    cand[0] = 0.0
+    cand[1] = 1.0
+    if a != 0.0:
+        disc = b * b - 4.0 * a * c
+        if disc >= 0.0:
+            r = sqrt(disc)
+            cand[2] = (-b - r) / (2.0 * a)
+            cand[3] = (-b + r) / (2.0 * a)
+            nc = 4
+    elif b != 0.0:
+        cand[2] = -c / b
+        nc = 3
+    lo[0] = p0
+    hi[0] = p0
+    for k in range(1, nc):
+        t = cand[k]
+        if 0.0 <= t <= 1.0:
+            v = p0 + t * (p1 + t * (p2 + t * p3))
+            lo[0] = min(lo[0], v)
+            hi[0] = max(hi[0], v)
+
+
+cdef void cell_weight_range(const double* k, int n, int i, bint cubic, int* base, int* width, double* lo,
+                            double* hi) noexcept nogil:
+    """Ranges [lo[a], hi[a]] of the 1-D weights of axis_weights() over the knot interval i (any point inside),
+    widened by SAFETY_RTOL for rounding: the weights are c_a(t) = alpha h0 + beta h1 + gamma h2 + delta h3 in
+    the Hermite basis, cubics in t in [0, 1]."""
+    cdef double alpha[4]
+    cdef double beta[4]
+    cdef double gamma[4]
+    cdef double delta[4]
+    cdef double d = k[i + 1] - k[i], margin
+    cdef int a
+    if not cubic:
+        base[0], width[0] = i, 2
+        lo[0], lo[1], hi[0], hi[1] = 0.0, 0.0, 1.0, 1.0
+        return
+    width[0] = n if n < 4 else 4
+    base[0] = min(max(i - 1, 0), n - width[0])
+    for a in range(4):
+        alpha[a] = beta[a] = gamma[a] = delta[a] = 0.0
+    alpha[i - base[0]] = 1.0
+    gamma[i + 1 - base[0]] = 1.0
+    add_knot_slope(k, n, i, base[0], d, beta)
+    add_knot_slope(k, n, i + 1, base[0], d, delta)
+    for a in range(width[0]):      # h0 = 1 - 3t^2 + 2t^3, h1 = t - 2t^2 + t^3, h2 = 3t^2 - 2t^3, h3 = t^3 - t^2
+        cubic_range(alpha[a], beta[a], -3.0 * alpha[a] - 2.0 * beta[a] + 3.0 * gamma[a] - delta[a],
+                    2.0 * alpha[a] + beta[a] - 2.0 * gamma[a] + delta[a], &lo[a], &hi[a])
+        margin = SAFETY_RTOL * (fabs(alpha[a]) + fabs(beta[a]) + fabs(gamma[a]) + fabs(delta[a]))
+        lo[a] -= margin
+        hi[a] += margin
+
+
+def force_positive_safe_cells(const double[::1] logx, const double[::1] logq2, const double[:, :, :, ::1] values,
+                              int level):
+    """uint8 array [(nx-1)*(nq-1)]: 1 for knot cells where ForcePositive ``level`` provably changes none of the
+    interpolated values[:, :, p, m] (every p, m) anywhere inside the cell, from interval bounds of the weights."""
+    cdef int nx = logx.shape[0], nq = logq2.shape[0], lanes = values.shape[2] * values.shape[3]
+    cdef int ix, iq, a, b, j, bx, wx, bq, wq
+    cdef double thr = 0.0 if level == 1 else FORCE_POSITIVE_FLOOR, f, pmin, pmax, pabs
+    cdef double xlo[4]
+    cdef double xhi[4]
+    cdef double qlo[4]
+    cdef double qhi[4]
+    cdef double c[4]
+    cdef const double* knot
+    safe = np.ones((nx - 1) * (nq - 1), dtype=np.uint8)
+    if level == 0:
+        return safe
+    cdef unsigned char[::1] sv = safe
+    lb_arr, mag_arr = np.empty(lanes), np.empty(lanes)
+    cdef double[::1] lb = lb_arr
+    cdef double[::1] mag = mag_arr
+    with nogil:
+        for ix in range(nx - 1):
+            cell_weight_range(&logx[0], nx, ix, True, &bx, &wx, xlo, xhi)
+            for iq in range(nq - 1):
+                cell_weight_range(&logq2[0], nq, iq, nq >= 4, &bq, &wq, qlo, qhi)
+                for j in range(lanes):
+                    lb[j] = 0.0
+                    mag[j] = 0.0
+                for a in range(wx):
+                    for b in range(wq):
+                        c[0], c[1], c[2], c[3] = xlo[a] * qlo[b], xlo[a] * qhi[b], xhi[a] * qlo[b], xhi[a] * qhi[b]
+                        pmin = min(min(c[0], c[1]), min(c[2], c[3]))
+                        pmax = max(max(c[0], c[1]), max(c[2], c[3]))
+                        pabs = max(fabs(pmin), fabs(pmax))
+                        knot = &values[bx + a, bq + b, 0, 0]
+                        for j in range(lanes):
+                            f = knot[j]
+                            lb[j] += pmin * f if f >= 0.0 else pmax * f
+                            mag[j] += pabs * fabs(f)
+                for j in range(lanes):
+                    if not (lb[j] >= thr + SAFETY_RTOL * mag[j]):
+                        sv[ix * (nq - 1) + iq] = 0
+                        break
+    return safe
+
+
 cdef bint same_geometry(PDFCore a, PDFCore b):
     """True when two lhagrid1 cores have identical knots, kernel flavours present, range and options."""
     cdef int k, p
@@ -562,18 +700,25 @@ cdef class LumiSetCore:
         mode. When all are lhagrid1 grids with identical knots, flavours, range and ForcePositive (one LHAPDF
         set), the interpolation weights are computed once per point and the members' knot values are stored
         member-contiguous ([nx][nq][7 partons][members] per subgrid); otherwise each member is evaluated alone.
+    allow_shared : bool
+        False forces the member-by-member evaluation (for tests and timings); the values are the same.
     """
 
     def __cinit__(self):
         self._member_views = NULL
 
-    def __init__(self, pdfs):
-        cdef int k, n, p, col
+    def __init__(self, pdfs, eq2=None, bint allow_shared=True):
+        cdef int k, n, p
         cdef PDFCore c0, c
         self._pdfs = pdfs
+        self._eq2 = eq2
+        self._allow_shared = allow_shared
         members = list(pdfs.members) if hasattr(pdfs, "members") else list(pdfs)
         if not members:
             raise ValueError("LumiSetCore needs at least one PDF")
+        eq2_sum = np.asarray(LIGHT_QUARK_EQ2 if eq2 is None else eq2, dtype=np.float64)
+        if eq2_sum.shape != (N_PARTONS,) or not np.all(np.isfinite(eq2_sum)):
+            raise ValueError(f"eq2 must hold {N_PARTONS} finite squared charges (g, u, d, s, ubar, dbar, sbar)")
         cores = []
         for k, m in enumerate(members):
             core = m if isinstance(m, PDFCore) else getattr(m, "core", None)
@@ -586,7 +731,7 @@ cdef class LumiSetCore:
         self.lumi.extrapolate_nearest = c0.view.extrapolate_nearest
         self.lumi.xmin, self.lumi.xmax = c0.view.xmin, c0.view.xmax
         self.lumi.q2min, self.lumi.q2max = c0.view.q2min, c0.view.q2max
-        self.lumi.shared = True
+        self.lumi.shared = allow_shared
         for c in cores:
             if c.view.extrapolate_nearest != c0.view.extrapolate_nearest:
                 raise ValueError("all PDFs of a LumiSetCore must have the same extrapolate mode")
@@ -602,27 +747,51 @@ cdef class LumiSetCore:
             self._member_views[k] = &c.view
         self.lumi.members = self._member_views
         self.lumi.geometry = &c0.view
-        keep = [cores]
+        for p in range(N_PARTONS):
+            self.lumi.eq2_sum[p] = eq2_sum[p]
+            self.lumi.has_parton[p] = c0.view.slot[KERNEL_PIDS[p] + 6] >= 0
+        self._keep = [cores]
+        self.lumi.chunk = min(<int>LUMI_CHUNK, (n + LUMI_LANE_ALIGN - 1) // LUMI_LANE_ALIGN * LUMI_LANE_ALIGN)
+        self.lumi.n_chunks = (n + self.lumi.chunk - 1) // self.lumi.chunk
         if self.lumi.shared:
-            for p in range(N_PARTONS):
-                self.lumi.has_parton[p] = c0.view.slot[KERNEL_PIDS[p] + 6] >= 0
             for k in range(c0.view.nsub):
-                data = np.zeros((c0.view.sub[k].nx, c0.view.sub[k].nq, N_PARTONS, n))
-                for m in range(n):
-                    c = cores[m]
-                    for p in range(N_PARTONS):
-                        col = c.view.slot[KERNEL_PIDS[p] + 6]
-                        if col >= 0:
-                            data[:, :, p, m] = c._keep[k][2][:, :, col]
-                keep.append(data)
-                self.lumi.data[k] = <const double*>cnp.PyArray_DATA(data)
-        self._keep = keep
+                self._add_shared_subgrid(k, cores, eq2_sum)
+
+    def _add_shared_subgrid(self, int k, list cores, eq2_sum):
+        """Member-contiguous, chunked copies of subgrid k: x g and the charge sum (fast), the six quarks, and
+        the ForcePositive-safe cells."""
+        cdef PDFCore c
+        cdef int m, p, col, n = len(cores), cs = self.lumi.chunk
+        cdef PDFCore c0 = cores[0]
+        nx, nq = c0.view.sub[k].nx, c0.view.sub[k].nq
+        quarks = np.zeros((nx, nq, N_LIGHT, self.lumi.n_chunks * cs))
+        fast = np.zeros((nx, nq, LUMI_FAST_N, self.lumi.n_chunks * cs))
+        for m in range(n):
+            c = cores[m]
+            for p in range(N_PARTONS):
+                col = c.view.slot[KERNEL_PIDS[p] + 6]
+                if col < 0:
+                    continue
+                if p == 0:
+                    fast[:, :, LUMI_G, m] = c._keep[k][2][:, :, col]
+                else:
+                    quarks[:, :, p - 1, m] = c._keep[k][2][:, :, col]
+        for p in range(1, N_PARTONS):
+            fast[:, :, LUMI_SUMQ, :] += eq2_sum[p] * quarks[:, :, p - 1, :]
+        safe = force_positive_safe_cells(c0._keep[k][0], c0._keep[k][1], quarks, c0.view.force_positive)
+        # chunk-major: [n_chunks][nx][nq][lanes][cs]
+        fast = np.ascontiguousarray(fast.reshape(nx, nq, LUMI_FAST_N, -1, cs).transpose(3, 0, 1, 2, 4))
+        quarks = np.ascontiguousarray(quarks.reshape(nx, nq, N_LIGHT, -1, cs).transpose(3, 0, 1, 2, 4))
+        self._keep.append((fast, quarks, safe))
+        self.lumi.fast[k] = <const double*>cnp.PyArray_DATA(fast)
+        self.lumi.quarks[k] = <const double*>cnp.PyArray_DATA(quarks)
+        self.lumi.safe[k] = <const unsigned char*>cnp.PyArray_DATA(safe)
 
     def __dealloc__(self):
         PyMem_Free(self._member_views)
 
     def __reduce__(self):
-        return (LumiSetCore, (self._pdfs,))
+        return (LumiSetCore, (self._pdfs, self._eq2, self._allow_shared))
 
     @property
     def n_members(self):
@@ -634,6 +803,14 @@ cdef class LumiSetCore:
         return bool(self.lumi.shared)
 
     @property
+    def safe_fraction(self):
+        """Fraction of knot cells where the pre-summed charge sum is used (ForcePositive provably inactive)."""
+        if not self.lumi.shared:
+            return 0.0
+        cells = np.concatenate([keep[2] for keep in self._keep[1:]])
+        return float(cells.mean())
+
+    @property
     def x_range(self):
         return (self.lumi.xmin, self.lumi.xmax)
 
@@ -641,15 +818,13 @@ cdef class LumiSetCore:
     def q2_range(self):
         return (self.lumi.q2min, self.lumi.q2max)
 
-    def eval(self, x, q2, eq2):
-        """(sumq, xg), each (n, n_members): sum_q eq2[q] x f_q and x g of every member at the points (x[i],
-        Q^2[i] [GeV^2]); eq2: 7 squared charges in the kernel order g, u, d, s, ubar, dbar, sbar (eq2[0]
-        ignored). ValueError naming x or Q2 for points outside the set's range (unless extrapolating)."""
+    def _points(self, x, q2, eq2):
+        """Validated contiguous (x, q2, eq2) for eval and eval_sum."""
         cdef const double[::1] xv = np.ascontiguousarray(x, dtype=np.float64).ravel()
         cdef const double[::1] qv = np.ascontiguousarray(q2, dtype=np.float64).ravel()
-        cdef const double[::1] ev = np.ascontiguousarray(eq2, dtype=np.float64).ravel()
         cdef Py_ssize_t i, n = xv.shape[0]
-        cdef int nm = self.lumi.n_members
+        cdef int code
+        ev = np.ascontiguousarray(eq2, dtype=np.float64).ravel()
         if qv.shape[0] != n:
             raise ValueError(f"x and q2 must have the same length, got {n} and {qv.shape[0]}")
         if ev.shape[0] != N_PARTONS or not np.all(np.isfinite(ev)):
@@ -669,6 +844,39 @@ cdef class LumiSetCore:
             if code == PDF_RANGE_Q:
                 raise ValueError(f"q2 must be in [{self.lumi.q2min}, {self.lumi.q2max}] GeV^2 (the PDFs' common "
                                  f"range); got {qv[i]!r}")
+        return xa, qa, ev
+
+    def eval_sum(self, x, q2, eq2):
+        """(sum over points of sumq, of xg), each shape (n_members,): the per-point values of :meth:`eval`
+        summed in point order, computed into one reused buffer as the kernels do (for timings and tests)."""
+        xa, qa, ea = self._points(x, q2, eq2)
+        cdef const double[::1] xv = xa
+        cdef const double[::1] qv = qa
+        cdef const double[::1] ev = ea
+        cdef Py_ssize_t i, n = xv.shape[0]
+        cdef int k, nm = self.lumi.n_members
+        tot = np.zeros((2, nm))
+        buf = np.empty((2, nm))
+        cdef double[:, ::1] t = tot
+        cdef double[:, ::1] b = buf
+        with nogil:
+            for i in range(n):
+                lumi_set_eval(&self.lumi, xv[i], qv[i], &ev[0], &b[0, 0], &b[1, 0])
+                for k in range(nm):
+                    t[0, k] += b[0, k]
+                    t[1, k] += b[1, k]
+        return tot[0], tot[1]
+
+    def eval(self, x, q2, eq2):
+        """(sumq, xg), each (n, n_members): sum_q eq2[q] x f_q and x g of every member at the points (x[i],
+        Q^2[i] [GeV^2]); eq2: 7 squared charges in the kernel order g, u, d, s, ubar, dbar, sbar (eq2[0]
+        ignored). ValueError naming x or Q2 for points outside the set's range (unless extrapolating)."""
+        xa, qa, ea = self._points(x, q2, eq2)
+        cdef const double[::1] xv = xa
+        cdef const double[::1] qv = qa
+        cdef const double[::1] ev = ea
+        cdef Py_ssize_t i, n = xv.shape[0]
+        cdef int nm = self.lumi.n_members
         sumq = np.empty((n, nm))
         xg = np.empty((n, nm))
         cdef double[:, ::1] sv = sumq

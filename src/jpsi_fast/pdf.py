@@ -788,14 +788,16 @@ def _restore_lhagrid(path, extrapolate, fingerprint):
     return pdf
 
 
-def write_lhagrid(path, pdf, x_knots, Q_subgrids, pids=(-3, -2, -1, 21, 1, 2, 3)) -> Path:
+def write_lhagrid(path, pdf, x_knots, Q_subgrids, pids=(-3, -2, -1, 21, 1, 2, 3), header=None) -> Path:
     """Write ``pdf`` tabulated at the knots as an lhagrid1 member file (one subgrid per list of Q knots [GeV]).
 
-    ``pdf`` is anything with ``xfxQ(pid, x, Q)``; x = 1 knots are written as 0. The file is written under a
-    temporary name and renamed (atomic)."""
+    ``pdf`` is anything with ``xfxQ(pid, x, Q)``; x = 1 knots are written as 0. ``header``: metadata of the
+    member (default ``{"PdfType": "central"}``; plain scalars). The file is written under a temporary name and
+    renamed (atomic)."""
     path = Path(path)
     x_knots = np.asarray(x_knots, dtype=float)
-    lines = ["PdfType: central", f"Format: {LHAGRID_FORMAT}", SEPARATOR]
+    header = {"PdfType": "central"} if header is None else dict(header)
+    lines = [f"{k}: {v}" for k, v in header.items() if k != "Format"] + [f"Format: {LHAGRID_FORMAT}", SEPARATOR]
     for qk in Q_subgrids:
         qk = np.asarray(qk, dtype=float)
         xx, qq = np.meshgrid(x_knots, qk, indexing="ij")     # Q runs fastest
