@@ -252,9 +252,11 @@ cdef struct PDFLumiSet:
     # zero), per subgrid and chunk:
     #   fast[isub]   [n_chunks][nx][nq][LUMI_FAST_N][chunk]: x g and sum_q eq2_sum[q] x f_q at the knots
     #   quarks[isub] [n_chunks][nx][nq][N_LIGHT][chunk]: x f of u, d, s, ubar, dbar, sbar
-    #   safe[isub]   [(nx-1)(nq-1)]: 1 where ForcePositive provably changes no quark of any member inside the cell
+    #   safe[isub]   [(nx-1)(nq-1)]: bit q-1 set where ForcePositive provably changes quark q of no member
+    #                inside the cell (all bits for ForcePositive 0)
     # lumi_set_eval interpolates the pre-summed charge sum (2 lanes per member instead of 7) when eq2 equals
-    # eq2_sum and the point's cell is safe; else the six quarks, ForcePositive applied to each.
+    # eq2_sum, plus a ForcePositive correction for each quark not safe in the point's cell; for other eq2 the
+    # six quarks, ForcePositive applied to each.
     const PDFView* geometry
     int chunk
     int n_chunks

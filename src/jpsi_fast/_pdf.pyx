@@ -17,7 +17,7 @@ The Python classes in :mod:`jpsi_fast.pdf` wrap these cores, parse files and val
 """
 import numpy as np
 cimport numpy as cnp
-from libc.math cimport log, exp, sqrt, pow, fabs
+from libc.math cimport log, exp, sqrt, pow, fabs, INFINITY
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
 
 include "_grv94_coefficients.pxi"
@@ -325,9 +325,11 @@ cdef void lumi_set_eval(const PDFLumiSet* s, double x, double q2, const double* 
     (eq2 in kernel parton order, eq2[0] ignored) and xg[k] = x g^(k), at (x, Q^2), as the per-member
     pdf_partons() values combined in the same order (docs/physics.md section 10.3).
 
-    Shared knots: one lha_weights() for all members; x g is bit-identical to the per-member value; sumq too,
-    except where the pre-summed charge sum is interpolated (eq2 == s.eq2_sum, in cells where ForcePositive
-    provably changes nothing): equal up to the rounding of a different summation order (~1e-16 relative)."""
+    Shared knots: one lha_weights() for all members; x g is bit-identical to the per-member value. sumq: when
+    eq2 == s.eq2_sum, the pre-summed charge sum is interpolated and, for each quark that ForcePositive may change
+    inside the point's cell (s.safe), corrected by e_q (FP(x f_q) - x f_q): equal to the per-member sum up to the
+    rounding of another summation order (~1e-16 of the size of the interpolation's terms); for other eq2 the six
+    quarks are interpolated and summed as pdf_charge_sum_gluon does (bit-identical)."""
     cdef LHAWeights w
     cdef int n = s.n_members, cs = s.chunk, k, p, c, c0, nc, fp
     cdef double e
@@ -338,6 +340,7 @@ cdef void lumi_set_eval(const PDFLumiSet* s, double x, double q2, const double* 
     cdef const double* quarks
     cdef Py_ssize_t nknots
     cdef bint presummed
+    cdef unsigned char safe
     if not s.shared:
         for k in range(n):
             pdf_partons(s.members[k], x, q2, buf)
@@ -351,11 +354,13 @@ cdef void lumi_set_eval(const PDFLumiSet* s, double x, double q2, const double* 
     g = &s.geometry.sub[w.isub]
     nknots = g.nx * g.nq
     fp = s.geometry.force_positive
-    presummed = same_charges(eq2, s.eq2_sum) and s.safe[w.isub][w.cell]
+    presummed = same_charges(eq2, s.eq2_sum)
+    safe = s.safe[w.isub][w.cell]
     for c in range(s.n_chunks):
         c0 = c * cs
         nc = min(cs, n - c0)
         fast = s.fast[w.isub] + c * nknots * LUMI_FAST_N * cs
+        quarks = s.quarks[w.isub] + c * nknots * N_LIGHT * cs
         # x g in tmp[0, cs), and the pre-summed charge sum in tmp[cs, 2 cs) (adjacent lanes: one pass)
         lha_dot(&w, fast, LUMI_FAST_N * cs, (LUMI_FAST_N if presummed else 1) * cs, tmp)
         if s.has_parton[0]:
@@ -365,10 +370,17 @@ cdef void lumi_set_eval(const PDFLumiSet* s, double x, double q2, const double* 
             for k in range(nc):
                 xg[c0 + k] = 0.0
         if presummed:
+            # the sum of the unforced quarks, corrected by the quarks ForcePositive may change in this cell
             for k in range(nc):
                 sumq[c0 + k] = tmp[LUMI_SUMQ * cs + k]
+            for p in range(1, N_PARTONS):
+                e = eq2[p]
+                if (safe >> (p - 1)) & 1 or not s.has_parton[p] or e == 0.0:
+                    continue
+                lha_dot(&w, quarks + (p - 1) * cs, N_LIGHT * cs, cs, tmp)
+                for k in range(nc):
+                    sumq[c0 + k] += e * (force_positive(tmp[k], fp) - tmp[k])
             continue
-        quarks = s.quarks[w.isub] + c * nknots * N_LIGHT * cs
         lha_dot(&w, quarks, N_LIGHT * cs, N_LIGHT * cs, tmp)
         for k in range(nc):
             sumq[c0 + k] = 0.0
@@ -559,52 +571,27 @@ cdef class LHAGridCore(PDFCore):
 #: squared charges of u, d, s, ubar, dbar, sbar in the kernel order (g first, ignored): the charge sum that
 #: LumiSetCore pre-sums by default (all six light flavours, docs/physics.md section 2)
 LIGHT_QUARK_EQ2 = (0.0, 4.0 / 9.0, 1.0 / 9.0, 1.0 / 9.0, 4.0 / 9.0, 1.0 / 9.0, 1.0 / 9.0)
-#: a cell is ForcePositive-safe when the lower bound of every quark exceeds the threshold by this fraction of the
-#: sum of the magnitudes of its terms (covers the rounding of the interpolation itself)
+#: a cell is ForcePositive-safe for a quark when the lower bound of its interpolant exceeds the threshold by this
+#: fraction of (the largest knot value in the stencil x LHA_MAX_TERMS): covers the rounding of the interpolation
 cdef double SAFETY_RTOL = 1e-12
 
 
-cdef void cubic_range(double p0, double p1, double p2, double p3, double* lo, double* hi) noexcept nogil:
-    """Min and max over t in [0, 1] of p0 + p1 t + p2 t^2 + p3 t^3 (ends and critical points)."""
-    cdef double cand[4]
-    cdef double a = 3.0 * p3, b = 2.0 * p2, c = p1, disc, r, v, t
-    cdef int nc = 2, k
-    cand[0] = 0.0
-    cand[1] = 1.0
-    if a != 0.0:
-        disc = b * b - 4.0 * a * c
-        if disc >= 0.0:
-            r = sqrt(disc)
-            cand[2] = (-b - r) / (2.0 * a)
-            cand[3] = (-b + r) / (2.0 * a)
-            nc = 4
-    elif b != 0.0:
-        cand[2] = -c / b
-        nc = 3
-    lo[0] = p0
-    hi[0] = p0
-    for k in range(1, nc):
-        t = cand[k]
-        if 0.0 <= t <= 1.0:
-            v = p0 + t * (p1 + t * (p2 + t * p3))
-            lo[0] = min(lo[0], v)
-            hi[0] = max(hi[0], v)
-
-
-cdef void cell_weight_range(const double* k, int n, int i, bint cubic, int* base, int* width, double* lo,
-                            double* hi) noexcept nogil:
-    """Ranges [lo[a], hi[a]] of the 1-D weights of axis_weights() over the knot interval i (any point inside),
-    widened by SAFETY_RTOL for rounding: the weights are c_a(t) = alpha h0 + beta h1 + gamma h2 + delta h3 in
-    the Hermite basis, cubics in t in [0, 1]."""
+cdef void cell_bernstein(const double* k, int n, int i, bint cubic, int* base, int* width,
+                         double* B) noexcept nogil:
+    """Cubic Bernstein coefficients B[4 a + m] of the 1-D weights of axis_weights() over the knot interval i:
+    weight a (of knot base + a) is c_a(t) = sum_m B[4 a + m] C(3, m) t^m (1-t)^(3-m), t in [0, 1]. From the
+    Hermite form c_a = alpha h0 + beta h1 + gamma h2 + delta h3: (alpha, alpha + beta/3, gamma - delta/3, gamma);
+    linear weights: 1 - t = (1, 2/3, 1/3, 0), t = (0, 1/3, 2/3, 1)."""
     cdef double alpha[4]
     cdef double beta[4]
     cdef double gamma[4]
     cdef double delta[4]
-    cdef double d = k[i + 1] - k[i], margin
+    cdef double d = k[i + 1] - k[i]
     cdef int a
     if not cubic:
         base[0], width[0] = i, 2
-        lo[0], lo[1], hi[0], hi[1] = 0.0, 0.0, 1.0, 1.0
+        B[0], B[1], B[2], B[3] = 1.0, 2.0 / 3.0, 1.0 / 3.0, 0.0
+        B[4], B[5], B[6], B[7] = 0.0, 1.0 / 3.0, 2.0 / 3.0, 1.0
         return
     width[0] = n if n < 4 else 4
     base[0] = min(max(i - 1, 0), n - width[0])
@@ -614,57 +601,73 @@ cdef void cell_weight_range(const double* k, int n, int i, bint cubic, int* base
     gamma[i + 1 - base[0]] = 1.0
     add_knot_slope(k, n, i, base[0], d, beta)
     add_knot_slope(k, n, i + 1, base[0], d, delta)
-    for a in range(width[0]):      # h0 = 1 - 3t^2 + 2t^3, h1 = t - 2t^2 + t^3, h2 = 3t^2 - 2t^3, h3 = t^3 - t^2
-        cubic_range(alpha[a], beta[a], -3.0 * alpha[a] - 2.0 * beta[a] + 3.0 * gamma[a] - delta[a],
-                    2.0 * alpha[a] + beta[a] - 2.0 * gamma[a] + delta[a], &lo[a], &hi[a])
-        margin = SAFETY_RTOL * (fabs(alpha[a]) + fabs(beta[a]) + fabs(gamma[a]) + fabs(delta[a]))
-        lo[a] -= margin
-        hi[a] += margin
+    for a in range(width[0]):
+        B[4 * a + 0] = alpha[a]
+        B[4 * a + 1] = alpha[a] + beta[a] / 3.0
+        B[4 * a + 2] = gamma[a] - delta[a] / 3.0
+        B[4 * a + 3] = gamma[a]
 
 
 def force_positive_safe_cells(const double[::1] logx, const double[::1] logq2, const double[:, :, :, ::1] values,
                               int level):
-    """uint8 array [(nx-1)*(nq-1)]: 1 for knot cells where ForcePositive ``level`` provably changes none of the
-    interpolated values[:, :, p, m] (every p, m) anywhere inside the cell, from interval bounds of the weights."""
-    cdef int nx = logx.shape[0], nq = logq2.shape[0], lanes = values.shape[2] * values.shape[3]
-    cdef int ix, iq, a, b, j, bx, wx, bq, wq
-    cdef double thr = 0.0 if level == 1 else FORCE_POSITIVE_FLOOR, f, pmin, pmax, pabs
-    cdef double xlo[4]
-    cdef double xhi[4]
-    cdef double qlo[4]
-    cdef double qhi[4]
-    cdef double c[4]
+    """uint8 array [(nx-1)*(nq-1)] of bit masks: bit p is set for the knot cells where ForcePositive ``level``
+    provably changes none of the interpolated values[:, :, p, m] (any member m) anywhere inside the cell (p < 8).
+
+    Inside a cell the interpolant is a bicubic polynomial; its minimum is at least the smallest of its 16
+    Bernstein coefficients (convex hull property), which must exceed the ForcePositive threshold (0 or 1e-10)
+    by a rounding margin."""
+    cdef int nx = logx.shape[0], nq = logq2.shape[0], nfl = values.shape[2], nm = values.shape[3]
+    cdef int ix, iq, a, b, m, j, p, bx, wx, bq, wq, lanes = nfl * nm
+    cdef double thr = 0.0 if level == 1 else FORCE_POSITIVE_FLOOR, f, bern
+    cdef double BX[16]
+    cdef double BQ[16]
+    cdef unsigned char bits
     cdef const double* knot
-    safe = np.ones((nx - 1) * (nq - 1), dtype=np.uint8)
+    if nfl > 8:
+        raise ValueError("at most 8 flavours per safety mask")
+    safe = np.full((nx - 1) * (nq - 1), (1 << nfl) - 1, dtype=np.uint8)
     if level == 0:
         return safe
     cdef unsigned char[::1] sv = safe
-    lb_arr, mag_arr = np.empty(lanes), np.empty(lanes)
+    xm_arr, lb_arr, mag_arr = np.empty((4, 4, lanes)), np.empty(lanes), np.empty(lanes)
+    cdef double[:, :, ::1] xm = xm_arr           # [m][b][lane]: sum_a BX[a][m] f[bx + a, bq + b]
     cdef double[::1] lb = lb_arr
     cdef double[::1] mag = mag_arr
     with nogil:
         for ix in range(nx - 1):
-            cell_weight_range(&logx[0], nx, ix, True, &bx, &wx, xlo, xhi)
+            cell_bernstein(&logx[0], nx, ix, True, &bx, &wx, BX)
             for iq in range(nq - 1):
-                cell_weight_range(&logq2[0], nq, iq, nq >= 4, &bq, &wq, qlo, qhi)
+                cell_bernstein(&logq2[0], nq, iq, nq >= 4, &bq, &wq, BQ)
                 for j in range(lanes):
-                    lb[j] = 0.0
                     mag[j] = 0.0
+                    for m in range(4):
+                        for b in range(wq):
+                            xm[m, b, j] = 0.0
                 for a in range(wx):
                     for b in range(wq):
-                        c[0], c[1], c[2], c[3] = xlo[a] * qlo[b], xlo[a] * qhi[b], xhi[a] * qlo[b], xhi[a] * qhi[b]
-                        pmin = min(min(c[0], c[1]), min(c[2], c[3]))
-                        pmax = max(max(c[0], c[1]), max(c[2], c[3]))
-                        pabs = max(fabs(pmin), fabs(pmax))
                         knot = &values[bx + a, bq + b, 0, 0]
+                        for m in range(4):
+                            for j in range(lanes):
+                                xm[m, b, j] += BX[4 * a + m] * knot[j]
                         for j in range(lanes):
-                            f = knot[j]
-                            lb[j] += pmin * f if f >= 0.0 else pmax * f
-                            mag[j] += pabs * fabs(f)
+                            mag[j] = max(mag[j], fabs(knot[j]))
                 for j in range(lanes):
-                    if not (lb[j] >= thr + SAFETY_RTOL * mag[j]):
-                        sv[ix * (nq - 1) + iq] = 0
-                        break
+                    lb[j] = INFINITY
+                for m in range(4):
+                    for p in range(4):              # p: Bernstein index in Q
+                        for j in range(lanes):
+                            bern = 0.0
+                            for b in range(wq):
+                                bern += BQ[4 * b + p] * xm[m, b, j]
+                            lb[j] = min(lb[j], bern)
+                bits = 0
+                for p in range(nfl):
+                    bits |= <unsigned char>(1 << p)
+                    for j in range(p * nm, (p + 1) * nm):
+                        if not (lb[j] >= thr + SAFETY_RTOL * LHA_MAX_TERMS * mag[j]):
+                            bits &= <unsigned char>~(1 << p)
+                            break
+                sv[ix * (nq - 1) + iq] = bits
     return safe
 
 
@@ -778,7 +781,8 @@ cdef class LumiSetCore:
                     quarks[:, :, p - 1, m] = c._keep[k][2][:, :, col]
         for p in range(1, N_PARTONS):
             fast[:, :, LUMI_SUMQ, :] += eq2_sum[p] * quarks[:, :, p - 1, :]
-        safe = force_positive_safe_cells(c0._keep[k][0], c0._keep[k][1], quarks, c0.view.force_positive)
+        safe = force_positive_safe_cells(c0._keep[k][0], c0._keep[k][1], np.ascontiguousarray(quarks[..., :n]),
+                                         c0.view.force_positive)
         # chunk-major: [n_chunks][nx][nq][lanes][cs]
         fast = np.ascontiguousarray(fast.reshape(nx, nq, LUMI_FAST_N, -1, cs).transpose(3, 0, 1, 2, 4))
         quarks = np.ascontiguousarray(quarks.reshape(nx, nq, N_LIGHT, -1, cs).transpose(3, 0, 1, 2, 4))
@@ -804,11 +808,12 @@ cdef class LumiSetCore:
 
     @property
     def safe_fraction(self):
-        """Fraction of knot cells where the pre-summed charge sum is used (ForcePositive provably inactive)."""
+        """Fraction of (knot cell, light quark) pairs where ForcePositive provably changes no member (no
+        correction of the pre-summed charge sum needed there); 0 when the members are evaluated one by one."""
         if not self.lumi.shared:
             return 0.0
         cells = np.concatenate([keep[2] for keep in self._keep[1:]])
-        return float(cells.mean())
+        return float(np.unpackbits(cells[:, None], axis=1)[:, -N_LIGHT:].mean())
 
     @property
     def x_range(self):

@@ -519,10 +519,15 @@ _NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _PID_RE = re.compile(r"[+-]?[0-9]+")
 _NON_FINITE_RE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
 _NOT_A_NUMBER_CHAR = re.compile(r"[^0-9eE+\-. \t\r\n]")
+_NOT_A_PID_CHAR = re.compile(r"[^0-9+\- \t\r]")
 
 
 def _numbers(line: str, path, lineno: int, what: str) -> np.ndarray:
     """The numbers of one line (C/Python float syntax with ASCII digits; no nan/inf, no '_'), all finite."""
+    bad = _NOT_A_NUMBER_CHAR.search(line)
+    if bad and not _NON_FINITE_RE.search(line):
+        raise PDFFileError(f"{path}:{lineno}: cannot read {what}: unexpected character {bad.group()!r} at column "
+                           f"{bad.start() + 1}")
     tokens = line.split()
     if not tokens:
         raise PDFFileError(f"{path}:{lineno}: expected {what}, found an empty line")
@@ -548,7 +553,7 @@ def _knots(line: str, path, lineno: int, what: str, x_axis: bool) -> np.ndarray:
 
 def _flavour_ids(line: str, path, lineno: int) -> list:
     tokens = line.split()
-    if not tokens or not all(_PID_RE.fullmatch(t) for t in tokens):
+    if not tokens or not all(_PID_RE.fullmatch(t) for t in tokens) or _NOT_A_PID_CHAR.search(line):
         raise PDFFileError(f"{path}:{lineno}: flavour line must hold integer PDG ids, got {line.strip()[:60]!r}")
     pids = [int(t) for t in tokens]
     if any(not PID_MIN <= p <= PID_MAX for p in pids):

@@ -42,8 +42,8 @@ def knots_of(member_file):
 
 
 class _Perturbed:
-    """GRV94 LO (frozen at its range edges) times 1 + sum_j c[p, j] sin(j pi u), u = ln(x/xmin)/ln(1/xmin)
-    in [0, 1], per flavour p; anything with ``xfxQ`` is what :func:`write_lhagrid` needs."""
+    """A base PDF times 1 + sum_j c[p, j] sin(j pi u), u = ln(x/xmin)/ln(1/xmin) in [0, 1], per flavour p;
+    anything with ``xfxQ`` is what :func:`write_lhagrid` needs."""
 
     def __init__(self, base, coeffs, x_min):
         self.base, self.coeffs, self.log_x_min = base, coeffs, math.log(x_min)
@@ -67,9 +67,7 @@ class _Mean:
         return sum(p.xfxQ(pid, x, Q) for p in self.pdfs) / len(self.pdfs)
 
 
-def _member_pdfs(n_members, error_type, rng, pids, amplitude, x_min):
-    base = GRV94LO(extrapolate="nearest")
-
+def _member_pdfs(n_members, error_type, rng, pids, amplitude, x_min, base):
     def draw(scale=1.0):
         return {p: scale * amplitude / N_MODES * rng.uniform(-1.0, 1.0, N_MODES) for p in pids}
 
@@ -110,7 +108,8 @@ def _info_text(name, n_members, error_type, error_conf_level, force_positive, pi
 
 def make_synthetic_set(directory, name: str, n_members: int, error_type: str = "replicas", seed: int = 0,
                        x_knots=None, q_subgrids=None, pids=DEFAULT_PIDS, force_positive: int = 0,
-                       error_conf_level: float | None = None, amplitude: float = DEFAULT_AMPLITUDE) -> Path:
+                       error_conf_level: float | None = None, amplitude: float = DEFAULT_AMPLITUDE,
+                       base=None) -> Path:
     """Write a synthetic LHAPDF set ``directory/name/`` and return that directory.
 
     Parameters
@@ -138,7 +137,11 @@ def make_synthetic_set(directory, name: str, n_members: int, error_type: str = "
     error_conf_level : float, optional
         ``ErrorConfLevel`` [%] written to the .info (omitted when None: the set is then at 68.27 %).
     amplitude : float
-        Largest relative size of a perturbation, in (0, 1): every member stays >= 0 where GRV94 is.
+        Largest relative size of a perturbation, in (0, 1): every member keeps the sign of the base PDF.
+    base : PDF, optional
+        The PDF perturbed (anything with ``xfxQ``), default GRV94 LO frozen at its range edges. An
+        :class:`~jpsi_fast.pdf.LHAGrid` on its own knots (:func:`knots_of`) keeps its knot values exactly, e.g. the
+        negative ones of NNPDF3.1 LO that ForcePositive acts on.
     """
     if error_type not in ERROR_TYPES:
         raise ValueError(f"error_type must be one of {ERROR_TYPES}, got {error_type!r}")
@@ -155,7 +158,8 @@ def make_synthetic_set(directory, name: str, n_members: int, error_type: str = "
     setdir = Path(directory) / name
     setdir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    members = _member_pdfs(n_members, error_type, rng, pids, amplitude, float(x_knots[0]))
+    base = GRV94LO(extrapolate="nearest") if base is None else base
+    members = _member_pdfs(n_members, error_type, rng, pids, amplitude, float(x_knots[0]), base)
     for k, pdf in enumerate(members):
         write_lhagrid(setdir / f"{name}_{k:04d}.dat", pdf, x_knots, q_subgrids, pids=pids,
                       header={"PdfType": "central" if k == 0 else ("replica" if error_type == "replicas" else "error")})
