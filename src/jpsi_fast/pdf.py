@@ -260,8 +260,8 @@ class _YAMLSubsetParser:
     def __init__(self, text: str, path, first_line: int):
         self.s, self.pos, self.path, self.first_line = text, 0, path, first_line
 
-    def error(self, msg):
-        line = self.first_line + self.s.count("\n", 0, self.pos)
+    def error(self, msg, pos=None):
+        line = self.first_line + self.s.count("\n", 0, self.pos if pos is None else pos)
         raise PDFFileError(f"{self.path}:{line}: {msg}")
 
     def skip_space(self):
@@ -279,7 +279,7 @@ class _YAMLSubsetParser:
     def value(self):
         self.skip_space()
         if self.pos >= len(self.s):
-            self.error("unexpected end of file inside a list")
+            self.error("unexpected end of the file: a value is missing")
         ch = self.s[self.pos]
         if ch == "[":
             return self.sequence()
@@ -290,20 +290,23 @@ class _YAMLSubsetParser:
         return self.plain_in_flow()
 
     def sequence(self):
+        start = self.pos
         self.pos += 1
         items = []
         while True:
             self.skip_space()
             if self.pos >= len(self.s):
-                self.error("unclosed '[' list")
+                self.error("unclosed '[' list", start)
             if self.s[self.pos] == "]":
                 self.pos += 1
                 return items
             items.append(self.value())
             self.skip_space()
-            if self.pos < len(self.s) and self.s[self.pos] == ",":
+            if self.pos >= len(self.s):
+                self.error("unclosed '[' list", start)
+            if self.s[self.pos] == ",":
                 self.pos += 1
-            elif self.pos >= len(self.s) or self.s[self.pos] != "]":
+            elif self.s[self.pos] != "]":
                 self.error("expected ',' or ']' in a list")
 
     def plain_in_flow(self):
@@ -319,12 +322,12 @@ class _YAMLSubsetParser:
         return _plain_scalar(words)
 
     def quoted(self):
-        s, q = self.s, self.s[self.pos]
+        s, q, start = self.s, self.s[self.pos], self.pos
         self.pos += 1
         out, pending = [], ""
         while True:
             if self.pos >= len(s):
-                self.error(f"unclosed {q} quote")
+                self.error(f"unclosed {q} quote", start)
             ch = s[self.pos]
             if ch == q:
                 if q == "'" and s.startswith("''", self.pos):
@@ -602,6 +605,8 @@ def _parse_member(raw: bytes, path):
     """Strictly parse an lhagrid1 member file -> (header dict, subgrids, pids); subgrids = [(x_knots, Q_knots
     [GeV], values[nx*nq, nflav])] with Q running fastest, pids the flavour columns (0 read as 21)."""
     lines = _decode(raw, path).split("\n")
+    while lines and not lines[-1].strip():         # blank lines at the end (and the final newline)
+        lines.pop()
     seps = next((i for i, line in enumerate(lines) if _is_separator(line)), None)
     if seps is None:
         raise PDFFileError(f"{path}:1: no '---' separator: not an lhagrid1 member file")
@@ -610,7 +615,7 @@ def _parse_member(raw: bytes, path):
     if fmt is not None and fmt != LHAGRID_FORMAT:
         raise PDFFileError(f"{path}:1: Format is {fmt!r}, only 'lhagrid1' is supported")
     subgrids, pids, pos = [], None, seps + 1
-    while any(line.strip() for line in lines[pos:]):      # blank lines at the very end are ignored
+    while pos < len(lines):
         sub, fl, ln0, pos = _parse_block(lines, pos, path)
         if pids is None:
             pids = fl
@@ -650,13 +655,14 @@ def _parse_block(lines, pos: int, path):
         raise PDFFileError(f"{path}:{start + 1}: expected {xk.size} x {qk.size} = {nrows} value lines, found "
                            f"{early - start} before '---'")
     if end > n:
-        last = max((j for j in range(n) if lines[j].strip()), default=0) + 1
-        raise PDFFileError(f"{path}:{last}: the file ends after {last - start} of the {xk.size} x {qk.size} = "
+        raise PDFFileError(f"{path}:{n}: the file ends after {n - start} of the {xk.size} x {qk.size} = "
                            f"{nrows} value lines of the subgrid block starting at line {ln0} (truncated file?)")
-    if end == n or not _is_separator(lines[end]):
-        found = "the end of the file (truncated file?)" if end == n else repr(lines[end].strip()[:40])
-        raise PDFFileError(f"{path}:{min(end, n - 1) + 1}: the subgrid block starting at line {ln0} must be closed "
-                           f"by '---' after its {nrows} value lines; found {found}")
+    if end == n:
+        raise PDFFileError(f"{path}:{n}: the subgrid block starting at line {ln0} must be closed by '---' after "
+                           "its value lines; found the end of the file (truncated file?)")
+    if not _is_separator(lines[end]):
+        raise PDFFileError(f"{path}:{end + 1}: the subgrid block starting at line {ln0} must be closed by '---' "
+                           f"after its {nrows} value lines; found {lines[end].strip()[:40]!r}")
     values = _value_block(lines, start, nrows, len(fl), path)
     return (xk, qk, values), fl, ln0, end + 1
 
