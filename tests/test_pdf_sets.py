@@ -388,7 +388,7 @@ def test_lumi_set_nearest_and_pickle(tmp_path, sets):
     np.testing.assert_allclose(tot[0], a[0].sum(axis=0), rtol=1e-15)
 
 
-def test_lumi_many_members_chunks(tmp_path):
+def test_lumi_more_members_than_a_chunk(tmp_path):
     """More members than one chunk of lumi_set_eval (LUMI_CHUNK = 128)."""
     s = load_set(make_synthetic_set(tmp_path, "BIG", 131, "replicas", seed=9, x_knots=np.geomspace(1e-4, 1, 12),
                                     q_subgrids=[np.geomspace(2.0, 100.0, 6)]))

@@ -393,6 +393,11 @@ cdef void lumi_set_eval(const PDFLumiSet* s, double x, double q2, const double* 
 
 
 # ---------------------------------------------------------------- Python-visible cores
+def lane_isa():
+    """Instruction set of the wide interpolation loop on this machine: "avx2", "sse2" or "generic"."""
+    return jpsi_lha_dot_isa().decode()
+
+
 cdef class PDFCore:
     """C data of one PDF; subclasses fill ``view``. Evaluate with :meth:`xfx_q2` (arrays, no validation)."""
 
@@ -754,7 +759,8 @@ cdef class LumiSetCore:
             self.lumi.eq2_sum[p] = eq2_sum[p]
             self.lumi.has_parton[p] = c0.view.slot[KERNEL_PIDS[p] + 6] >= 0
         self._keep = [cores]
-        self.lumi.chunk = min(<int>LUMI_CHUNK, (n + LUMI_LANE_ALIGN - 1) // LUMI_LANE_ALIGN * LUMI_LANE_ALIGN)
+        self.lumi.chunk = n if n < LUMI_LANE_ALIGN else \
+            min(<int>LUMI_CHUNK, (n + LUMI_LANE_ALIGN - 1) // LUMI_LANE_ALIGN * LUMI_LANE_ALIGN)
         self.lumi.n_chunks = (n + self.lumi.chunk - 1) // self.lumi.chunk
         if self.lumi.shared:
             for k in range(c0.view.nsub):

@@ -27,11 +27,12 @@ from statistics import NormalDist
 import numpy as np
 
 from . import _pdf
+from ._pdf import LumiSetCore
 from ._validate import as_float_array, check_interval
 
 __all__ = ["PDF", "GRV94LO", "LHAGrid", "PDFSet", "PDFUncertainty", "load", "load_set", "write_lhagrid",
            "read_lhagrid1", "parse_info", "pdf_uncertainty", "pdf_correlation", "PDFFileError", "default_pdf",
-           "available_sets", "EXTRAPOLATE_MODES"]
+           "available_sets", "LumiSetCore", "EXTRAPOLATE_MODES"]
 
 #: accepted values of the ``extrapolate`` option
 EXTRAPOLATE_MODES = (None, "nearest")
@@ -1169,9 +1170,10 @@ class PDFSet:
         out = np.array([self._alpha_s(q * q) for q in Q.ravel()]).reshape(Q.shape)
         return out if out.ndim else float(out)
 
-    def lumi_core(self) -> _pdf.LumiSetCore:
-        """The C evaluator of sum_q e_q^2 x f_q and x g of all members at once (:class:`_pdf.LumiSetCore`)."""
-        return _pdf.LumiSetCore(self)
+    def lumi_core(self, eq2=None) -> LumiSetCore:
+        """The C evaluator of sum_q e_q^2 x f_q and x g of all members at once (:class:`LumiSetCore`; ``eq2``:
+        the squared charges it pre-sums, default all six light flavours)."""
+        return LumiSetCore(self, eq2)
 
 
 def _restore_set(path, extrapolate, fingerprint):
