@@ -143,10 +143,30 @@ class PDF:
             _range_error("Q", np.sqrt(Q2), bad, *self.Q_range, "GeV", what)
 
     def xfxQ2(self, pid, x, Q2):
-        """x*f(x, Q^2) for PDG id(s) ``pid`` (21 or 0 = gluon), Bjorken x and Q^2 in GeV^2 (arrays broadcast).
+        """x*f(x, Q^2), the momentum density (docs/physics.md §6).
 
-        Flavours the PDF does not have give 0. Raises TypeError for non-integer ``pid``, ValueError for ``pid``
-        outside the C int range or x, Q^2 outside the validity range (see ``x_range``, ``Q_range``)."""
+        Parameters
+        ----------
+        pid : int or array_like of int
+            PDG ids (21 or 0 = gluon; 1..6 quarks, negative: antiquarks). Flavours the PDF lacks give 0.
+        x : float or array_like
+            Bjorken x, inside ``x_range``.
+        Q2 : float or array_like
+            Factorization scale squared [GeV^2], inside ``Q_range`` squared.
+
+        Returns
+        -------
+        float or ndarray
+            x f, broadcast over the three arguments (a float for scalar arguments).
+
+        Raises
+        ------
+        TypeError
+            ``pid`` not integer, x or Q2 not real.
+        ValueError
+            ``pid`` outside the C int range; x or Q2 not finite or outside the validity range (the message
+            names the argument and the range), unless ``extrapolate="nearest"``.
+        """
         return self._evaluate(pid, x, Q2, "Q2")
 
     def xfxQ(self, pid, x, Q):
@@ -669,8 +689,28 @@ def _parse_block(lines, pos: int, path):
 
 
 def read_lhagrid1(path):
-    """Parse an lhagrid1 member file -> (subgrids, pids); subgrids = [(x_knots, Q_knots [GeV], values[nx*nq,
-    nflav])] with Q running fastest. Raises :class:`PDFFileError` naming the file and line of any defect."""
+    """Parse an LHAPDF ``lhagrid1`` member file strictly (docs/physics.md §6).
+
+    Parameters
+    ----------
+    path : str or Path
+        The member file.
+
+    Returns
+    -------
+    subgrids : list of (ndarray, ndarray, ndarray)
+        Per subgrid: x knots, Q knots [GeV] and the x f values [nx * nq, nflav] with Q running fastest.
+    pids : tuple of int
+        The flavour of each value column (0 read as 21).
+
+    Raises
+    ------
+    PDFFileError
+        Naming the file and the 1-based line: a file that is not UTF-8 text, lacks the header separator, has a
+        subgrid block not closed by ``---`` (a truncated file), a wrong number of value lines or of values in a
+        line, a value or knot that is not a finite number, knots not strictly increasing or outside (0, 1] (x)
+        or (0, inf) (Q), flavour ids that repeat or differ between subgrids, or subgrids not contiguous in Q.
+    """
     path = Path(path)
     _, subgrids, pids = _parse_member(path.read_bytes(), path)
     return subgrids, pids
@@ -1219,8 +1259,27 @@ def load(name_or_path, member: int = 0, extrapolate=None) -> PDF:
 
 
 def load_set(name_or_path, extrapolate=None) -> PDFSet:
-    """A whole LHAPDF set (:class:`PDFSet`) by path (directory or .info file) or by name, searched in
-    ``LHAPDF_DATA_PATH`` like :func:`load`."""
+    """A whole LHAPDF set with all its members (docs/physics.md §10.3).
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+        A set directory or its ``.info`` file, or a set name searched in the directories of
+        ``LHAPDF_DATA_PATH`` (and ``LHAPATH``) like :func:`load`.
+    extrapolate : None or "nearest"
+        Passed to every member.
+
+    Returns
+    -------
+    PDFSet
+
+    Raises
+    ------
+    FileNotFoundError
+        No such set, or member files missing.
+    PDFFileError
+        A defective .info or member file.
+    """
     p = Path(str(name_or_path))
     if p.exists():
         return PDFSet(p, extrapolate=extrapolate)
