@@ -246,6 +246,7 @@ _SPECIAL_SCALARS = {"~": None, "null": None, "Null": None, "NULL": None,
 _DQ_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\v", "f": "\f",
                "r": "\r", "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85", "_": "\xa0"}
 _HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
+_BLOCK_SCALARS = ("|", ">", "|-", ">-")
 
 
 def _plain_scalar(text: str):
@@ -455,28 +456,30 @@ def _info_value(lines, i, col, rest, path, first_line):
         return value, i + consumed + 1
     if rest[:1] in ("{", "&", "*", "!"):
         raise PDFFileError(f"{path}:{ln}: YAML construct {rest[:1]!r} is not supported in .info files")
-    j = i + 1
-    cont = []
-    while j < len(lines) and (_is_indented(lines[j]) or not lines[j].strip()):
-        cont.append(lines[j])
-        j += 1
-    while cont and not cont[-1].strip():
-        cont.pop()
-        j -= 1
+    cont = _continuation(lines, i)
     j = i + 1 + len(cont)
-    if rest in ("|", ">", "|-", ">-"):
-        body = [c.strip() for c in cont]
-        text = ("\n" if rest[0] == "|" else " ").join(body)
+    if rest in _BLOCK_SCALARS:
+        text = ("\n" if rest[0] == "|" else " ").join(c.strip() for c in cont)
         return (text if rest.endswith("-") else text + "\n"), j
-    stripped = [_strip_comment(c).strip() for c in cont]
-    stripped = [c for c in stripped if c]
-    if not rest and stripped and stripped[0].startswith("-"):
-        return [_block_item(c, path, first_line + i + 1) for c in stripped], j
-    if stripped and any(c.startswith("- ") or c == "-" for c in stripped):
+    items = [(k, _strip_comment(c).strip()) for k, c in enumerate(cont, start=i + 1)]
+    items = [(k, c) for k, c in items if c]
+    if not rest and items and items[0][1].startswith("-"):
+        return [_block_item(c, path, first_line + k) for k, c in items], j
+    if any(c.startswith("- ") or c == "-" for _, c in items):
         raise PDFFileError(f"{path}:{ln}: a key with a value cannot be followed by a '- item' list")
-    if stripped and any(_KEY_RE.match(c) for c in stripped) and not rest:
+    if not rest and any(_KEY_RE.match(c) for _, c in items):
         raise PDFFileError(f"{path}:{ln + 1}: nested mappings are not supported in .info files")
-    return _plain_scalar(" ".join([rest, *stripped]).strip()), j
+    return _plain_scalar(" ".join([rest, *(c for _, c in items)]).strip()), j
+
+
+def _continuation(lines, i) -> list:
+    """The indented (or blank) lines after line i, without blank lines at their end."""
+    j = i + 1
+    while j < len(lines) and (_is_indented(lines[j]) or not lines[j].strip()):
+        j += 1
+    while j > i + 1 and not lines[j - 1].strip():
+        j -= 1
+    return lines[i + 1:j]
 
 
 def _block_item(text: str, path, ln: int):
