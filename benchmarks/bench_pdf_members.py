@@ -86,7 +86,7 @@ def main():
     us = 1e6
     nm = args.members
     print(f"PDF members per point, 1 thread, {n} random points (x in [0.1, 0.99], Q in [10, 50] GeV), "
-          f"{nm}-member synthetic set on {grid}; wide loop: {_pdf.lane_isa()}")
+          f"{nm}-member synthetic set on {grid}")
     print(f"  lumi_set_eval, 1 member                    {best['one'] * us:8.3f} us/point")
     print(f"  lumi_set_eval, {nm} members (shared)        {best['many'] * us:8.3f} us/point")
     if "many_fp1" in best:

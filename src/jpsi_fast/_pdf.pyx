@@ -393,11 +393,6 @@ cdef void lumi_set_eval(const PDFLumiSet* s, double x, double q2, const double* 
 
 
 # ---------------------------------------------------------------- Python-visible cores
-def lane_isa():
-    """Instruction set of the wide interpolation loop on this machine: "avx2", "sse2" or "generic"."""
-    return jpsi_lha_dot_isa().decode()
-
-
 cdef class PDFCore:
     """C data of one PDF; subclasses fill ``view``. Evaluate with :meth:`xfx_q2` (arrays, no validation)."""
 
