@@ -19,6 +19,7 @@ import numpy as np
 cimport numpy as cnp
 from libc.math cimport log, exp, sqrt, pow, fabs, INFINITY
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
+from libc.string cimport memcpy
 
 include "_grv94_coefficients.pxi"
 
@@ -363,7 +364,9 @@ cdef void lumi_set_eval(const PDFLumiSet* s, double x, double q2, const double* 
         quarks = s.quarks[w.isub] + c * nknots * N_LIGHT * cs
         # x g in tmp[0, cs), and the pre-summed charge sum in tmp[cs, 2 cs) (adjacent lanes: one pass)
         lha_dot(&w, fast, LUMI_FAST_N * cs, (LUMI_FAST_N if presummed else 1) * cs, tmp)
-        if s.has_parton[0]:
+        if s.has_parton[0] and fp == 0:
+            memcpy(xg + c0, tmp, nc * sizeof(double))
+        elif s.has_parton[0]:
             for k in range(nc):
                 xg[c0 + k] = force_positive(tmp[k], fp)
         else:
@@ -371,8 +374,7 @@ cdef void lumi_set_eval(const PDFLumiSet* s, double x, double q2, const double* 
                 xg[c0 + k] = 0.0
         if presummed:
             # the sum of the unforced quarks, corrected by the quarks ForcePositive may change in this cell
-            for k in range(nc):
-                sumq[c0 + k] = tmp[LUMI_SUMQ * cs + k]
+            memcpy(sumq + c0, tmp + LUMI_SUMQ * cs, nc * sizeof(double))
             for p in range(1, N_PARTONS):
                 e = eq2[p]
                 if (safe >> (p - 1)) & 1 or not s.has_parton[p] or e == 0.0:
