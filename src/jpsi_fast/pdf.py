@@ -187,6 +187,10 @@ class PDF:
                          np.ascontiguousarray(qb).ravel(), out.reshape(-1))
         return out if out.ndim else float(out)
 
+    def key(self):
+        """A value identifying the PDF: type, name, member file and options."""
+        return (type(self).__name__, self.name, self.path, self.extrapolate, getattr(self, "exact", None))
+
     def __repr__(self):
         return f"<{type(self).__name__} {self.name}>"
 
