@@ -6,13 +6,20 @@
   the derivatives by central differences of the analytic form) on a uniform grid in u = ln(x/(1-x)) and
   v = ln Q^2; outside the table and for c, b the analytic form is used.
 * LHAPDF ``lhagrid1`` (``PDF_LHAGRID``): LHAPDF 6.2 ``LogBicubicInterpolator``, re-implemented from the
-  description in SPEC section 6.
+  description in docs/physics.md section 6, written as a weighted sum of <= 16 knot values whose weights depend
+  only on (x, Q^2) and the knots (``lha_weights``), evaluated by the one loop ``lha_dot``; ForcePositive after.
+* Many members at once (``lumi_set_eval``, docs/physics.md section 10.3): for a set whose members share their
+  knots the weights are computed once per point and applied to all members, stored member-contiguous.
+
+Every PDF carries its validity range and extrapolation mode in ``PDFView`` (``pdf_range_code``, ``pdf_clamp``).
 
 The Python classes in :mod:`jpsi_fast.pdf` wrap these cores, parse files and validate arguments.
 """
 import numpy as np
 cimport numpy as cnp
-from libc.math cimport log, exp, sqrt, pow
+from libc.math cimport log, exp, sqrt, pow, fabs, INFINITY
+from cpython.mem cimport PyMem_Malloc, PyMem_Free
+from libc.string cimport memcpy
 
 include "_grv94_coefficients.pxi"
 
@@ -148,7 +155,7 @@ cdef inline bint table_partons(const PDFView* pdf, double x, double q2, double* 
     return True
 
 
-# ---------------------------------------------------------------- LHAPDF lhagrid1, log-bicubic
+# ---------------------------------------------------------------- LHAPDF lhagrid1, log-bicubic as knot weights
 cdef inline int find_interval(const double* knots, int n, double v) noexcept nogil:
     """Largest i with knots[i] <= v, clamped to [0, n - 2]."""
     cdef int lo = 0, hi = n - 1, mid
@@ -163,83 +170,113 @@ cdef inline int find_interval(const double* knots, int n, double v) noexcept nog
     return lo
 
 
-cdef inline double hermite(double t, double vl, double dl, double vh, double dh) noexcept nogil:
-    cdef double t2 = t * t, t3 = t2 * t
-    return ((2.0 * t3 - 3.0 * t2 + 1.0) * vl + (t3 - 2.0 * t2 + t) * dl
-            + (-2.0 * t3 + 3.0 * t2) * vh + (t3 - t2) * dh)
+cdef inline void add_knot_slope(const double* k, int n, int j, int base, double s, double* c) noexcept nogil:
+    """c[i - base] += s * (coefficient of knot value i in the slope at knot j): the slope d f / d(knot variable)
+    is the forward difference at the first knot, the backward one at the last and the mean of both inside
+    (LHAPDF 6.2, docs/physics.md section 6; the same rule in ln x and in ln Q^2)."""
+    cdef double a
+    if 0 < j < n - 1:
+        s = 0.5 * s
+    if j < n - 1:
+        a = s / (k[j + 1] - k[j])
+        c[j + 1 - base] += a
+        c[j - base] -= a
+    if j > 0:
+        a = s / (k[j] - k[j - 1])
+        c[j - base] += a
+        c[j - 1 - base] -= a
 
 
-cdef inline double lha_xline(const LHASubgrid* g, int nflav, int fl, int ix, int jq, double tx,
-                             double dlx) noexcept nogil:
-    """x-direction Hermite interpolation at Q knot jq (slopes d f / d ln x times the interval)."""
-    cdef int lo = (ix * g.nq + jq) * nflav + fl, hi = ((ix + 1) * g.nq + jq) * nflav + fl
-    return hermite(tx, g.xf[lo], g.dxf_dlogx[lo] * dlx, g.xf[hi], g.dxf_dlogx[hi] * dlx)
+cdef inline int axis_weights(const double* k, int n, double v, bint cubic, int* base, int* width,
+                             double* c) noexcept nogil:
+    """Weights c[0..width) of the knot values base..base+width-1 giving the 1-D interpolant at v: the cubic
+    Hermite with knot slopes (add_knot_slope) of docs/physics.md section 6, or linear (cubic False).
+    Returns the knot interval i (k[i] <= v <= k[i+1], clamped to [0, n-2])."""
+    cdef int i = find_interval(k, n, v), a
+    cdef double d = k[i + 1] - k[i], t = (v - k[i]) / d
+    cdef double h[4]
+    if not cubic:
+        base[0] = i
+        width[0] = 2
+        c[0] = 1.0 - t
+        c[1] = t
+        return i
+    width[0] = n if n < 4 else 4
+    base[0] = min(max(i - 1, 0), n - width[0])
+    for a in range(width[0]):
+        c[a] = 0.0
+    hermite_basis(t, h)
+    c[i - base[0]] += h[0]
+    c[i + 1 - base[0]] += h[2]
+    add_knot_slope(k, n, i, base[0], h[1] * d, c)
+    add_knot_slope(k, n, i + 1, base[0], h[3] * d, c)
+    return i
 
 
-cdef double lha_xfx_slot(const PDFView* pdf, int fl, double x, double q2) noexcept nogil:
-    cdef int isub = 0, k, ix, iq
+cdef void lha_weights(const PDFView* pdf, double x, double q2, LHAWeights* w) noexcept nogil:
+    """Subgrid (the one with the largest lower Q^2 edge <= Q^2), knot stencil and weights of the log-bicubic
+    interpolation at (x, Q^2): Hermite in ln x, Hermite in ln Q^2 (linear for subgrids of < 4 Q knots)."""
+    cdef int isub = 0, k, a, b, bx, wx, bq, wq, ix, iq
+    cdef double cx[4]
+    cdef double cq[4]
     cdef const LHASubgrid* g
-    cdef double lx, lq2, dlx, tx, tq, dq0, dq1, dq2, vl, vh, sl, dl, dh
-    if pdf.extrapolate_nearest:
-        x = min(max(x, pdf.xmin), pdf.xmax)
-        q2 = min(max(q2, pdf.q2min), pdf.q2max)
     for k in range(1, pdf.nsub):
         if pdf.sub_q2lo[k] <= q2:
             isub = k
     g = &pdf.sub[isub]
-    lx = log(x)
-    lq2 = log(q2)
-    ix = find_interval(g.logx, g.nx, lx)
-    iq = find_interval(g.logq2, g.nq, lq2)
-    dlx = g.logx[ix + 1] - g.logx[ix]
-    tx = (lx - g.logx[ix]) / dlx
-    dq1 = g.logq2[iq + 1] - g.logq2[iq]
-    tq = (lq2 - g.logq2[iq]) / dq1
-    vl = lha_xline(g, pdf.nflav, fl, ix, iq, tx, dlx)
-    vh = lha_xline(g, pdf.nflav, fl, ix, iq + 1, tx, dlx)
-    if g.nq < 4:
-        return vl + tq * (vh - vl)
-    sl = (vh - vl) / dq1
-    if iq == 0:
-        dl = sl
-    else:
-        dq0 = g.logq2[iq] - g.logq2[iq - 1]
-        dl = 0.5 * (sl + (vl - lha_xline(g, pdf.nflav, fl, ix, iq - 1, tx, dlx)) / dq0)
-    if iq + 1 == g.nq - 1:
-        dh = sl
-    else:
-        dq2 = g.logq2[iq + 2] - g.logq2[iq + 1]
-        dh = 0.5 * (sl + (lha_xline(g, pdf.nflav, fl, ix, iq + 2, tx, dlx) - vh) / dq2)
-    return hermite(tq, vl, dl * dq1, vh, dh * dq1)
+    ix = axis_weights(g.logx, g.nx, log(x), True, &bx, &wx, cx)
+    iq = axis_weights(g.logq2, g.nq, log(q2), g.nq >= 4, &bq, &wq, cq)
+    w.isub = isub
+    w.cell = ix * (g.nq - 1) + iq
+    k = 0
+    for a in range(wx):
+        for b in range(wq):
+            w.knot[k] = (bx + a) * g.nq + bq + b
+            w.w[k] = cx[a] * cq[b]
+            k += 1
+    w.nterm = k
+
+
+cdef inline int lha_column(const PDFView* pdf, int pid) noexcept nogil:
+    """Column of PDG id ``pid`` (0 = gluon) in the grid's values, -1 if the PDF does not have it."""
+    cdef int k
+    if -6 <= pid <= 6:
+        return pdf.slot[pid + 6]
+    for k in range(pdf.n_extra):
+        if pdf.extra_pid[k] == pid:
+            return pdf.extra_slot[k]
+    return -1
+
+
+cdef inline double lha_value(const PDFView* pdf, const LHAWeights* w, int column) noexcept nogil:
+    """x f of one column at the point of ``w``, ForcePositive applied (0 for column -1)."""
+    cdef double v
+    if column < 0:
+        return 0.0
+    lha_dot(w, pdf.sub[w.isub].xf + column, pdf.nflav, 1, &v)
+    return force_positive(v, pdf.force_positive)
 
 
 # ---------------------------------------------------------------- dispatch (the .pxd interface)
 cdef int KERNEL_PIDS[N_PARTONS]
-KERNEL_PIDS[:] = [21, 2, 1, 3, -2, -1, -3]
+KERNEL_PIDS[:] = [0, 2, 1, 3, -2, -1, -3]       # g (stored as 0), u, d, s, ubar, dbar, sbar
 
 
 cdef inline int kernel_index(int pid) noexcept nogil:
-    """Index of a PDG id in the kernel order g, u, d, s, ubar, dbar, sbar; -1 for c, b, t."""
-    if pid == 21 or pid == 0:
-        return 0
-    if pid == 2:
-        return 1
-    if pid == 1:
-        return 2
-    if pid == 3:
-        return 3
-    if pid == -2:
-        return 4
-    if pid == -1:
-        return 5
-    if pid == -3:
-        return 6
+    """Index of a PDG id (0 = gluon) in the kernel order g, u, d, s, ubar, dbar, sbar; -1 for others."""
+    cdef int k
+    for k in range(N_PARTONS):
+        if KERNEL_PIDS[k] == pid:
+            return k
     return -1
 
 
 cdef void pdf_partons(const PDFView* pdf, double x, double q2, double* out) noexcept nogil:
-    """x*f of g, u, d, s, ubar, dbar, sbar at (x, Q^2) into out[0..6]."""
-    cdef int k, slot
+    """x*f of g, u, d, s, ubar, dbar, sbar at (x, Q^2) into out[0..6] (x, Q^2 frozen at the range edges when
+    the PDF extrapolates)."""
+    cdef int k
+    cdef LHAWeights w
+    pdf_clamp(pdf, &x, &q2)
     if pdf.kind == PDF_GRV94_TABLE:
         if table_partons(pdf, x, q2, out):
             return
@@ -247,27 +284,114 @@ cdef void pdf_partons(const PDFView* pdf, double x, double q2, double* out) noex
     elif pdf.kind == PDF_GRV94_EXACT:
         grv94_partons_at_s(x, grv_s(q2), out)
     else:
+        lha_weights(pdf, x, q2, &w)
         for k in range(N_PARTONS):
-            slot = pdf.slot[KERNEL_PIDS[k] + 6 if KERNEL_PIDS[k] != 21 else 6]
-            out[k] = lha_xfx_slot(pdf, slot, x, q2) if slot >= 0 else 0.0
+            out[k] = lha_value(pdf, &w, pdf.slot[KERNEL_PIDS[k] + 6])
 
 
 cdef double pdf_xfx(const PDFView* pdf, int pid, double x, double q2) noexcept nogil:
     """x*f(x, Q^2) of one parton (PDG id; 21 or 0 = gluon); 0 for flavours the PDF does not have."""
     cdef double buf[N_PARTONS]
     cdef int k
+    cdef LHAWeights w
     if pid == 21:
         pid = 0
+    pdf_clamp(pdf, &x, &q2)
+    if pdf.kind == PDF_LHAGRID:
+        k = lha_column(pdf, pid)
+        if k < 0:
+            return 0.0
+        lha_weights(pdf, x, q2, &w)
+        return lha_value(pdf, &w, k)
     if pid < -6 or pid > 6:
         return 0.0
-    if pdf.kind == PDF_LHAGRID:
-        k = pdf.slot[pid + 6]
-        return lha_xfx_slot(pdf, k, x, q2) if k >= 0 else 0.0
     k = kernel_index(pid)
     if k < 0:
         return grv94_heavy(pid, x, q2) if (pid != 6 and pid != -6) else 0.0
     pdf_partons(pdf, x, q2, buf)
     return buf[k]
+
+
+cdef inline bint same_charges(const double* a, const double* b) noexcept nogil:
+    cdef int p
+    for p in range(1, N_PARTONS):
+        if a[p] != b[p]:
+            return False
+    return True
+
+
+cdef void lumi_set_eval(const PDFLumiSet* s, double x, double q2, const double* eq2, double* sumq,
+                        double* xg) noexcept nogil:
+    """For every member k < s.n_members: sumq[k] = sum_q eq2[q] x f_q^(k) over u, d, s, ubar, dbar, sbar
+    (eq2 in kernel parton order, eq2[0] ignored) and xg[k] = x g^(k), at (x, Q^2), as the per-member
+    pdf_partons() values combined in the same order (docs/physics.md section 10.3).
+
+    Shared knots: one lha_weights() for all members; x g is bit-identical to the per-member value. sumq: when
+    eq2 == s.eq2_sum, the pre-summed charge sum is interpolated and, for each quark that ForcePositive may change
+    inside the point's cell (s.safe), corrected by e_q (FP(x f_q) - x f_q): equal to the per-member sum up to the
+    rounding of another summation order (~1e-16 of the size of the interpolation's terms); for other eq2 the six
+    quarks are interpolated and summed as pdf_charge_sum_gluon does (bit-identical)."""
+    cdef LHAWeights w
+    cdef int n = s.n_members, cs = s.chunk, k, p, c, c0, nc, fp
+    cdef double e
+    cdef double buf[N_PARTONS]
+    cdef double tmp[N_LIGHT * LUMI_CHUNK]
+    cdef const LHASubgrid* g
+    cdef const double* fast
+    cdef const double* quarks
+    cdef Py_ssize_t nknots
+    cdef bint presummed
+    cdef unsigned char safe
+    if not s.shared:
+        for k in range(n):
+            pdf_partons(s.members[k], x, q2, buf)
+            xg[k] = buf[0]
+            sumq[k] = 0.0
+            for p in range(1, N_PARTONS):
+                sumq[k] += eq2[p] * buf[p]
+        return
+    pdf_clamp(s.geometry, &x, &q2)
+    lha_weights(s.geometry, x, q2, &w)
+    g = &s.geometry.sub[w.isub]
+    nknots = g.nx * g.nq
+    fp = s.geometry.force_positive
+    presummed = same_charges(eq2, s.eq2_sum)
+    safe = s.safe[w.isub][w.cell]
+    for c in range(s.n_chunks):
+        c0 = c * cs
+        nc = min(cs, n - c0)
+        fast = s.fast[w.isub] + c * nknots * LUMI_FAST_N * cs
+        quarks = s.quarks[w.isub] + c * nknots * N_LIGHT * cs
+        # x g in tmp[0, cs), and the pre-summed charge sum in tmp[cs, 2 cs) (adjacent lanes: one pass)
+        lha_dot(&w, fast, LUMI_FAST_N * cs, (LUMI_FAST_N if presummed else 1) * cs, tmp)
+        if s.has_parton[0] and fp == 0:
+            memcpy(xg + c0, tmp, nc * sizeof(double))
+        elif s.has_parton[0]:
+            for k in range(nc):
+                xg[c0 + k] = force_positive(tmp[k], fp)
+        else:
+            for k in range(nc):
+                xg[c0 + k] = 0.0
+        if presummed:
+            # the sum of the unforced quarks, corrected by the quarks ForcePositive may change in this cell
+            memcpy(sumq + c0, tmp + LUMI_SUMQ * cs, nc * sizeof(double))
+            for p in range(1, N_PARTONS):
+                e = eq2[p]
+                if (safe >> (p - 1)) & 1 or not s.has_parton[p] or e == 0.0:
+                    continue
+                lha_dot(&w, quarks + (p - 1) * cs, N_LIGHT * cs, cs, tmp)
+                for k in range(nc):
+                    sumq[c0 + k] += e * (force_positive(tmp[k], fp) - tmp[k])
+            continue
+        lha_dot(&w, quarks, N_LIGHT * cs, N_LIGHT * cs, tmp)
+        for k in range(nc):
+            sumq[c0 + k] = 0.0
+        for p in range(1, N_PARTONS):
+            e = eq2[p]
+            if not s.has_parton[p] or e == 0.0:      # adds exactly 0 in the per-member sum
+                continue
+            for k in range(nc):
+                sumq[c0 + k] += e * force_positive(tmp[(p - 1) * cs + k], fp)
 
 
 # ---------------------------------------------------------------- Python-visible cores
@@ -294,27 +418,54 @@ cdef class PDFCore:
                     o[k, i] = buf[k]
         return out
 
+    def range_codes(self, const double[::1] x, const double[::1] q2):
+        """pdf_range_code() of each point (0 inside or extrapolating, 5 x outside, 6 Q^2 outside)."""
+        cdef Py_ssize_t i, n = x.shape[0]
+        out = np.empty(n, dtype=np.intc)
+        cdef int[::1] o = out
+        with nogil:
+            for i in range(n):
+                o[i] = pdf_range_code(&self.view, x[i], q2[i])
+        return out
+
     @property
     def kind(self):
         return self.view.kind
 
+    @property
+    def x_range(self):
+        """(xmin, xmax) of the validity range."""
+        return (self.view.xmin, self.view.xmax)
 
-cdef class GRV94Core(PDFCore):
-    """GRV94 LO; ``exact=False`` builds the ln(x f) table (nu x nv knots in ln(x/(1-x)) and ln Q^2) over
-    x in [xmin, xmax], Q in [qmin, qmax] GeV."""
-    cdef public double xmin, xmax, qmin, qmax
+    @property
+    def q2_range(self):
+        """(Q^2 min, Q^2 max) of the validity range [GeV^2]."""
+        return (self.view.q2min, self.view.q2max)
 
-    def __init__(self, bint exact=False, int nu=256, int nv=48, double xmin=1e-5, double xmax=0.999,
-                 double qmin=1.0, double qmax=1000.0):
-        self.xmin, self.xmax, self.qmin, self.qmax = xmin, xmax, qmin, qmax
-        self.view.kind = PDF_GRV94_EXACT
-        if not exact:
-            self._build_table(nu, nv)
+    @property
+    def extrapolate_nearest(self):
+        return bool(self.view.extrapolate_nearest)
 
-    def _build_table(self, int nu, int nv):
-        cdef double u0 = log(self.xmin / (1.0 - self.xmin)), u1 = log(self.xmax / (1.0 - self.xmax))
-        cdef double v0 = log(self.qmin * self.qmin), v1 = log(self.qmax * self.qmax)
-        cdef double du = (u1 - u0) / (nu - 1), dv = (v1 - v0) / (nv - 1), h = 1e-4
+    @property
+    def force_positive(self):
+        return self.view.force_positive
+
+    cdef void _set_range(self, double xmin, double xmax, double q2min, double q2max, bint nearest):
+        self.view.xmin, self.view.xmax, self.view.q2min, self.view.q2max = xmin, xmax, q2min, q2max
+        self.view.extrapolate_nearest = nearest
+
+
+cdef class GRV94Table:
+    """ln(x f) of GRV94 LO as bicubic Hermite data (value and central-difference derivatives of the analytic
+    form) on nu x nv knots uniform in u = ln(x/(1-x)) and v = ln Q^2, x in [xmin, xmax], Q in [qmin, qmax] GeV."""
+    cdef readonly object table
+    cdef readonly int nu, nv
+    cdef readonly double u0, du, v0, dv
+
+    def __init__(self, int nu, int nv, double xmin, double xmax, double qmin, double qmax, double step):
+        cdef double u1 = log(xmax / (1.0 - xmax)), v1 = log(qmax * qmax)
+        cdef double u0 = log(xmin / (1.0 - xmin)), v0 = log(qmin * qmin)
+        cdef double du = (u1 - u0) / (nu - 1), dv = (v1 - v0) / (nv - 1), h = step
         cdef int i, j, k, a, b
         cdef double p[N_PARTONS]
         cdef double f[3][3][TAB_N]
@@ -338,62 +489,409 @@ cdef class GRV94Core(PDFCore):
                         t[i, j, k, 3] = (f[2][2][k] - f[2][0][k] - f[0][2][k] + f[0][0][k]) / (4 * h * h)
         if not np.all(np.isfinite(table)):
             raise RuntimeError("GRV94 table: non-positive parton density inside the tabulated range")
+        table.setflags(write=False)
+        self.table = table
+        self.nu, self.nv, self.u0, self.du, self.v0, self.dv = nu, nv, u0, du, v0, dv
+
+
+cdef class GRV94Core(PDFCore):
+    """GRV94 LO: analytic (``table`` None) or tabulated (a :class:`GRV94Table`, the analytic form outside it),
+    valid for x in [xmin, xmax], Q^2 in [q2min, q2max] GeV^2; ``extrapolate_nearest`` freezes x, Q^2 there."""
+
+    def __init__(self, GRV94Table table, double xmin, double xmax, double q2min, double q2max,
+                 bint extrapolate_nearest=False):
+        cdef const double[:, :, :, ::1] t
+        self._set_range(xmin, xmax, q2min, q2max, extrapolate_nearest)
+        self.view.kind = PDF_GRV94_EXACT
+        if table is None:
+            return
+        t = table.table
         self._keep = table
         self.view.kind = PDF_GRV94_TABLE
-        self.view.nu, self.view.nv = nu, nv
-        self.view.u0, self.view.du, self.view.v0, self.view.dv = u0, du, v0, dv
-        self.view.inv_du, self.view.inv_dv = 1.0 / du, 1.0 / dv
+        self.view.nu, self.view.nv = table.nu, table.nv
+        self.view.u0, self.view.du, self.view.v0, self.view.dv = table.u0, table.du, table.v0, table.dv
+        self.view.inv_du, self.view.inv_dv = 1.0 / table.du, 1.0 / table.dv
         self.view.table = &t[0, 0, 0, 0]
 
 
 cdef class LHAGridCore(PDFCore):
-    """lhagrid1 data: ``subgrids`` is a list of (x_knots, Q_knots [GeV], values[nx*nq, nflav]) with Q fastest."""
+    """lhagrid1 data, already validated by :mod:`jpsi_fast.pdf`: ``subgrids`` is a list of (x_knots,
+    Q_knots [GeV], values[nx*nq, nflav]) with Q fastest and columns in the order of ``pids``; flavours not in
+    ``enabled`` give 0 (LHAPDF's ``Flavors``); range [xmin, xmax] x [q2min, q2max]; ForcePositive level."""
 
-    def __init__(self, list subgrids, pids, bint extrapolate_nearest=False):
-        cdef int k, i, j, f, nx, nq, nflav = len(pids)
-        cdef double[:, :, ::1] xf, dxf
-        cdef double[::1] lx
+    def __init__(self, list subgrids, pids, enabled, double xmin, double xmax, double q2min, double q2max,
+                 bint extrapolate_nearest=False, int force_positive=0):
+        cdef int k, nx, nq, nflav = len(pids), pid
         if not 1 <= len(subgrids) <= MAX_SUBGRIDS:
             raise ValueError(f"lhagrid1: between 1 and {MAX_SUBGRIDS} subgrids supported, got {len(subgrids)}")
+        if force_positive not in (0, 1, 2):
+            raise ValueError(f"force_positive must be 0, 1 or 2, got {force_positive}")
+        self._set_range(xmin, xmax, q2min, q2max, extrapolate_nearest)
         self.view.kind = PDF_LHAGRID
+        self.view.force_positive = force_positive
         self.view.nflav = nflav
         self.view.nsub = len(subgrids)
-        self.view.extrapolate_nearest = extrapolate_nearest
+        self.view.n_extra = 0
         for k in range(13):
             self.view.slot[k] = -1
-        for k, pid in enumerate(pids):
-            pid = 0 if pid == 21 else int(pid)
+        for k, p in enumerate(pids):
+            pid = 0 if p == 21 else int(p)
+            if p not in enabled:
+                continue
             if -6 <= pid <= 6:
                 self.view.slot[pid + 6] = k
+            elif self.view.n_extra < MAX_EXTRA_PIDS:
+                self.view.extra_pid[self.view.n_extra] = pid
+                self.view.extra_slot[self.view.n_extra] = k
+                self.view.n_extra += 1
+            else:
+                raise ValueError(f"lhagrid1: at most {MAX_EXTRA_PIDS} flavours outside -6..6 and 21 supported")
         keep = []
         for k, (xk, qk, values) in enumerate(subgrids):
             nx, nq = len(xk), len(qk)
-            arr_lx = np.array([log(v) for v in xk], dtype=np.float64)
-            arr_lq = np.array([2.0 * log(v) for v in qk], dtype=np.float64)
+            arr_lx = np.log(np.asarray(xk, dtype=np.float64))
+            arr_lq = 2.0 * np.log(np.asarray(qk, dtype=np.float64))
             arr_xf = np.ascontiguousarray(values, dtype=np.float64).reshape(nx, nq, nflav)
-            arr_d = np.empty_like(arr_xf)
-            xf, dxf, lx = arr_xf, arr_d, arr_lx
-            for i in range(nx):              # knot slopes d f / d ln x (SPEC 6)
-                for j in range(nq):
-                    for f in range(nflav):
-                        if i == 0:
-                            dxf[i, j, f] = (xf[1, j, f] - xf[0, j, f]) / (lx[1] - lx[0])
-                        elif i == nx - 1:
-                            dxf[i, j, f] = (xf[i, j, f] - xf[i - 1, j, f]) / (lx[i] - lx[i - 1])
-                        else:
-                            dxf[i, j, f] = 0.5 * ((xf[i + 1, j, f] - xf[i, j, f]) / (lx[i + 1] - lx[i])
-                                                  + (xf[i, j, f] - xf[i - 1, j, f]) / (lx[i] - lx[i - 1]))
-            keep.append((arr_lx, arr_lq, arr_xf, arr_d))
+            keep.append((arr_lx, arr_lq, arr_xf))
             self.view.sub[k].nx = nx
             self.view.sub[k].nq = nq
             self.view.sub[k].logx = <const double*>cnp.PyArray_DATA(arr_lx)
             self.view.sub[k].logq2 = <const double*>cnp.PyArray_DATA(arr_lq)
             self.view.sub[k].xf = <const double*>cnp.PyArray_DATA(arr_xf)
-            self.view.sub[k].dxf_dlogx = <const double*>cnp.PyArray_DATA(arr_d)
-            self.view.sub_q2lo[k] = qk[0] * qk[0]
+            self.view.sub_q2lo[k] = float(qk[0]) * float(qk[0])
         self._keep = keep
-        self.view.xmin = min(float(s[0][0]) for s in subgrids)
-        self.view.xmax = max(float(s[0][len(s[0]) - 1]) for s in subgrids)
-        last_q = subgrids[len(subgrids) - 1][1]
-        self.view.q2min = float(subgrids[0][1][0]) ** 2
-        self.view.q2max = float(last_q[len(last_q) - 1]) ** 2
+
+    def weights(self, double x, double q2):
+        """(subgrid, knot indices ix * nq + iq, weights) of the interpolation at (x, Q^2) (for tests)."""
+        cdef LHAWeights w
+        pdf_clamp(&self.view, &x, &q2)
+        lha_weights(&self.view, x, q2, &w)
+        return w.isub, [w.knot[k] for k in range(w.nterm)], [w.w[k] for k in range(w.nterm)]
+
+
+# ---------------------------------------------------------------- many members (PDF sets)
+#: squared charges of u, d, s, ubar, dbar, sbar in the kernel order (g first, ignored): the charge sum that
+#: LumiSetCore pre-sums by default (all six light flavours, docs/physics.md section 2)
+LIGHT_QUARK_EQ2 = (0.0, 4.0 / 9.0, 1.0 / 9.0, 1.0 / 9.0, 4.0 / 9.0, 1.0 / 9.0, 1.0 / 9.0)
+#: a cell is ForcePositive-safe for a quark when the lower bound of its interpolant exceeds the threshold by this
+#: fraction of (the largest knot value in the stencil x LHA_MAX_TERMS): covers the rounding of the interpolation
+cdef double SAFETY_RTOL = 1e-12
+
+
+cdef void cell_bernstein(const double* k, int n, int i, bint cubic, int* base, int* width,
+                         double* B) noexcept nogil:
+    """Cubic Bernstein coefficients B[4 a + m] of the 1-D weights of axis_weights() over the knot interval i:
+    weight a (of knot base + a) is c_a(t) = sum_m B[4 a + m] C(3, m) t^m (1-t)^(3-m), t in [0, 1]. From the
+    Hermite form c_a = alpha h0 + beta h1 + gamma h2 + delta h3: (alpha, alpha + beta/3, gamma - delta/3, gamma);
+    linear weights: 1 - t = (1, 2/3, 1/3, 0), t = (0, 1/3, 2/3, 1)."""
+    cdef double alpha[4]
+    cdef double beta[4]
+    cdef double gamma[4]
+    cdef double delta[4]
+    cdef double d = k[i + 1] - k[i]
+    cdef int a
+    if not cubic:
+        base[0], width[0] = i, 2
+        B[0], B[1], B[2], B[3] = 1.0, 2.0 / 3.0, 1.0 / 3.0, 0.0
+        B[4], B[5], B[6], B[7] = 0.0, 1.0 / 3.0, 2.0 / 3.0, 1.0
+        return
+    width[0] = n if n < 4 else 4
+    base[0] = min(max(i - 1, 0), n - width[0])
+    for a in range(4):
+        alpha[a] = beta[a] = gamma[a] = delta[a] = 0.0
+    alpha[i - base[0]] = 1.0
+    gamma[i + 1 - base[0]] = 1.0
+    add_knot_slope(k, n, i, base[0], d, beta)
+    add_knot_slope(k, n, i + 1, base[0], d, delta)
+    for a in range(width[0]):
+        B[4 * a + 0] = alpha[a]
+        B[4 * a + 1] = alpha[a] + beta[a] / 3.0
+        B[4 * a + 2] = gamma[a] - delta[a] / 3.0
+        B[4 * a + 3] = gamma[a]
+
+
+def force_positive_safe_cells(const double[::1] logx, const double[::1] logq2, const double[:, :, :, ::1] values,
+                              int level):
+    """uint8 array [(nx-1)*(nq-1)] of bit masks: bit p is set for the knot cells where ForcePositive ``level``
+    provably changes none of the interpolated values[:, :, p, m] (any member m) anywhere inside the cell (p < 8).
+
+    Inside a cell the interpolant is a bicubic polynomial; its minimum is at least the smallest of its 16
+    Bernstein coefficients (convex hull property), which must exceed the ForcePositive threshold (0 or 1e-10)
+    by a rounding margin."""
+    cdef int nx = logx.shape[0], nq = logq2.shape[0], nfl = values.shape[2], nm = values.shape[3]
+    cdef int ix, iq, a, b, m, j, p, bx, wx, bq, wq, lanes = nfl * nm
+    cdef double thr = 0.0 if level == 1 else FORCE_POSITIVE_FLOOR, f, bern
+    cdef double BX[16]
+    cdef double BQ[16]
+    cdef unsigned char bits
+    cdef const double* knot
+    if nfl > 8:
+        raise ValueError("at most 8 flavours per safety mask")
+    safe = np.full((nx - 1) * (nq - 1), (1 << nfl) - 1, dtype=np.uint8)
+    if level == 0:
+        return safe
+    cdef unsigned char[::1] sv = safe
+    xm_arr, lb_arr, mag_arr = np.empty((4, 4, lanes)), np.empty(lanes), np.empty(lanes)
+    cdef double[:, :, ::1] xm = xm_arr           # [m][b][lane]: sum_a BX[a][m] f[bx + a, bq + b]
+    cdef double[::1] lb = lb_arr
+    cdef double[::1] mag = mag_arr
+    with nogil:
+        for ix in range(nx - 1):
+            cell_bernstein(&logx[0], nx, ix, True, &bx, &wx, BX)
+            for iq in range(nq - 1):
+                cell_bernstein(&logq2[0], nq, iq, nq >= 4, &bq, &wq, BQ)
+                for j in range(lanes):
+                    mag[j] = 0.0
+                    for m in range(4):
+                        for b in range(wq):
+                            xm[m, b, j] = 0.0
+                for a in range(wx):
+                    for b in range(wq):
+                        knot = &values[bx + a, bq + b, 0, 0]
+                        for m in range(4):
+                            for j in range(lanes):
+                                xm[m, b, j] += BX[4 * a + m] * knot[j]
+                        for j in range(lanes):
+                            mag[j] = max(mag[j], fabs(knot[j]))
+                for j in range(lanes):
+                    lb[j] = INFINITY
+                for m in range(4):
+                    for p in range(4):              # p: Bernstein index in Q
+                        for j in range(lanes):
+                            bern = 0.0
+                            for b in range(wq):
+                                bern += BQ[4 * b + p] * xm[m, b, j]
+                            lb[j] = min(lb[j], bern)
+                bits = 0
+                for p in range(nfl):
+                    bits |= <unsigned char>(1 << p)
+                    for j in range(p * nm, (p + 1) * nm):
+                        if not (lb[j] >= thr + SAFETY_RTOL * LHA_MAX_TERMS * mag[j]):
+                            bits &= <unsigned char>~(1 << p)
+                            break
+                sv[ix * (nq - 1) + iq] = bits
+    return safe
+
+
+cdef bint same_geometry(PDFCore a, PDFCore b):
+    """True when two lhagrid1 cores have identical knots, kernel flavours present, range and options."""
+    cdef int k, p
+    cdef const PDFView* u = &a.view
+    cdef const PDFView* v = &b.view
+    if u.kind != PDF_LHAGRID or v.kind != PDF_LHAGRID or u.nsub != v.nsub:
+        return False
+    if (u.xmin != v.xmin or u.xmax != v.xmax or u.q2min != v.q2min or u.q2max != v.q2max
+            or u.extrapolate_nearest != v.extrapolate_nearest or u.force_positive != v.force_positive):
+        return False
+    for p in range(N_PARTONS):
+        if (u.slot[KERNEL_PIDS[p] + 6] < 0) != (v.slot[KERNEL_PIDS[p] + 6] < 0):
+            return False
+    for k in range(u.nsub):
+        if u.sub[k].nx != v.sub[k].nx or u.sub[k].nq != v.sub[k].nq or u.sub_q2lo[k] != v.sub_q2lo[k]:
+            return False
+        if not (np.array_equal(a._keep[k][0], b._keep[k][0]) and np.array_equal(a._keep[k][1], b._keep[k][1])):
+            return False
+    return True
+
+
+cdef class LumiSetCore:
+    """Charge-weighted light-quark sums and gluons of many PDFs (e.g. all members of a set) at once
+    (docs/physics.md section 10.3): C interface ``lumi_set_eval(&core.lumi, ...)``; :meth:`eval` for tests.
+
+    Parameters
+    ----------
+    pdfs : PDFSet or sequence of PDF
+        The members (any :class:`jpsi_fast.pdf.PDF`, or their ``core``). All must have the same extrapolation
+        mode. When all are lhagrid1 grids with identical knots, flavours, range and ForcePositive (one LHAPDF
+        set), the interpolation weights are computed once per point and the members' knot values are stored
+        member-contiguous ([nx][nq][7 partons][members] per subgrid); otherwise each member is evaluated alone.
+    allow_shared : bool
+        False forces the member-by-member evaluation (for tests and timings); the values are the same.
+    """
+
+    def __cinit__(self):
+        self._member_views = NULL
+
+    def __init__(self, pdfs, eq2=None, bint allow_shared=True):
+        cdef int k, n, p
+        cdef PDFCore c0, c
+        self._pdfs = pdfs
+        self._eq2 = eq2
+        self._allow_shared = allow_shared
+        members = list(pdfs.members) if hasattr(pdfs, "members") else list(pdfs)
+        if not members:
+            raise ValueError("LumiSetCore needs at least one PDF")
+        eq2_sum = np.asarray(LIGHT_QUARK_EQ2 if eq2 is None else eq2, dtype=np.float64)
+        if eq2_sum.shape != (N_PARTONS,) or not np.all(np.isfinite(eq2_sum)):
+            raise ValueError(f"eq2 must hold {N_PARTONS} finite squared charges (g, u, d, s, ubar, dbar, sbar)")
+        cores = []
+        for k, m in enumerate(members):
+            core = m if isinstance(m, PDFCore) else getattr(m, "core", None)
+            if not isinstance(core, PDFCore):
+                raise TypeError(f"pdfs[{k}] is not a jpsi_fast PDF (got {type(m).__name__})")
+            cores.append(core)
+        n = len(cores)
+        c0 = cores[0]
+        self.lumi.n_members = n
+        self.lumi.extrapolate_nearest = c0.view.extrapolate_nearest
+        self.lumi.xmin, self.lumi.xmax = c0.view.xmin, c0.view.xmax
+        self.lumi.q2min, self.lumi.q2max = c0.view.q2min, c0.view.q2max
+        self.lumi.shared = allow_shared
+        for c in cores:
+            if c.view.extrapolate_nearest != c0.view.extrapolate_nearest:
+                raise ValueError("all PDFs of a LumiSetCore must have the same extrapolate mode")
+            self.lumi.xmin, self.lumi.xmax = max(self.lumi.xmin, c.view.xmin), min(self.lumi.xmax, c.view.xmax)
+            self.lumi.q2min = max(self.lumi.q2min, c.view.q2min)
+            self.lumi.q2max = min(self.lumi.q2max, c.view.q2max)
+            self.lumi.shared = self.lumi.shared and same_geometry(c0, c)
+        self._member_views = <const PDFView**>PyMem_Malloc(n * sizeof(PDFView*))
+        if self._member_views == NULL:
+            raise MemoryError()
+        for k in range(n):
+            c = cores[k]
+            self._member_views[k] = &c.view
+        self.lumi.members = self._member_views
+        self.lumi.geometry = &c0.view
+        for p in range(N_PARTONS):
+            self.lumi.eq2_sum[p] = eq2_sum[p]
+            self.lumi.has_parton[p] = c0.view.slot[KERNEL_PIDS[p] + 6] >= 0
+        self._keep = [cores]
+        self.lumi.chunk = n if n < LUMI_LANE_ALIGN else \
+            min(<int>LUMI_CHUNK, (n + LUMI_LANE_ALIGN - 1) // LUMI_LANE_ALIGN * LUMI_LANE_ALIGN)
+        self.lumi.n_chunks = (n + self.lumi.chunk - 1) // self.lumi.chunk
+        if self.lumi.shared:
+            for k in range(c0.view.nsub):
+                self._add_shared_subgrid(k, cores, eq2_sum)
+
+    def _add_shared_subgrid(self, int k, list cores, eq2_sum):
+        """Member-contiguous, chunked copies of subgrid k: x g and the charge sum (fast), the six quarks, and
+        the ForcePositive-safe cells."""
+        cdef PDFCore c
+        cdef int m, p, col, n = len(cores), cs = self.lumi.chunk
+        cdef PDFCore c0 = cores[0]
+        nx, nq = c0.view.sub[k].nx, c0.view.sub[k].nq
+        quarks = np.zeros((nx, nq, N_LIGHT, self.lumi.n_chunks * cs))
+        fast = np.zeros((nx, nq, LUMI_FAST_N, self.lumi.n_chunks * cs))
+        for m in range(n):
+            c = cores[m]
+            for p in range(N_PARTONS):
+                col = c.view.slot[KERNEL_PIDS[p] + 6]
+                if col < 0:
+                    continue
+                if p == 0:
+                    fast[:, :, LUMI_G, m] = c._keep[k][2][:, :, col]
+                else:
+                    quarks[:, :, p - 1, m] = c._keep[k][2][:, :, col]
+        for p in range(1, N_PARTONS):
+            fast[:, :, LUMI_SUMQ, :] += eq2_sum[p] * quarks[:, :, p - 1, :]
+        safe = force_positive_safe_cells(c0._keep[k][0], c0._keep[k][1], np.ascontiguousarray(quarks[..., :n]),
+                                         c0.view.force_positive)
+        # chunk-major: [n_chunks][nx][nq][lanes][cs]
+        fast = np.ascontiguousarray(fast.reshape(nx, nq, LUMI_FAST_N, -1, cs).transpose(3, 0, 1, 2, 4))
+        quarks = np.ascontiguousarray(quarks.reshape(nx, nq, N_LIGHT, -1, cs).transpose(3, 0, 1, 2, 4))
+        self._keep.append((fast, quarks, safe))
+        self.lumi.fast[k] = <const double*>cnp.PyArray_DATA(fast)
+        self.lumi.quarks[k] = <const double*>cnp.PyArray_DATA(quarks)
+        self.lumi.safe[k] = <const unsigned char*>cnp.PyArray_DATA(safe)
+
+    def __dealloc__(self):
+        PyMem_Free(self._member_views)
+
+    def __reduce__(self):
+        return (LumiSetCore, (self._pdfs, self._eq2, self._allow_shared))
+
+    @property
+    def n_members(self):
+        return self.lumi.n_members
+
+    @property
+    def shared(self):
+        """True when the weights are computed once for all members (identical knots)."""
+        return bool(self.lumi.shared)
+
+    @property
+    def safe_fraction(self):
+        """Fraction of (knot cell, light quark) pairs where ForcePositive provably changes no member (no
+        correction of the pre-summed charge sum needed there); 0 when the members are evaluated one by one."""
+        if not self.lumi.shared:
+            return 0.0
+        cells = np.concatenate([keep[2] for keep in self._keep[1:]])
+        return float(np.unpackbits(cells[:, None], axis=1)[:, -N_LIGHT:].mean())
+
+    @property
+    def x_range(self):
+        return (self.lumi.xmin, self.lumi.xmax)
+
+    @property
+    def q2_range(self):
+        return (self.lumi.q2min, self.lumi.q2max)
+
+    def _points(self, x, q2, eq2):
+        """Validated contiguous (x, q2, eq2) for eval and eval_sum."""
+        cdef const double[::1] xv = np.ascontiguousarray(x, dtype=np.float64).ravel()
+        cdef const double[::1] qv = np.ascontiguousarray(q2, dtype=np.float64).ravel()
+        cdef Py_ssize_t i, n = xv.shape[0]
+        cdef int code
+        ev = np.ascontiguousarray(eq2, dtype=np.float64).ravel()
+        if qv.shape[0] != n:
+            raise ValueError(f"x and q2 must have the same length, got {n} and {qv.shape[0]}")
+        if ev.shape[0] != N_PARTONS or not np.all(np.isfinite(ev)):
+            raise ValueError(f"eq2 must hold {N_PARTONS} finite squared charges (g, u, d, s, ubar, dbar, sbar)")
+        xa, qa = np.asarray(xv), np.asarray(qv)
+        bad = ~((xa > 0) & (xa < 1))
+        if bad.any():
+            raise ValueError(f"x must be finite and in (0, 1); got {xa[bad][0]!r}")
+        bad = ~((qa > 0) & np.isfinite(qa))
+        if bad.any():
+            raise ValueError(f"q2 must be finite and > 0 GeV^2; got {qa[bad][0]!r}")
+        for i in range(n):
+            code = lumi_set_range_code(&self.lumi, xv[i], qv[i])
+            if code == PDF_RANGE_X:
+                raise ValueError(f"x must be in [{self.lumi.xmin}, {self.lumi.xmax}] (the PDFs' common range); "
+                                 f"got {xv[i]!r}")
+            if code == PDF_RANGE_Q:
+                raise ValueError(f"q2 must be in [{self.lumi.q2min}, {self.lumi.q2max}] GeV^2 (the PDFs' common "
+                                 f"range); got {qv[i]!r}")
+        return xa, qa, ev
+
+    def eval_sum(self, x, q2, eq2):
+        """(sum over points of sumq, of xg), each shape (n_members,): the per-point values of :meth:`eval`
+        summed in point order, computed into one reused buffer as the kernels do (for timings and tests)."""
+        xa, qa, ea = self._points(x, q2, eq2)
+        cdef const double[::1] xv = xa
+        cdef const double[::1] qv = qa
+        cdef const double[::1] ev = ea
+        cdef Py_ssize_t i, n = xv.shape[0]
+        cdef int k, nm = self.lumi.n_members
+        tot = np.zeros((2, nm))
+        buf = np.empty((2, nm))
+        cdef double[:, ::1] t = tot
+        cdef double[:, ::1] b = buf
+        with nogil:
+            for i in range(n):
+                lumi_set_eval(&self.lumi, xv[i], qv[i], &ev[0], &b[0, 0], &b[1, 0])
+                for k in range(nm):
+                    t[0, k] += b[0, k]
+                    t[1, k] += b[1, k]
+        return tot[0], tot[1]
+
+    def eval(self, x, q2, eq2):
+        """(sumq, xg), each (n, n_members): sum_q eq2[q] x f_q and x g of every member at the points (x[i],
+        Q^2[i] [GeV^2]); eq2: 7 squared charges in the kernel order g, u, d, s, ubar, dbar, sbar (eq2[0]
+        ignored). ValueError naming x or Q2 for points outside the set's range (unless extrapolating)."""
+        xa, qa, ea = self._points(x, q2, eq2)
+        cdef const double[::1] xv = xa
+        cdef const double[::1] qv = qa
+        cdef const double[::1] ev = ea
+        cdef Py_ssize_t i, n = xv.shape[0]
+        cdef int nm = self.lumi.n_members
+        sumq = np.empty((n, nm))
+        xg = np.empty((n, nm))
+        cdef double[:, ::1] sv = sumq
+        cdef double[:, ::1] gv = xg
+        if n == 0:
+            return sumq, xg
+        with nogil:
+            for i in range(n):
+                lumi_set_eval(&self.lumi, xv[i], qv[i], &ev[0], &sv[i, 0], &gv[i, 0])
+        return sumq, xg
