@@ -113,12 +113,15 @@ def test_learning_curves_and_importance(fitted, tmp_path):
     assert tuple(imp) == FEATURE_NAMES
     shares = fitted.evaluate_shares(n_test=5000)
     assert set(shares) == {"sigma_weighted", "uniform"} and shares["uniform"]["pgf_3s1_1"]["r2"] > 0.8
-    for path in (fitted.plot_map("x", "Q", tmp_path / "m.png"),
-                 fitted.plot_map("z", "PT", tmp_path / "m2.png", fixed={"x": 0.3, "Q": 15.0}),
-                 RegionMapper.plot_learning_curves(lc, tmp_path / "lc.png"),
-                 RegionMapper.plot_feature_importance(imp, tmp_path / "fi.png")):
+    import matplotlib.pyplot as plt
+    for path, fig in ((tmp_path / "m.png", fitted.plot_map("x", "Q", tmp_path / "m.png")),
+                      (tmp_path / "m2.png", fitted.plot_map("z", "PT", tmp_path / "m2.png", fixed={"x": 0.3, "Q": 15.0})),
+                      (tmp_path / "lc.png", RegionMapper.plot_learning_curves(lc, tmp_path / "lc.png")),
+                      (tmp_path / "fi.png", RegionMapper.plot_feature_importance(imp, tmp_path / "fi.png"))):
         data = open(path, "rb").read()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
+        assert fig.axes
+        plt.close(fig)
 
 
 def test_bad_arguments(xs):

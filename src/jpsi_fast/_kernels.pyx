@@ -14,7 +14,7 @@ from libc.float cimport DBL_MAX
 from ._fragmentation cimport (FFConst, alpha_s_one_loop, fill_ff_const, ff_states_LT,
                               gaussian_convolution_LT)
 from ._kinematics cimport inelasticity
-from ._pdf cimport PDFView, PDFCore, pdf_charge_sum_gluon, PDF_LHAGRID
+from ._pdf cimport PDFView, PDFCore, pdf_charge_sum_gluon, pdf_range_code
 
 #: kernel parton order and squared charges
 PARTON_NAMES = ("g", "u", "d", "s", "ubar", "dbar", "sbar")
@@ -172,11 +172,8 @@ cdef int point_error(const KernelParams* kp, const PDFView* pdf, double x, doubl
         return 3
     if not (PT >= 0.0 and PT <= kp.pt_max):
         return 4
-    if inelasticity(x, Q, kp.s_had) <= 1.0 and pdf.kind == PDF_LHAGRID and not pdf.extrapolate_nearest:
-        if not (x >= pdf.xmin and x <= pdf.xmax):
-            return 5
-        if not (Q * Q * kp.muf2_factor >= pdf.q2min and Q * Q * kp.muf2_factor <= pdf.q2max):
-            return 6
+    if inelasticity(x, Q, kp.s_had) <= 1.0:
+        return pdf_range_code(pdf, x, Q * Q * kp.muf2_factor)
     return 0
 
 
