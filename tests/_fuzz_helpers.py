@@ -42,13 +42,16 @@ def time_limit(seconds: float, what: str = "call"):
 
 
 def make_lhagrid(folder: Path) -> Path:
-    """A small lhagrid1 member file tabulating GRV94 LO: x in [1e-5, 1], Q in [1.3, 1e4] GeV (two subgrids)."""
+    """A small lhagrid1 member file tabulating GRV94 LO: x in [1e-5, 1] (log-spaced, then dense linear knots above
+    x = 0.1 where the PDFs fall to 0), Q in [1.3, 1e4] GeV (two subgrids). Interpolation between knots can still
+    undershoot below 0 close to x = 1."""
     import jpsi_fast as jf
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "FUZZGRID_0000.dat"
     if not path.exists():
-        jf.pdf.write_lhagrid(path, jf.pdf.GRV94LO(), np.geomspace(1e-5, 1.0, 40),
+        x_knots = np.concatenate([np.geomspace(1e-5, 0.1, 25)[:-1], np.linspace(0.1, 1.0, 46)])
+        jf.pdf.write_lhagrid(path, jf.pdf.GRV94LO(), x_knots,
                              [np.geomspace(1.3, 10.0, 8), np.geomspace(10.0, 1e4, 12)])
     return path
 

@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import HealthCheck, Phase, assume, event, given, settings
 from hypothesis import strategies as st
 
 import jpsi_fast as jf
@@ -28,16 +28,19 @@ ONE_BELOW_1 = float(np.nextafter(1.0, 0.0))
 TINY = 5e-324
 
 
-def _settings(n):
-    return settings(max_examples=n, deadline=None, database=None, print_blob=True,
+def _settings(n, shrink=True):
+    phases = [Phase.explicit, Phase.reuse, Phase.generate, Phase.target] + ([Phase.shrink] if shrink else [])
+    return settings(max_examples=n, deadline=None, database=None, print_blob=True, phases=phases,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                            HealthCheck.data_too_large])
 
 
 def fuzz(fast, slow, **strategies):
-    """A default-run test of ``fast`` examples and a ``-m slow`` twin of ``slow`` examples of one property."""
+    """A default-run test of ``fast`` examples (failures reported as found, not shrunk: the assertion messages
+    name the offending values) and a ``-m slow`` twin of ``slow`` examples (failures shrunk to a minimal
+    example) of one property."""
     def deco(fn):
-        t_fast = _settings(fast)(given(**strategies)(fn))
+        t_fast = _settings(fast, shrink=False)(given(**strategies)(fn))
         t_slow = pytest.mark.slow(_settings(slow)(given(**strategies)(fn)))
         return t_fast, t_slow
     return deco
@@ -130,7 +133,7 @@ def _pdf(kind):
 
 
 # ================================================================================================ Params
-@fuzz(250, 4_000, kw=params_kwargs())
+@fuzz(250, 3_000, kw=params_kwargs())
 def _params_valid(kw):
     p = jf.Params(**kw)
     for name, (lo, hi, _) in FIELD_RANGES.items():
@@ -202,7 +205,7 @@ test_params_invalid, test_params_invalid_slow = _params_invalid
 
 
 @fuzz(100, 2_000, field=st.sampled_from(["flavours", "tmd_pdf"]),
-      v=st.one_of(st.sampled_from([None, 5, 5.0, "", "c", [], (), ["u", "u"], ["c"], [1], [["u"]], {"u": 1},
+      v=st.one_of(st.sampled_from([None, 5, 5.0, "", "c", [], (), ["u", "u"], ["c"], [1], [["u"]],
                                    "Gaussian", " gaussian", b"gaussian", ["gaussian"], object()]),
                   st.text(max_size=8).filter(lambda s: s not in LIGHT_FLAVOURS + TMD_PDF_MODELS)))
 def _params_invalid_names(field, v):
@@ -215,15 +218,21 @@ test_params_invalid_names, test_params_invalid_names_slow = _params_invalid_name
 
 
 # ================================================================================================ evaluate
-def _check_result(r, x, z, Q, PT, params):
+def _check_result(r, x, z, Q, PT, params, positive_pdf=True):
+    """Finite; exactly 0 where y > 1; with a PDF that is never negative (the embedded GRV94LO): >= 0, L <= U
+    (relative 1e-12), T >= 0. (A tabulated grid can undershoot below 0 between knots near x = 1, and the cross
+    sections follow its sign: only finiteness and U = L + T are required there.)"""
     v = r.values
     assert v.shape[:2] == (len(jf.CHANNELS), len(jf.STATES))
     assert np.all(np.isfinite(v)), f"non-finite cross sections at {_bad_points(~np.isfinite(v), x, z, Q, PT)}"
-    assert np.all(v >= 0), f"negative cross sections {v[v < 0][:4]} at {_bad_points(v < 0, x, z, Q, PT)}"
     U, L, T = (v[:, jf.STATES.index(s)] for s in ("U", "L", "T"))
-    bad = L > U * (1 + 1e-12)
-    assert not bad.any(), f"L > U at {_bad_points(bad[None], x, z, Q, PT)}: L {L[bad][:4]}, U {U[bad][:4]}"
-    assert np.all(T >= 0)
+    if positive_pdf:
+        assert np.all(v >= 0), f"negative cross sections {v[v < 0][:4]} at {_bad_points(v < 0, x, z, Q, PT)}"
+        bad = L > U * (1 + 1e-12)
+        assert not bad.any(), f"L > U at {_bad_points(bad[None], x, z, Q, PT)}: L {L[bad][:4]}, U {U[bad][:4]}"
+        assert np.all(T >= 0)
+    else:
+        assert np.allclose(U, L + T, rtol=1e-12, atol=0), "U != L + T"
     y = np.broadcast_to(Q, v.shape[2:]) ** 2 / (np.broadcast_to(x, v.shape[2:]) * params.s)
     forbidden = y > 1 + 1e-12
     assert np.all(v[..., forbidden] == 0), f"non-zero cross section where y > 1: {_bad_points(forbidden, x, z, Q, PT)}"
@@ -271,7 +280,7 @@ def _evaluate_valid(kw, pts, pdf_kind):
         assert re.match(r"^(x|Q) must", str(exc)), f"PDF-range error does not name x or Q: {exc}"
         return
     assert not required, "a point with y <= 1 outside the grid PDF's range was evaluated without an error"
-    _check_result(r, x, z, Q, PT, p)
+    _check_result(r, x, z, Q, PT, p, positive_pdf=pdf_kind == "GRV94LO")
     one = xs.evaluate(x[0], z[0], Q[0], PT[0])
     assert np.array_equal(one.values, r.values[..., 0], equal_nan=True), "a point alone differs from the batch"
 
@@ -500,7 +509,7 @@ def test_fragmentation_params_wrong_type(func):
     assert not problems, "\n".join(problems)
 
 
-@fuzz(200, 4_000, kw=params_kwargs(), mu=st.lists(st.floats(0.0, 1.0, exclude_min=True), min_size=1, max_size=6),
+@fuzz(200, 2_500, kw=params_kwargs(), mu=st.lists(st.floats(0.0, 1.0, exclude_min=True), min_size=1, max_size=6),
       big=st.lists(st.one_of(log_uniform(1.0, 1.7e308), st.sampled_from([1e308, 1.7976931348623157e308])),
                    min_size=0, max_size=3))
 def _alpha_s_valid(kw, mu, big):
@@ -1027,3 +1036,33 @@ def test_iter_events_small_batches_cost(unweighted):
     assert k == n
     assert calls["points"] <= 2 * in_sample, (f"iter_events({n}, batch=1, unweighted={unweighted}) evaluated the "
                                               f"integrand at {calls['points']:,} points, sample({n}) at {in_sample:,}")
+
+
+# ================================================================================================ fixed regressions
+# (the properties above find these at random; these pin them down deterministically)
+@pytest.mark.parametrize("point", [(0.999999, 1e-9, 1e-3, 0.0), (0.98, 0.5, 0.5, 1.0), (0.97, 0.3, 0.1, 0.0),
+                                   (ONE_BELOW_1, 0.5, 0.01, 1e-3)])
+def test_default_pdf_low_Q_large_x_non_negative(point):
+    """Accepted points below Q ~ 0.6 GeV at x > ~0.96 (default Params, embedded GRV94LO whose gluon turns
+    negative there): every cross section must still be >= 0."""
+    r = jf.CrossSection().evaluate(*point)
+    assert np.all(np.isfinite(r.values))
+    assert np.all(r.values >= 0), f"negative cross sections at {point}:\n{r.values}"
+
+
+@pytest.mark.parametrize("name, z, kT", [("D1", TINY, 0.0), ("D1", 1e-300, 0.0), ("D1", 0.5, 1e300),
+                                         ("G1L", 0.3, 1e200), ("D1LL", TINY, 1.0), ("G1T", 1e-300, 1e300)])
+def test_tmd_ff_extremes_finite(name, z, kT):
+    """tmd_ff accepts z in (0, 1) and any finite k_T >= 0: the value must be finite there."""
+    v = jf.tmd_ff(name, z, kT)
+    assert math.isfinite(v), f"tmd_ff({name!r}, z={z!r}, kT={kT!r}) = {v!r}"
+
+
+@pytest.mark.parametrize("c", [1e-135, 6e-135, 1e200, -1e200, 1e300])
+def test_callable_extreme_constants(c):
+    """A finite constant integrand c over [0, 1] x [0, 1e-5]: the integral is c * 1e-5, finite -- not NaN, not an
+    internal 'neval_h' error."""
+    with time_limit(60, "integrate a constant"):
+        res = jf.Integrator([(0.0, 1.0), (0.0, 1e-5)], n_threads=1).integrate(
+            lambda X: np.full(len(X), c), nitn=2, neval=1000, warmup=1)
+    assert np.isfinite(res.mean[0]) and res.mean[0] == pytest.approx(c * 1e-5, rel=1e-9), res.mean
