@@ -1066,3 +1066,62 @@ def test_callable_extreme_constants(c):
         res = jf.Integrator([(0.0, 1.0), (0.0, 1e-5)], n_threads=1).integrate(
             lambda X: np.full(len(X), c), nitn=2, neval=1000, warmup=1)
     assert np.isfinite(res.mean[0]) and res.mean[0] == pytest.approx(c * 1e-5, rel=1e-9), res.mean
+
+
+_INTEGRATE_BAD = {"adapt_to": ["X", ("ff", "X"), ("gluon", "U"), ("ff",), 5, ["ff", "U"], 1.5, ("ff", "U", "L")],
+                  "track": [["nope"], [("ff", "X")], 5, "ff:U", [("gluon", "U")], [None], [5]],
+                  "rtol": [0, -1, math.nan, "1", [1e-3], -math.inf]}
+
+
+@fuzz(60, 1_000, arg=st.sampled_from(sorted(_INTEGRATE_BAD)), data=st.data(), callable_f=st.booleans())
+def _integrate_bad_options(arg, data, callable_f):
+    """integrate(adapt_to=, track=, rtol=) with a bad value: ValueError/TypeError naming the argument, before any
+    work -- not a KeyError or an internal 'Layout.index()' message."""
+    bad = data.draw(st.sampled_from(_INTEGRATE_BAD[arg]))
+    if callable_f:
+        integ, f = jf.Integrator([(0.0, 1.0)], n_threads=1), (lambda X: np.column_stack([X[:, 0], X[:, 0] ** 2]))
+    else:
+        f, integ = _xs_integrator()
+    with time_limit(30, "integrate argument check"):
+        with pytest.raises((ValueError, TypeError)) as info:
+            integ.integrate(f, nitn=1, neval=1000, warmup=0, progress=False, **{arg: bad})
+    assert arg in str(info.value), (arg, bad, info.value)
+
+
+test_integrate_bad_options, test_integrate_bad_options_slow = _integrate_bad_options
+
+
+@fuzz(100, 3_000, pts=kinematic_points(max_n=8), layout=st.sampled_from(["big_endian", "float32", "int", "strided",
+                                                                        "fortran", "reversed", "uint8", "bool"]))
+def _evaluate_dtypes_layouts(pts, layout):
+    """Any real dtype and memory layout (documented: converted once) gives exactly the numbers of the float64
+    contiguous input."""
+    x, z, Q, PT = pts
+    if layout in ("int", "uint8", "bool"):
+        Q = np.maximum(np.round(Q), 1).astype({"int": np.int64, "uint8": np.uint8, "bool": bool}[layout])
+        Q = Q if layout != "uint8" else np.maximum(Q, 1)
+        ref_Q = Q.astype(np.float64)
+    else:
+        ref_Q = Q
+    ref = jf.CrossSection().evaluate(x, z, ref_Q, PT).values
+    if layout == "big_endian":
+        args = (x.astype(">f8"), z.astype(">f8"), Q.astype(">f8"), PT.astype(">f8"))
+    elif layout == "float32":
+        x32 = x.astype(np.float32)
+        x64 = x32.astype(np.float64)
+        assume(np.all((x64 >= X_MIN) & (x64 < 1.0)))      # float32 rounding may leave the accepted range
+        ref = jf.CrossSection().evaluate(x32.astype(np.float64), z, Q, PT).values
+        args = (x32, z, Q, PT)
+    elif layout == "strided":
+        args = tuple(np.repeat(a, 2)[::2] for a in (x, z, Q, PT))
+    elif layout == "fortran":
+        args = tuple(np.asfortranarray(np.stack([a, a], axis=1))[:, 0] for a in (x, z, Q, PT))
+    elif layout == "reversed":
+        args = tuple(a[::-1].copy()[::-1] for a in (x, z, Q, PT))
+    else:
+        args = (x, z, Q, PT)
+    out = jf.CrossSection().evaluate(*args).values
+    assert np.array_equal(out, ref), f"{layout}: results differ from the float64 contiguous input"
+
+
+test_evaluate_dtypes_layouts, test_evaluate_dtypes_layouts_slow = _evaluate_dtypes_layouts
