@@ -51,7 +51,7 @@ def make_lhagrid(folder: Path) -> Path:
     path = folder / "FUZZGRID_0000.dat"
     if not path.exists():
         x_knots = np.concatenate([np.geomspace(1e-5, 0.1, 25)[:-1], np.linspace(0.1, 1.0, 46)])
-        jf.pdf.write_lhagrid(path, jf.pdf.GRV94LO(), x_knots,
+        jf.pdf.write_lhagrid(path, jf.pdf.GRV94LO(extrapolate="nearest"), x_knots,
                              [np.geomspace(1.3, 10.0, 8), np.geomspace(10.0, 1e4, 12)])
     return path
 

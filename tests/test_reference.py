@@ -98,7 +98,7 @@ def test_ff_state_combinations_and_zeros():
         v = ref.tmd_ff(name, z, kT)
         assert v.shape == (7, 9)
         assert np.any(v != 0) == (name in nonzero), name
-    assert np.all(ref.tmd_ff("G1L", z, kT) >= 0) and np.all(ref.tmd_ff("G1T", z, kT) >= 0)
+    assert np.all(ref.tmd_ff("G1L", z, kT) >= 0) and np.all(ref.tmd_ff("G1T", z, kT) <= 0)
     assert np.all(ref.tmd_ff("D1LT", z, kT) <= 0) and np.all(ref.tmd_ff("D1TT", z, kT) <= 0)
     with pytest.raises(ValueError):
         ref.tmd_ff("nope", 0.5, 1.0)

@@ -9,17 +9,34 @@ Quick start::
     r["ff", "U"], r.fractions("U"), r.dominant("U")
 
 Units: dsigma/(dx dQ^2 dz dP_T^2) in pb/GeV^4. Formulas: docs/physics.md §3-6.
-"""
-from . import components, pdf
-from ._integrand import CallableIntegrand, Integrand
-from ._openmp_helpers import max_threads, openmp_enabled, resolve_n_threads
-from .components import CHANNELS, STATES, Layout
-from .fragmentation import GLUON_TMD_FF_NAMES, TMD_FF_NAMES, alpha_s, gluon_tmd_ff, tmd_ff
-from .params import GEV2_TO_PB, Params
-from .xsec import CrossSection, Result
-from .integrate import Bin, Domain, Estimate, Events, Histogram, IntegrationResult, Integrator, standard_bins
 
+Every public name is imported on first use (PEP 562): ``import jpsi_fast`` is instant and pulls neither the
+compiled modules nor the optional dependencies (SciPy for the reference, scikit-learn for the region maps,
+matplotlib for figures, pyarrow for datasets) until they are needed.
+"""
 __version__ = "0.1.0"
+
+#: public name -> (submodule, attribute; None for the submodule itself)
+_EXPORTS = {
+    "Params": ("params", "Params"), "GEV2_TO_PB": ("params", "GEV2_TO_PB"), "LDME_SETS": ("params", "LDME_SETS"),
+    "CrossSection": ("xsec", "CrossSection"), "Result": ("xsec", "Result"),
+    "CHANNELS": ("components", "CHANNELS"), "STATES": ("components", "STATES"), "Layout": ("components", "Layout"),
+    "alpha_s": ("fragmentation", "alpha_s"), "tmd_ff": ("fragmentation", "tmd_ff"),
+    "gluon_tmd_ff": ("fragmentation", "gluon_tmd_ff"), "TMD_FF_NAMES": ("fragmentation", "TMD_FF_NAMES"),
+    "GLUON_TMD_FF_NAMES": ("fragmentation", "GLUON_TMD_FF_NAMES"),
+    "openmp_enabled": ("_openmp_helpers", "openmp_enabled"), "max_threads": ("_openmp_helpers", "max_threads"),
+    "resolve_n_threads": ("_openmp_helpers", "resolve_n_threads"),
+    "Domain": ("integrate", "Domain"), "Bin": ("integrate", "Bin"), "standard_bins": ("integrate", "standard_bins"),
+    "Integrator": ("integrate", "Integrator"), "IntegrationResult": ("integrate", "IntegrationResult"),
+    "Estimate": ("integrate", "Estimate"), "Histogram": ("integrate", "Histogram"), "Events": ("integrate", "Events"),
+    "Integrand": ("_integrand", "Integrand"), "CallableIntegrand": ("_integrand", "CallableIntegrand"),
+    "RegionMapper": ("regions", "RegionMapper"),
+    "components": ("components", None), "pdf": ("pdf", None), "reference": ("reference", None),
+    "regions": ("regions", None), "data": ("data", None), "plotting": ("plotting", None),
+    "params": ("params", None),
+}
+
+__all__ = sorted(set(_EXPORTS) | {"get_include", "__version__"})
 
 
 def get_include() -> str:
@@ -28,21 +45,18 @@ def get_include() -> str:
     import os
     return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-__all__ = ["Params", "CrossSection", "Result", "CHANNELS", "STATES", "Layout", "components", "alpha_s", "tmd_ff",
-           "gluon_tmd_ff", "TMD_FF_NAMES", "GLUON_TMD_FF_NAMES", "GEV2_TO_PB", "pdf", "reference", "openmp_enabled",
-           "max_threads", "resolve_n_threads", "Domain", "Bin", "standard_bins", "Integrator", "IntegrationResult",
-           "Estimate", "Histogram", "Events", "Integrand", "CallableIntegrand", "RegionMapper", "data", "plotting",
-           "get_include", "__version__"]
-
-#: submodules imported on first use: they pull optional dependencies (SciPy for the reference, scikit-learn for
-#: the region maps, matplotlib for figures, pyarrow for datasets) that ``import jpsi_fast`` must not need
-_LAZY = {"reference": ".reference", "regions": ".regions", "data": ".data", "plotting": ".plotting",
-         "RegionMapper": ".regions"}
-
 
 def __getattr__(name):
-    if name in _LAZY:
-        import importlib
-        module = importlib.import_module(_LAZY[name], __name__)
-        return getattr(module, name) if name == "RegionMapper" else module
-    raise AttributeError(f"module 'jpsi_fast' has no attribute {name!r}")
+    try:
+        module, attr = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'jpsi_fast' has no attribute {name!r}") from None
+    import importlib
+    mod = importlib.import_module(f".{module}", __name__)
+    value = mod if attr is None else getattr(mod, attr)
+    globals()[name] = value                  # later look-ups are plain attribute reads
+    return value
+
+
+def __dir__():
+    return __all__

@@ -89,8 +89,8 @@ cdef double tmd_ff_value(int which, double z, double kT2, const FFConst* c) noex
         return -2.0 * c.norm * z * (1.0 - z) / c.M * inv2
     if which == FF_G1L:
         return c.norm * kT2 * z * z * (2.0 - z) / (c.M * c.M2) * inv2
-    if which == FF_G1T:
-        return 2.0 * c.norm * z * (1.0 - z) / c.M * inv2
+    if which == FF_G1T:                 # sign fixed by a full-amplitude check (docs/physics.md §3)
+        return -2.0 * c.norm * z * (1.0 - z) / c.M * inv2
     return 0.0
 
 

@@ -15,6 +15,7 @@ cdef class Integrand:
     cdef readonly bint needs_python         # True: values come from Python (the engine runs record/replay passes)
     cdef public object layout               # jpsi_fast.components.Layout or GenericLayout
     cdef public tuple observable_names      # names of the ``obs`` columns; the first ``dim`` = the physical point
+    cdef readonly double value_scale        # evaluate() writes values / value_scale; results are scaled back
 
     cdef void evaluate(self, Py_ssize_t n, const double* u, double* obs, double* f,
                        Py_ssize_t first) noexcept nogil
@@ -33,6 +34,7 @@ cdef class CallableIntegrand(Integrand):
     cdef double[::1] lo
     cdef double[::1] width
     cdef double volume
+    cdef double inv_scale
     cdef double[:, ::1] points              # [block, dim] recorded physical points
     cdef double[:, ::1] values              # [block, n_components] the callable's values there
     cdef object _bounds

@@ -12,6 +12,9 @@ import numpy as np
 
 from .components import GenericLayout
 
+#: largest |f| x box volume / value_scale a callable may return: the variance (its square, summed) must stay finite
+MAX_MAGNITUDE = 1e150
+
 
 cdef class Integrand:
     """Base class of compiled integrands.
@@ -47,6 +50,7 @@ cdef class Integrand:
         self.observable_names = names
         self.n_observables = len(names)
         self.needs_python = False
+        self.value_scale = 1.0
 
     cdef void evaluate(self, Py_ssize_t n, const double* u, double* obs, double* f,
                        Py_ssize_t first) noexcept nogil:
@@ -103,8 +107,11 @@ cdef class CallableIntegrand(Integrand):
             raise ValueError(f"bounds must be a (dim, 2) sequence of (low, high) with 1 <= dim <= 64, got shape {b.shape}")
         if not np.all(np.isfinite(b)) or np.any(b[:, 1] <= b[:, 0]):
             raise ValueError(f"bounds must be finite with low < high, got {b.tolist()}")
+        probe = np.asarray(f(b.mean(axis=1)[None, :]))
+        if probe.dtype.kind not in "fiub":
+            raise TypeError(f"integrand must return real numbers, got dtype {probe.dtype}")
+        probe = probe.astype(float)
         if n_components is None:
-            probe = np.asarray(f(b.mean(axis=1)[None, :]), dtype=float)
             n_components = 1 if probe.ndim <= 1 else probe.shape[1]
         Integrand.__init__(self, b.shape[0], int(n_components), GenericLayout(int(n_components), names),
                            [f"x{d}" for d in range(b.shape[0])])
@@ -115,6 +122,12 @@ cdef class CallableIntegrand(Integrand):
         self.lo = np.ascontiguousarray(b[:, 0])
         self.width = np.ascontiguousarray(b[:, 1] - b[:, 0])
         self.volume = float(np.prod(b[:, 1] - b[:, 0]))
+        # a power of two near |f| x volume at the box centre: values of any magnitude are accumulated near 1
+        # (exactly rescaled; the variance of values ~1e200 would overflow otherwise)
+        big = float(np.max(np.abs(probe))) * self.volume if probe.size and np.all(np.isfinite(probe)) else 0.0
+        self.value_scale = 2.0 ** float(np.clip(round(np.log2(big)), -900, 900)) if big > 0 and np.isfinite(big) \
+            else 1.0
+        self.inv_scale = 1.0 / self.value_scale
         self.points = np.zeros((0, self.dim))
         self.values = np.zeros((0, self.n_components))
 
@@ -145,7 +158,7 @@ cdef class CallableIntegrand(Integrand):
         self._to_box(n, u, obs)
         for s in range(n):
             for k in range(self.n_components):
-                f[s * self.n_components + k] = self.values[first + s, k] * self.volume
+                f[s * self.n_components + k] = self.values[first + s, k] * self.volume * self.inv_scale
 
     def begin_block(self, Py_ssize_t n_points):
         if self.points.shape[0] < n_points:
@@ -154,7 +167,10 @@ cdef class CallableIntegrand(Integrand):
 
     def end_record(self, Py_ssize_t n_points):
         X = np.asarray(self.points)[:n_points]
-        F = np.asarray(self.f(X), dtype=float)
+        F = np.asarray(self.f(X))
+        if F.dtype.kind not in "fiub":
+            raise TypeError(f"integrand must return real numbers, got dtype {F.dtype}")
+        F = F.astype(float, copy=False)
         if F.ndim == 1:
             F = F[:, None]
         if F.shape != (n_points, self.n_components):
@@ -162,6 +178,9 @@ cdef class CallableIntegrand(Integrand):
                              f"with k = {self.n_components}")
         if not np.all(np.isfinite(F)):
             raise ValueError("integrand returned non-finite values (inf or NaN)")
+        if F.size and np.max(np.abs(F)) * self.volume * self.inv_scale > MAX_MAGNITUDE:
+            raise ValueError(f"integrand values span more than {MAX_MAGNITUDE:g} x their value at the box centre: their "
+                             "variance cannot be represented in double precision; rescale or split the integrand")
         np.asarray(self.values)[:n_points] = F
 
 

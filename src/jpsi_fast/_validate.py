@@ -5,8 +5,12 @@ import numpy as np
 
 
 def as_float_array(name: str, value) -> np.ndarray:
-    """``value`` as a float64 array (any real dtype, any layout); TypeError for non-real input."""
-    arr = np.asarray(value)
+    """``value`` as a float64 array (any real dtype, any layout); TypeError for non-real input, ValueError for a
+    ragged nested sequence."""
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{name} must be a number or a rectangular array of numbers: {exc}") from None
     if arr.dtype.kind not in "fiub":
         raise TypeError(f"{name} must be real numbers (float or int array), got dtype {arr.dtype}")
     return arr.astype(np.float64, copy=False)
@@ -32,16 +36,29 @@ def check_interval(name: str, arr: np.ndarray, lo=None, hi=None, lo_open=True, h
                          f"({int(bad.sum())} of {arr.size} values out of range)")
 
 
-def normalise_choice(name: str, value, allowed: tuple, default: tuple) -> tuple:
-    """A tuple of names from ``allowed`` (a single string allowed; None -> default); no duplicates."""
-    if value is None:
-        return tuple(default)
-    items = (value,) if isinstance(value, str) else tuple(value)
-    if not items:
-        raise ValueError(f"{name} must name at least one of {allowed}")
-    for item in items:
-        if item not in allowed:
-            raise ValueError(f"{name}: unknown {item!r}; allowed: {allowed}")
-    if len(set(items)) != len(items):
-        raise ValueError(f"{name} has duplicates: {items}")
-    return items
+def integer(name: str, value, lo: int, hi: int | float = float("inf"), strict: bool = False) -> int:
+    """``value`` as an int in [lo, hi] (an int, or unless ``strict`` a float with an integer value); TypeError for
+    other types, ValueError naming ``name`` and the range otherwise."""
+    kinds = (int, np.integer) if strict else (int, float, np.integer, np.floating)
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        raise TypeError(f"{name} must be an integer in [{lo}, {hi:g}], got {value!r}")
+    try:
+        ok = bool(np.isfinite(float(value))) and int(value) == value and lo <= value <= hi
+    except (OverflowError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(f"{name} must be an integer in [{lo}, {hi:g}], got {value!r}")
+    return int(value)
+
+
+def real(name: str, value, lo: float, hi: float, unit: str = "") -> float:
+    """``value`` as a float in [lo, hi]; TypeError for non-numbers, ValueError naming ``name`` and the range."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number in [{lo:g}, {hi:g}]{' ' + unit if unit else ''}, got {value!r}")
+    try:
+        v = float(value)
+    except OverflowError:
+        v = float("inf")
+    if not (np.isfinite(v) and lo <= v <= hi):
+        raise ValueError(f"{name} must be a real number in [{lo:g}, {hi:g}]{' ' + unit if unit else ''}, got {value!r}")
+    return v

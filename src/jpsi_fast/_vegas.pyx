@@ -43,7 +43,7 @@ cdef double ROUNDOFF = 2.220446049250313e-16 * 1e4
 #: purposes of the random streams (the stream key includes it)
 PURPOSES = {"integrate": PURPOSE_INTEGRATE, "sample": PURPOSE_SAMPLE, "trial": PURPOSE_TRIAL}
 #: a chunk holds consecutive hypercubes with about this many evaluations (fixed: results never depend on threads)
-CHUNK_EVALS = 8192
+CHUNK_EVALS = 2048
 #: points per integrand call (the C constant BATCH)
 BATCH_POINTS = BATCH
 cdef enum:

@@ -43,11 +43,14 @@ def _names(value, allowed, what):
     """A tuple of distinct names from ``allowed`` (a single string allowed; None -> all)."""
     if value is None:
         return tuple(allowed)
-    items = (value,) if isinstance(value, str) else tuple(value)
+    try:
+        items = (value,) if isinstance(value, str) else tuple(value)
+    except TypeError:
+        raise TypeError(f"{what} must be a name or a sequence of names from {allowed}, got {value!r}") from None
     if not items:
         raise ValueError(f"{what} must name at least one of {allowed}")
     for item in items:
-        if item not in allowed:
+        if not isinstance(item, str) or item not in allowed:
             raise ValueError(f"{what}: unknown {item!r}; allowed: {allowed}")
     if len(set(items)) != len(items):
         raise ValueError(f"{what} has duplicates: {items}")

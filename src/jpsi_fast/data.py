@@ -75,11 +75,17 @@ class GridSpec:
 
     def __post_init__(self):
         for name in ("x", "z", "Q", "PT"):
-            lo, hi, n = getattr(self, name)
+            v = getattr(self, name)
+            try:
+                lo, hi, n = v
+                lo, hi = float(lo), float(hi)
+            except (TypeError, ValueError, OverflowError):
+                raise ValueError(f"GridSpec.{name} must be (low, high, number of points), got {v!r}") from None
             if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
                 raise ValueError(f"GridSpec.{name}: the number of points must be a positive integer, got {n!r}")
             if not (np.isfinite(lo) and np.isfinite(hi) and lo <= hi):
                 raise ValueError(f"GridSpec.{name}: need finite low <= high, got ({lo}, {hi})")
+            object.__setattr__(self, name, (lo, hi, int(n)))
 
     def axes(self):
         return [np.linspace(lo, hi, int(n)) for lo, hi, n in (self.x, self.z, self.Q, self.PT)]

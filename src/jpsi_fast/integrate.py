@@ -22,6 +22,7 @@ from . import _vegas
 from ._integrand import CallableIntegrand, Integrand
 from ._openmp_helpers import resolve_n_threads
 from ._progress import progress_bar
+from ._validate import as_float_array, integer, real
 from ._xsec_integrand import contains_array, cut_jacobian, inelasticity_array
 from .components import CHANNELS, STATES
 
@@ -101,11 +102,39 @@ class Domain:
         """(4, 2) array of the box limits of x, z, Q [GeV], P_T [GeV]."""
         return np.array([self.x, self.z, self.Q, self.PT], dtype=float)
 
-    def cut_tuple(self, params) -> tuple:
-        """The cuts for the compiled code: (s, x_lo, x_hi, z_lo, z_hi, Q_lo, Q_hi, PT_lo, PT_hi, y_lo, y_hi,
-        tmd_cut); s = sqrt_s^2 from ``params``."""
+    def q_interval(self, params) -> tuple:
+        """(Q_a, Q_b) [GeV]: the Q range where the cuts leave phase space at sqrt_s (exact). y = Q^2/(x s) within
+        the y window needs sqrt(x_lo s y_lo) < Q < sqrt(x_hi s y_hi); the TMD cut P_T <= z Q / 2 needs
+        Q > 2 P_T,lo / z_hi. Empty when Q_a >= Q_b."""
         ymin, ymax = self.y if self.y is not None else (0.0, 1.0)
-        return (float(params.s), *self.x, *self.z, *self.Q, *self.PT, float(ymin), float(ymax), int(self.tmd_cut))
+        s = float(params.s)
+        qa = max(self.Q[0], math.sqrt(self.x[0] * s * ymin))
+        qb = min(self.Q[1], math.sqrt(self.x[1] * s * ymax))
+        if self.tmd_cut:
+            qa = max(qa, 2.0 * self.PT[0] / self.z[1])
+        return qa, qb
+
+    def effective_ranges(self, params) -> tuple:
+        """((x_min, x_max), (Q_min, Q_max)): the ranges of x and Q [GeV] actually reached inside the cuts (None for
+        an empty domain)."""
+        qa, qb = self.q_interval(params)
+        if not qa < qb:
+            return None
+        ymin, ymax = self.y if self.y is not None else (0.0, 1.0)
+        s = float(params.s)
+        xa = max(self.x[0], qa * qa / (s * ymax))
+        xb = min(self.x[1], qb * qb / (s * ymin)) if ymin > 0 else self.x[1]
+        return (xa, xb), (qa, qb)
+
+    def cut_tuple(self, params) -> tuple:
+        """The cuts for the compiled code: (s, x_lo, x_hi, z_lo, z_hi, Q_a, Q_b, PT_lo, PT_hi, y_lo, y_hi,
+        tmd_cut); s = sqrt_s^2 from ``params``, Q limited to :meth:`q_interval` (outside it no point passes the
+        cuts, so the limits are equivalent and the integrator wastes no evaluation there)."""
+        ymin, ymax = self.y if self.y is not None else (0.0, 1.0)
+        qa, qb = self.q_interval(params)
+        if not qa < qb:
+            qa, qb = self.Q
+        return (float(params.s), *self.x, *self.z, qa, qb, *self.PT, float(ymin), float(ymax), int(self.tmd_cut))
 
     def contains(self, x, z, Q, PT, params) -> np.ndarray:
         """Boolean mask (broadcast shape) of points inside the box and the cuts (the compiled definition the
@@ -122,20 +151,26 @@ class Domain:
 
     def volume(self, params) -> float:
         """Phase-space volume inside the cuts, int dx dz dQ dP_T [GeV^2], by a midpoint rule over the cut-adapted
-        coordinates (VOLUME_GRID points per axis)."""
+        coordinates (VOLUME_GRID points per axis; 0 for an empty domain)."""
+        qa, qb = self.q_interval(params)
+        if not qa < qb:
+            return 0.0
         g = (np.arange(VOLUME_GRID) + 0.5) / VOLUME_GRID
         U = np.stack(np.meshgrid(g, g, g, g, indexing="ij"), axis=-1).reshape(-1, 4)
         _, jac = cut_jacobian(np.ascontiguousarray(U), self.cut_tuple(params))
         return float(jac.mean())
 
     def check(self, params) -> "Domain":
-        """Raise ValueError unless the cuts leave phase space at ``params.sqrt_s``; returns self."""
-        if not self.volume(params) > 0:
-            s = params.s
+        """Raise ValueError unless the cuts leave phase space at ``params.sqrt_s`` (exact, see
+        :meth:`q_interval`); returns self."""
+        qa, qb = self.q_interval(params)
+        if not qa < qb:
+            ymin, ymax = self.y if self.y is not None else (0.0, 1.0)
             raise ValueError(
-                f"Domain leaves no phase space at sqrt_s = {params.sqrt_s:g} GeV: y = Q^2/(x s) <= "
-                f"{1.0 if self.y is None else self.y[1]:g} needs x >= Q^2/s >= {self.Q[0] ** 2 / s:.4g} but "
-                f"x <= {self.x[1]:g} (x = {self.x}, Q = {self.Q} GeV, y = {self.y}, tmd_cut = {self.tmd_cut})")
+                f"Domain leaves no phase space at sqrt_s = {params.sqrt_s:g} GeV: the cuts need Q in "
+                f"({qa:.6g}, {qb:.6g}) GeV (y = Q^2/(x s) in [{ymin:g}, {ymax:g}] with x in {self.x}"
+                f"{', and P_T <= z Q / 2 with P_T >= %g GeV' % self.PT[0] if self.tmd_cut else ''}), but "
+                f"Domain.Q = {self.Q} GeV")
         return self
 
     @property
@@ -226,8 +261,12 @@ class IntegrationResult:
     component, ``chi2_dof`` and ``Q`` of the adapted component measure the consistency of the iterations.
     """
 
-    def __init__(self, layout, pairs, itn_mean, itn_pair, adapt_base, weighted, neval, wall_time, neval_warmup=0):
+    def __init__(self, layout, pairs, itn_mean, itn_pair, adapt_base, weighted, neval, wall_time, neval_warmup=0,
+                 value_scale=1.0):
         self.layout = layout
+        #: the integrand's exact power-of-two scale: the accumulated numbers are values / value_scale, so that
+        #: variances of very small or large integrands stay representable; every reported number is scaled back
+        self.value_scale = float(value_scale)
         #: evaluations of the discarded warm-up iterations (``neval`` counts the kept ones)
         self.neval_warmup = int(neval_warmup)
         self.pairs = np.asarray(pairs)
@@ -242,8 +281,8 @@ class IntegrationResult:
         Ma = _variance_weights(self.adapt_base, self.pairs)[:, 0]
         self.itn_adapted = itn_mean @ self.adapt_base, itn_pair @ Ma
         var_a = self.itn_adapted[1]
-        if weighted and np.all(var_a > 0):
-            w = 1.0 / var_a
+        if weighted and np.all(var_a > 0) and np.all(np.isfinite(var_a)):
+            w = var_a.min() / var_a              # inverse-variance weights, scaled so nothing overflows
         else:
             w = np.ones(self.nitn)
         w = w / w.sum()
@@ -260,12 +299,13 @@ class IntegrationResult:
         with np.errstate(divide="ignore", invalid="ignore"):
             self.chi2 = np.where(itn_var > 0, (itn_flat - flat_mean) ** 2 / itn_var, 0.0).sum(axis=0)
         shape = layout.shape
-        self.mean = flat_mean.reshape(shape)
-        self.sdev = np.sqrt(np.maximum(flat_var, 0.0)).reshape(shape)
-        self.itn_mean = itn_flat.reshape((self.nitn,) + shape)
-        self.itn_sdev = np.sqrt(np.maximum(itn_var, 0.0)).reshape((self.nitn,) + shape)
+        c = self.value_scale
+        self.mean = flat_mean.reshape(shape) * c
+        self.sdev = np.sqrt(np.maximum(flat_var, 0.0)).reshape(shape) * abs(c)
+        self.itn_mean = itn_flat.reshape((self.nitn,) + shape) * c
+        self.itn_sdev = np.sqrt(np.maximum(itn_var, 0.0)).reshape((self.nitn,) + shape) * abs(c)
         C = _pair_matrix(self.pairs, self.pair_cov, len(self.mean_base))
-        self.cov = D @ np.where(np.isnan(C), 0.0, C) @ D.T
+        self.cov = (D @ np.where(np.isnan(C), 0.0, C) @ D.T) * (c * c)
         bad = (np.abs(D) > 0).astype(float) @ np.isnan(C).astype(float) @ (np.abs(D) > 0).astype(float).T
         self.cov[bad > 0] = np.nan
 
@@ -279,7 +319,8 @@ class IntegrationResult:
 
     def _estimate(self, base_weights) -> Estimate:
         M = _variance_weights(base_weights, self.pairs)[:, 0]
-        return Estimate(float(base_weights @ self.mean_base), float(math.sqrt(max(self.pair_cov @ M, 0.0))))
+        c = self.value_scale
+        return Estimate(float(base_weights @ self.mean_base) * c, float(math.sqrt(max(self.pair_cov @ M, 0.0))) * abs(c))
 
     def __getitem__(self, key) -> Estimate:
         i = self.layout.index(*key) if isinstance(key, tuple) else self.layout.index(key)
@@ -304,7 +345,7 @@ class IntegrationResult:
         m, v = self.itn_adapted
         if self.dof <= 0 or np.any(v <= 0):
             return 0.0
-        return float(np.sum((m - self.adapted.mean) ** 2 / v) / self.dof)
+        return float(np.sum((m - self.adapted.mean / self.value_scale) ** 2 / v) / self.dof)
 
     @property
     def Q(self) -> float:
@@ -316,7 +357,7 @@ class IntegrationResult:
         cross sections)."""
         lines = [f"{'itn':>4} {'integral (adapted)':>26} {'rel.err':>9}"]
         for i, (a, v) in enumerate(zip(*self.itn_adapted)):
-            e = Estimate(float(a), float(math.sqrt(max(v, 0.0))))
+            e = Estimate(float(a) * self.value_scale, float(math.sqrt(max(v, 0.0))) * abs(self.value_scale))
             lines.append(f"{i + 1:4d} {str(e):>26} {e.rel:9.2e}")
         e = self.adapted
         lines.append(f"{'all':>4} {str(e):>26} {e.rel:9.2e}   chi2/dof = {self.chi2_dof:.2f} (Q = {self.Q:.2f}), "
@@ -429,22 +470,23 @@ class Integrator:
         if isinstance(domain, Domain):
             region, dim = domain, 4
         else:
-            region = np.asarray(domain, dtype=float)
+            try:
+                region = np.array(domain, dtype=float)
+            except (TypeError, ValueError):
+                raise ValueError(f"domain must be a Domain or a (dim, 2) sequence of (low, high) bounds, got "
+                                 f"{domain!r}") from None
             if region.ndim != 2 or region.shape[1] != 2 or not 1 <= region.shape[0] <= 64:
-                raise ValueError("domain must be a Domain or a (dim, 2) sequence of (low, high) with 1 <= dim <= 64")
+                raise ValueError("domain must be a Domain or a (dim, 2) sequence of (low, high) bounds with "
+                                 f"1 <= dim <= 64, got shape {region.shape}")
             if not np.all(np.isfinite(region)) or np.any(region[:, 1] <= region[:, 0]):
                 raise ValueError(f"domain bounds must be finite with low < high, got {region.tolist()}")
             dim = region.shape[0]
-        if ninc is not None and (isinstance(ninc, bool) or int(ninc) != ninc or not 1 <= ninc <= 100_000):
-            raise ValueError(f"ninc must be None or an integer in [1, 100000], got {ninc!r}")
-        for name, v, lo, hi in (("alpha", alpha, 0.0, 4.0), ("beta", beta, 0.0, 1.0),
-                                ("neval_frac", neval_frac, 0.0, 0.99)):
-            if isinstance(v, bool) or not isinstance(v, (int, float, np.floating)) or not lo <= v <= hi:
-                raise ValueError(f"{name} must be a number in [{lo}, {hi}], got {v!r}")
-        if isinstance(seed, bool) or int(seed) != seed or not 0 <= seed < 2 ** 64:
-            raise ValueError(f"seed must be an integer in [0, 2^64), got {seed!r}")
-        if isinstance(max_neval_hcube, bool) or int(max_neval_hcube) != max_neval_hcube or max_neval_hcube < 2:
-            raise ValueError(f"max_neval_hcube must be an integer >= 2, got {max_neval_hcube!r}")
+        ninc = None if ninc is None else integer("ninc", ninc, 1, 100_000)
+        alpha = real("alpha", alpha, 0.0, 4.0)
+        beta = real("beta", beta, 0.0, 1.0)
+        neval_frac = real("neval_frac", neval_frac, 0.0, 0.99)
+        seed = integer("seed", seed, 0, 2 ** 64 - 1)
+        max_neval_hcube = integer("max_neval_hcube", max_neval_hcube, 2, 2 ** 31 - 1)
         self.region = region
         self.dim = int(dim)
         self.ninc = None if ninc is None else int(ninc)
@@ -506,38 +548,33 @@ class Integrator:
 
     @staticmethod
     def _adapt_spec(ig, adapt_to):
-        """(indices, weights) of the adapted component over the base components."""
+        """(indices, weights) of the adapted component over the base components: for the cross sections a state
+        name (the channel sum, default "U") or a component; for other integrands a component (default 0)."""
         layout = ig.layout
         w = np.zeros(layout.n_components)
-        if hasattr(layout, "channels"):
-            adapt_to = "U" if adapt_to is None else adapt_to
-            if isinstance(adapt_to, str) and adapt_to in layout.states:
-                w = layout.weights(state=adapt_to)
-            elif isinstance(adapt_to, tuple) and len(adapt_to) == 2:
-                w[layout.index(*adapt_to)] = 1.0
-            else:
-                raise ValueError(f"adapt_to must be a state in {layout.states} (channel sum) or a (channel, state) "
-                                 f"pair, got {adapt_to!r}")
+        if hasattr(layout, "states") and (adapt_to is None or (isinstance(adapt_to, str) and adapt_to in layout.states)):
+            w = layout.weights(state="U" if adapt_to is None else adapt_to)
         else:
-            try:
-                w[layout.index(0 if adapt_to is None else adapt_to)] = 1.0
-            except (KeyError, TypeError):
-                raise ValueError(f"adapt_to must be a component index in [0, {layout.n_components}) or a name in "
-                                 f"{layout.names}, got {adapt_to!r}") from None
+            w[_component(layout, 0 if adapt_to is None else adapt_to, "adapt_to")] = 1.0
         b = layout.base_weights(w)
         idx = np.flatnonzero(b)
         return idx.astype(np.intc), b[idx]
 
     @staticmethod
     def _pairs(ig, aidx, track=None):
-        """Covariance pairs: the layout's (variances, blocks, tracked) plus every pair of the adapted support."""
+        """Covariance pairs: the layout's (variances, blocks, tracked) plus every pair of the adapted support and,
+        when ``track`` (a list of components) is given, of their base components."""
         layout = ig.layout
         pairs = {tuple(p) for p in layout.pairs(tracked=track is None).tolist()}
-        extra = list(aidx)
+        extra = [int(i) for i in aidx]
         if track is not None:
-            extra += [int(i) for i in np.flatnonzero(layout.base_weights(np.isin(
-                np.arange(layout.n_components), [layout.index(t) if not isinstance(t, tuple) else
-                                                 layout.index(*t) for t in track]).astype(float)))]
+            if isinstance(track, (str, tuple, int, np.integer)) or not hasattr(track, "__iter__"):
+                raise TypeError(f"track must be a list of components (indices, names or (channel, state) pairs), "
+                                f"got {track!r}")
+            w = np.zeros(layout.n_components)
+            for key in track:
+                w[_component(layout, key, "track")] = 1.0
+            extra += [int(i) for i in np.flatnonzero(np.abs(layout.derive[w > 0]).sum(axis=0))]
         g = sorted(set(extra))
         pairs.update((a, b) for ia, a in enumerate(g) for b in g[ia:])
         return np.array(sorted(pairs), dtype=np.intc).reshape(-1, 2)
@@ -606,8 +643,9 @@ class Integrator:
     def _iteration(self, ig, neval, aidx, aw, pairs, adapt, hist=None):
         plan = self._plan(neval)
         out = _vegas.run(plan, ig, pairs, aidx, aw, self.n_threads, hist=hist)
-        if not (np.all(np.isfinite(out["mean"])) and np.all(np.isfinite(out["pair"]))):
-            raise FloatingPointError("the integrand produced non-finite values (inf or NaN): check its parameters")
+        if not all(np.all(np.isfinite(out[k])) for k in ("mean", "pair", "sigma2", "train_sum")):
+            raise FloatingPointError("the integrand produced non-finite values (inf or NaN), or values too large for "
+                                     "their variance to be represented (|f| x volume >~ 1e150): check or rescale it")
         if adapt:
             self._adapt(out)
         return out
@@ -625,10 +663,8 @@ class Integrator:
 
     @staticmethod
     def _check_counts(nitn, neval, warmup):
-        for name, v, lo, hi in (("nitn", nitn, 1, 10_000), ("neval", neval, 64, 1e12),
-                                ("warmup", warmup, 0, 10_000)):
-            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer)) or int(v) != v or not lo <= v <= hi:
-                raise ValueError(f"{name} must be an integer in [{lo}, {hi:g}], got {v!r}")
+        return (integer("nitn", nitn, 1, 10_000), integer("neval", neval, 64, 10 ** 12),
+                integer("warmup", warmup, 0, 10_000))
 
     # ------------------------------------------------------------------ public API
     def integrate(self, f, nitn: int = 10, neval: int = 200_000, warmup: int = 5, adapt: bool = True,
@@ -647,9 +683,9 @@ class Integrator:
         tqdm bar (None: automatic for long runs). ``track``: components whose full covariance is kept (default:
         the layout's tracked set).
         """
-        self._check_counts(nitn, neval, warmup)
-        if rtol is not None and not (isinstance(rtol, (int, float)) and rtol > 0):
-            raise ValueError(f"rtol must be a number > 0 or None, got {rtol!r}")
+        nitn, neval, warmup = self._check_counts(nitn, neval, warmup)
+        if rtol is not None:
+            rtol = real("rtol", rtol, 1e-15, 1.0)
         t0 = time.perf_counter()
         ig = self.integrand(f)
         aidx, aw = self._adapt_spec(ig, adapt_to)
@@ -678,7 +714,8 @@ class Integrator:
             if bar is not None:
                 bar.close()
         self._adapted_key = (ig.key(), tuple(aidx), tuple(aw))
-        return IntegrationResult(ig.layout, pairs, means, covs, ab, adapt, n_tot, time.perf_counter() - t0, n_warm)
+        return IntegrationResult(ig.layout, pairs, means, covs, ab, adapt, n_tot, time.perf_counter() - t0, n_warm,
+                                 ig.value_scale)
 
     def histogram(self, f, bins=None, pt_edges=None, nitn: int = 10, neval: int = 200_000, warmup: int = 5,
                   adapt_to=None, progress=None) -> Histogram:
@@ -687,7 +724,7 @@ class Integrator:
         iterations, then ``nitn`` with the map frozen, combined by an unweighted average. Bins are half-open
         [lo, hi) and should not overlap (a point counts in the first bin that contains it). Works for any
         integrand with observables named z, Q and PT."""
-        self._check_counts(nitn, neval, warmup)
+        nitn, neval, warmup = self._check_counts(nitn, neval, warmup)
         ig = self.integrand(f)
         names = ig.observable_names
         missing = [n for n in ("z", "Q", "PT") if n not in names]
@@ -703,7 +740,10 @@ class Integrator:
         if pt_edges is None:
             lo, hi = self.bounds[names.index("PT")] if names.index("PT") < self.dim else (0.0, 6.0)
             pt_edges = np.linspace(lo, hi, 25)
-        pt_edges = np.asarray(pt_edges, dtype=float)
+        try:
+            pt_edges = as_float_array("pt_edges", pt_edges)
+        except TypeError as exc:
+            raise ValueError(str(exc)) from None
         if (pt_edges.ndim != 1 or len(pt_edges) < 2 or not np.all(np.isfinite(pt_edges))
                 or np.any(np.diff(pt_edges) <= 0) or pt_edges[0] < 0):
             raise ValueError("pt_edges must be >= 2 finite, increasing, non-negative P_T values [GeV]")
@@ -736,8 +776,9 @@ class Integrator:
                 bar.close()
         acc = acc / nitn
         base, pair = acc[:, :len(comp)], acc[:, len(comp):] / nitn
-        vals = base @ layout.derive.T
-        errs = np.sqrt(np.maximum(pair @ _variance_weights(layout.derive, hpairs), 0.0))
+        c = ig.value_scale
+        vals = (base @ layout.derive.T) * c
+        errs = np.sqrt(np.maximum(pair @ _variance_weights(layout.derive, hpairs), 0.0)) * abs(c)
         width = np.diff(pt_edges)
         shape = (len(bins), len(pt_edges) - 1) + layout.shape
         vals = np.moveaxis(vals.reshape(shape), 1, -1) / width
@@ -755,7 +796,7 @@ class Integrator:
                       out_idx=np.zeros(1, dtype=np.intc))
         out = _vegas.run(plan, ig, np.zeros((0, 2), dtype=np.intc), aidx, aw, self.n_threads, sample=arrays)
         # each stream covers the whole cube: weights are f J (unit-cube volume 1) per point
-        w = arrays["w"][:, 0] * 1.0
+        w = arrays["w"][:, 0] * ig.value_scale
         if not np.all(np.isfinite(w)):
             raise FloatingPointError("the integrand produced non-finite values (inf or NaN): check its parameters")
         return arrays["obs"], w, arrays["u"], out
@@ -766,7 +807,7 @@ class Integrator:
         key = (ig.key(), tuple(aidx), tuple(aw))
         if warmup is None:
             warmup = 0 if self._adapted_key == key else SAMPLE_WARMUP
-        self._check_counts(1, neval, warmup)
+        _, neval, warmup = self._check_counts(1, neval, warmup)
         if warmup:
             self._warmup(ig, int(neval), aidx, aw, int(warmup), None)
         elif self.edges is None:
@@ -792,23 +833,25 @@ class Integrator:
                     warmup=None, max_weight_quantile: float | None = None, progress=None):
         """Like :meth:`sample` but yields the n events in consecutive :class:`Events` batches of ``batch``
         (bounded memory): the concatenated batches equal ``sample(n)`` exactly."""
-        for name, v in (("n", n), ("batch", batch)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1 or v > 1e12:
-                raise ValueError(f"{name} must be an integer in [1, 1e12], got {v!r}")
-        if max_weight_quantile is not None and not 0 < max_weight_quantile <= 1:
-            raise ValueError(f"max_weight_quantile must be in (0, 1] or None, got {max_weight_quantile!r}")
+        n, batch = integer("n", n, 1, 10 ** 12, strict=True), integer("batch", batch, 1, 10 ** 12, strict=True)
+        if max_weight_quantile is not None:
+            max_weight_quantile = real("max_weight_quantile", max_weight_quantile, 1e-12, 1.0)
         ig, aidx, aw, call = self._prepare_sampling(f, adapt_to, neval, warmup)
         names = ig.observable_names
         bar = progress_bar(n, "sampling", progress, 20 * n, unit="ev")
         try:
             if not unweighted:
-                done = 0
+                done, chunk = 0, 0
+                obs_left, w_left = np.empty((0, ig.n_observables)), np.empty(0)
                 while done < n:
                     m = min(batch, n - done)
-                    c0, c1 = done // SAMPLE_CHUNK, -(-(done + m) // SAMPLE_CHUNK)
-                    obs, w, _, _ = self._draw(ig, "sample", call, c0, c1 - c0, aidx, aw)
-                    sl = slice(done - c0 * SAMPLE_CHUNK, done - c0 * SAMPLE_CHUNK + m)
-                    yield Events(obs[sl], names, w[sl] / n, unweighted=False, n_trials=m)
+                    if len(w_left) < m:                 # draw just the streams this batch still needs
+                        k = -(-(m - len(w_left)) // SAMPLE_CHUNK)
+                        obs, w, _, _ = self._draw(ig, "sample", call, chunk, k, aidx, aw)
+                        chunk += k
+                        obs_left, w_left = np.concatenate([obs_left, obs]), np.concatenate([w_left, w])
+                    yield Events(obs_left[:m], names, w_left[:m] / n, unweighted=False, n_trials=m)
+                    obs_left, w_left = obs_left[m:], w_left[m:]
                     done += m
                     if bar is not None:
                         bar.update(m)
@@ -858,6 +901,26 @@ class Integrator:
         finally:
             if bar is not None:
                 bar.close()
+
+
+def _component(layout, key, what):
+    """Flat component index of ``key``: an index, a component name (e.g. "ff:U") or a (channel, state) pair."""
+    physics = hasattr(layout, "channels")
+    try:
+        if isinstance(key, (int, np.integer)) and not isinstance(key, bool) and not physics:
+            if 0 <= key < layout.n_components:
+                return int(key)
+        elif isinstance(key, str) and key in layout.names:
+            return layout.names.index(key)
+        elif isinstance(key, tuple) and hasattr(layout, "channels"):
+            return layout.index(*key)
+    except (KeyError, TypeError):
+        pass
+    shown = ", ".join(layout.names[:6]) + (", ..." if layout.n_components > 6 else "")
+    if physics:
+        raise ValueError(f"{what}: unknown component {key!r}; give a (channel, state) pair or a name ({shown})")
+    raise ValueError(f"{what}: unknown component {key!r}; give an index in [0, {layout.n_components}) or a name "
+                     f"({shown})")
 
 
 def _damped_weights(avg, alpha):

@@ -100,6 +100,39 @@ def one_loop_alpha_s(mu, lambda_qcd, n_f):
     return 2.0 * math.pi / ((11.0 - 2.0 * n_f / 3.0) * math.log(mu / lambda_qcd))
 
 
+def _checked_number(name, v, lo, hi, unit, integer=False):
+    """v as float (int for integer fields) if it is a real number in [lo, hi]; else TypeError / ValueError naming
+    Params.<name>."""
+    kind = "an integer" if integer else "a real number"
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise TypeError(f"Params.{name} must be {kind}, got {v!r}")
+    u = f" {unit}" if unit else ""
+    try:
+        f = float(v)
+    except OverflowError:
+        raise ValueError(f"Params.{name} must be in [{lo:g}, {hi:g}]{u}, got an integer of {len(str(v))} digits")
+    if not (math.isfinite(f) and lo <= f <= hi):
+        raise ValueError(f"Params.{name} must be in [{lo:g}, {hi:g}]{u}, got {v!r}")
+    if integer:
+        if f != int(f):
+            raise TypeError(f"Params.{name} must be an integer, got {v!r}")
+        return int(f)
+    return f
+
+
+def _checked_flavours(value):
+    """The flavour tuple: distinct names from LIGHT_FLAVOURS (a single name allowed); errors name Params.flavours."""
+    items = (value,) if isinstance(value, str) else value
+    try:
+        items = tuple(items)
+    except TypeError:
+        raise TypeError(f"Params.flavours must be a sequence of names from {LIGHT_FLAVOURS}, got {value!r}") from None
+    if not items or any(not isinstance(f, str) or f not in LIGHT_FLAVOURS for f in items) \
+            or len(set(items)) != len(items):
+        raise ValueError(f"Params.flavours must be distinct names from {LIGHT_FLAVOURS}, got {value!r}")
+    return items
+
+
 @dataclass(frozen=True)
 class Params:
     """Parameters of the NRQCD + TMD model of J/psi production in SIDIS (docs/physics.md §2).
@@ -159,26 +192,15 @@ class Params:
                 continue
             if name in LDME_FIELDS and self.allow_negative_ldme:
                 lo = -hi
-            integer = name in ("n_f", "n_c")
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or (integer and int(v) != v):
-                kind = "an integer" if integer else "a real number"
-                raise TypeError(f"Params.{name} must be {kind}, got {v!r}")
-            if not (math.isfinite(v) and lo <= v <= hi):
-                u = f" {unit}" if unit else ""
-                raise ValueError(f"Params.{name} must be in [{lo:g}, {hi:g}]{u}, got {v!r}")
-            object.__setattr__(self, name, int(v) if integer else float(v))
+            object.__setattr__(self, name, _checked_number(name, v, lo, hi, unit, integer=name in ("n_f", "n_c")))
         for name, mu in (("mu_ff", self.mu_ff_value), ("mu_pgf", self.mu_pgf)):
             if mu <= self.lambda_qcd or one_loop_alpha_s(mu, self.lambda_qcd, self.n_f) > ALPHA_S_MAX:
                 mu_min = self.lambda_qcd * math.exp(2.0 * math.pi / ((11.0 - 2.0 * self.n_f / 3.0) * ALPHA_S_MAX))
                 what = "M" if name == "mu_ff" and self.mu_ff is None else name
                 raise ValueError(f"Params.{what} = {mu:g} GeV gives alpha_s > {ALPHA_S_MAX:g}: it must be >= "
                                  f"{mu_min:.4g} GeV (lambda_qcd = {self.lambda_qcd:g} GeV, n_f = {self.n_f})")
-        flavours = (self.flavours,) if isinstance(self.flavours, str) else tuple(self.flavours)
-        bad = [f for f in flavours if f not in LIGHT_FLAVOURS]
-        if bad or len(set(flavours)) != len(flavours) or not flavours:
-            raise ValueError(f"Params.flavours must be distinct names from {LIGHT_FLAVOURS}, got {self.flavours!r}")
-        object.__setattr__(self, "flavours", flavours)
-        if self.tmd_pdf not in TMD_PDF_MODELS:
+        object.__setattr__(self, "flavours", _checked_flavours(self.flavours))
+        if not isinstance(self.tmd_pdf, str) or self.tmd_pdf not in TMD_PDF_MODELS:
             raise ValueError(f"Params.tmd_pdf must be one of {TMD_PDF_MODELS}, got {self.tmd_pdf!r}")
         negative = [f for f in LDME_FIELDS if getattr(self, f) < 0]
         if negative:
@@ -213,10 +235,12 @@ class Params:
         for f in LDME_FIELDS:
             if getattr(self, f) is None:
                 object.__setattr__(self, f, values[f])
-        negative = [f for f in LDME_FIELDS if isinstance(getattr(self, f), (int, float)) and getattr(self, f) < 0]
-        if negative and not self.allow_negative_ldme:
-            raise ValueError(f"Params: {self._set_label()} has negative LDME(s) {negative} (an NLO fit: the LO "
-                             "channels would be negative); pass allow_negative_ldme=True to use it anyway")
+        for f in LDME_FIELDS:
+            v = getattr(self, f)
+            if (isinstance(v, (int, float)) and not isinstance(v, bool) and -LDME_MAX <= v < 0
+                    and not self.allow_negative_ldme):
+                raise ValueError(f"Params.{f} = {v!r} is negative ({self._set_label()}; an NLO fit: the LO channel "
+                                 "would be negative); pass allow_negative_ldme=True to use it anyway")
 
     def __hash__(self):
         return hash(tuple((f.name, tuple(sorted(v.items())) if isinstance(v, dict) else v)

@@ -57,8 +57,8 @@ def tmd_ff(name, z, kT, params=None):
         return -2.0 * a_s**2 * O8 * z * (1.0 - z) / (9.0 * pi * M * Delta**2)
     if name == "G1L":
         return a_s**2 * O8 * kT**2 * z**2 * (2.0 - z) / (9.0 * pi * M**3 * Delta**2)
-    if name == "G1T":
-        return 2.0 * a_s**2 * O8 * z * (1.0 - z) / (9.0 * pi * M * Delta**2)
+    if name == "G1T":       # minus sign: fixed by a full-amplitude check (docs/physics.md §3)
+        return -2.0 * a_s**2 * O8 * z * (1.0 - z) / (9.0 * pi * M * Delta**2)
     raise AssertionError("unreachable")
 
 

@@ -32,12 +32,19 @@ def class_probabilities(model, F, n_classes, multilabel):
     if multilabel:
         out = np.zeros((len(F), len(model.estimators_), 2))
         for k, p in enumerate(model.predict_proba(F)):
-            for j, c in enumerate(model.estimators_[k].classes_):
+            seen = model.estimators_[k].classes_
+            if len(seen) == 1:
+                out[:, k, int(seen[0])] = 1.0
+                continue
+            for j, c in enumerate(seen):
                 out[:, k, int(c)] = p[:, j]
         return out
-    p = model.predict_proba(F)
     full = np.zeros((len(F), n_classes))
-    full[:, model.classes_.astype(int)] = p
+    seen = model.classes_.astype(int)
+    if len(seen) == 1:                       # trained on one class only: it is certain
+        full[:, seen[0]] = 1.0
+        return full
+    full[:, seen] = model.predict_proba(F)
     return full
 
 
