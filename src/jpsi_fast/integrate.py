@@ -24,7 +24,7 @@ from ._openmp_helpers import resolve_n_threads
 from ._progress import progress_bar
 from ._validate import as_float_array, integer, real
 from ._xsec_integrand import contains_array, cut_jacobian, inelasticity_array
-from .components import CHANNELS, STATES
+from .components import CHANNELS, STATES, Layout
 
 __all__ = ["Domain", "Bin", "standard_bins", "Integrator", "Estimate", "IntegrationResult", "Histogram", "Events"]
 
@@ -331,7 +331,10 @@ class IntegrationResult:
         return self._estimate(self.layout.base_weights(component_weights))
 
     def total(self, state="U") -> Estimate:
-        """Sum over channels for one state, with the channels' covariance."""
+        """Sum over channels for one state, with the channels' covariance (physics layouts only)."""
+        if not isinstance(self.layout, Layout):
+            raise TypeError("total() sums physics channels; this result has generic components: use result[i] "
+                            "or result.combination(weights)")
         return self.combination(self.layout.weights(state=state))
 
     @property
