@@ -58,10 +58,12 @@ def make_lhagrid(folder: Path) -> Path:
 
 # ------------------------------------------------------------------------------------------------ the CLI
 def cli_env(**extra) -> dict:
-    """Environment of a CLI subprocess: this checkout's package first on PYTHONPATH, one OpenMP thread by default,
-    no debug tracebacks."""
+    """Environment of a CLI subprocess: the package this test process imported (an in-place build, an editable or a
+    wheel install) first on PYTHONPATH, one OpenMP thread by default, no debug tracebacks."""
+    import jpsi_fast
+
     env = dict(os.environ)
-    src = str(ROOT / "src")
+    src = str(Path(jpsi_fast.__file__).resolve().parents[1])
     env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.setdefault("OMP_NUM_THREADS", "1")
     env.pop("JPSI_FAST_DEBUG", None)
