@@ -41,6 +41,9 @@ CONFIRM_BYTES = 10 << 30
 PRINT_ROWS = 50
 #: rows per chunk of `evaluate --input` (reading, evaluating and writing one chunk takes well under a second)
 EVALUATE_CHUNK_ROWS = 1 << 16
+#: rows per chunk that `grid` writes: small enough that one chunk (kernels + Parquet write) ends well within the
+#: 1 s Ctrl-C contract on a busy 2-core machine; the rows do not depend on it.
+GRID_CHUNK_ROWS = 1 << 18
 
 
 class CLIError(Exception):
@@ -492,7 +495,8 @@ def build_parser():
     p.add_argument("--n", default="25,25,25,75", help="grid points along x, z, Q, P_T (default 25,25,25,75)")
     p.add_argument("--sample", type=_int_type(1), default=None,
                    help="instead of a grid: this many sigma_U-weighted events")
-    p.add_argument("--chunk", type=_int_type(1, 1 << 26), default=1 << 20, help="rows per chunk (bounded memory)")
+    p.add_argument("--chunk", type=_int_type(1, 1 << 26), default=GRID_CHUNK_ROWS,
+                   help=f"rows per chunk (bounded memory; default {GRID_CHUNK_ROWS:,})")
     p.add_argument("--yes", action="store_true", help=f"allow requests above {CONFIRM_ROWS:,} rows or "
                    f"{CONFIRM_BYTES >> 30} GiB")
     p.set_defaults(func=cmd_grid)
