@@ -171,13 +171,20 @@ def test_region_mapper_interrupt():
 
 
 # ------------------------------------------------------------------------------------------------ the CLI
+def _default_sigint():
+    """In the child before exec: SIGINT back to its default disposition. A test run started in the background by
+    a non-interactive shell (`bash .ci/run &`) inherits SIGINT ignored, and Python then keeps ignoring it (as it
+    should: that is what `nohup` relies on) -- the child must see Ctrl-C as a terminal user's process does."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt_cli(args, cwd, delay=2.0, wait_for=None, max_wait=15.0, timeout=60.0):
     """Start ``python -m jpsi_fast *args`` in ``cwd``, send SIGINT after ``delay`` s (or once ``wait_for()`` is
     true, at most ``max_wait`` s), return (still running at the signal, returncode, latency to exit, stderr)."""
     err_path = Path(cwd) / ".stderr.txt"
     with open(err_path, "wb") as err, open(os.devnull, "wb") as out:
         p = subprocess.Popen([sys.executable, "-m", "jpsi_fast", *map(str, args)], cwd=str(cwd), env=cli_env(),
-                             stdout=out, stderr=err)
+                             stdout=out, stderr=err, preexec_fn=_default_sigint)
         t0 = time.perf_counter()
         time.sleep(delay)
         while wait_for is not None and not wait_for() and time.perf_counter() - t0 < max_wait and p.poll() is None:
@@ -278,7 +285,7 @@ def test_cli_ctrl_c_during_startup(tmp_path):
     env = cli_env(PYTHONPROFILEIMPORTTIME="1")
     p = subprocess.Popen([sys.executable, "-m", "jpsi_fast", "evaluate", "--x", "0.2", "--z", "0.3", "--Q", "12",
                           "--PT", "0.5"], cwd=str(tmp_path), env=env, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE)
+                         stderr=subprocess.PIPE, preexec_fn=_default_sigint)
     seen = []
     for raw in p.stderr:
         line = raw.decode(errors="replace")
