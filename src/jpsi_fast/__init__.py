@@ -31,6 +31,7 @@ _EXPORTS = {
     "Estimate": ("integrate", "Estimate"), "Histogram": ("integrate", "Histogram"), "Events": ("integrate", "Events"),
     "Integrand": ("_integrand", "Integrand"), "CallableIntegrand": ("_integrand", "CallableIntegrand"),
     "RegionMapper": ("regions", "RegionMapper"),
+    "Variations": ("variations", "Variations"), "variations": ("variations", None),
     "components": ("components", None), "pdf": ("pdf", None), "reference": ("reference", None),
     "regions": ("regions", None), "data": ("data", None), "plotting": ("plotting", None),
     "params": ("params", None),

@@ -2,7 +2,7 @@
 # component (channel x kernel element, in the order of jpsi_fast.components.Layout.base) at one point, without the
 # GIL. cimport jpsi_fast._kernels to call them from other Cython code (the physics integrand does).
 from ._fragmentation cimport FFConst
-from ._pdf cimport PDFView
+from ._pdf cimport PDFView, PDFLumiSet
 
 cdef enum:
     N_CHANNELS = 4          # ff, pgf_1s0_8, pgf_3pj_8, pgf_3s1_1 (components.CHANNELS)
@@ -11,11 +11,32 @@ cdef enum:
     CH_1S0_8 = 1
     CH_3PJ_8 = 2
     CH_3S1_1 = 3
-    MAX_OUT = 64            # values a kernel writes per point (channels x states, with room for more states)
+    MAX_MUF = 8             # distinct factorization-scale factors xi_F per kernel (docs/physics.md §10.2)
+    STACK_SCRATCH = 2048    # per-point scratch (doubles) kept on the stack; larger needs are malloc'ed
+    PGF_SET_N = 4           # per width group: 1/<P_T^2>, 1/<dz^2>, c_1s0, c_3pj (the PGF smearing widths)
 
 cdef struct KernelParams:
     double s_had            # e p centre-of-mass energy squared [GeV^2]
-    double muf2_factor      # (mu_F / Q)^2: PDFs at mu_F = mu_f_factor Q
+    # base sets (jpsi_fast.components.Layout.base_sets, docs/physics.md §10): what needs its own computation per
+    # point -- a factorization scale, a PDF-set member, TMD widths. Kinematics and FFs are computed once per point,
+    # the PDFs once per distinct scale (the central PDF) plus once for all members (lumi_set_eval).
+    # Every channel is linear in one PDF factor (sum_q e_q^2 x f_q for ff, x g for PGF), so per point the kernel
+    # computes each channel element once per *width group* for unit PDF factors ("unit" values) and every output
+    # term is coef x unit[term_unit] x lumi[term_lumi], lumi = (charge sums of all PDF slots, then gluons).
+    int n_muf               # distinct (mu_F / Q)^2 values, muf2[0] the central one
+    double muf2[MAX_MUF]
+    double log_muf2[MAX_MUF]
+    int n_groups            # distinct TMD widths (kt2_pdf, pt2_pgf, dz2_pgf)
+    const int* group_ffw    # [n_groups] index into ffw
+    const double* group_pgf # [n_groups][PGF_SET_N] PGF smearing of each group
+    int n_ffw
+    const double* ffw       # [n_ffw] distinct <k_T^2> of the Gaussian TMD PDF [GeV^2]
+    const PDFLumiSet* members   # PDF-set members (NULL: none)
+    int n_members
+    int n_lumi              # PDF slots: n_muf scales of the own PDF, then the members (at muf2[0])
+    const int* term_unit    # [terms] group * N_CHANNELS * N_ELEMENTS + N_ELEMENTS * channel + element
+    const int* term_lumi    # [terms] slot (charge sum) or n_lumi + slot (gluon)
+    int n_scratch           # doubles of per-point scratch
     double alpha_em
     double gev2pb           # GeV^-2 -> pb (params.GEV2_TO_PB)
     double M                # J/psi mass [GeV]
@@ -38,16 +59,14 @@ cdef struct KernelParams:
     double pt_max
     int n_out               # values written per point (Layout.kernel_terms)
     const int* out_offset   # [n_out + 1] terms of output i: out_offset[i] .. out_offset[i + 1] - 1
-    const int* term_src     # [terms] N_ELEMENTS * channel + element of each term
+    const int* term_src     # [terms] (set * N_CHANNELS + channel) * N_ELEMENTS + element of each term (Layout)
     const double* term_coef # [terms] its coefficient
     # derived constants (filled by KernelConfig from the above)
     double inv_s_had
     double M2
-    double inv_pt2_pgf
-    double inv_dz2_pgf
     double c_ff             # 4 pi^2 alpha_em^2 [pb]: pi sigma0 = c_ff (1 - y + y^2/2) / Q^4
-    double c_1s0            # 32 pi^3 alpha_em^2 alpha_s <O(1S0[8])> / (9 M) x Gaussian norms [pb]
-    double c_3pj            # 64 pi^3 alpha_em^2 alpha_s <O(3P0[8])> / (9 M^3) x Gaussian norms [pb]
+    # c_1s0 = 32 pi^3 alpha_em^2 alpha_s <O(1S0[8])> / (9 M) and c_3pj = 64 pi^3 alpha_em^2 alpha_s
+    # <O(3P0[8])> / (9 M^3) times the Gaussian norms [pb]: per width group in group_pgf
     double c_3s1            # 512 pi alpha_em^2 alpha_s^2 <O(3S1[1])> / (243 M) [pb]
 
 cdef class KernelConfig:
@@ -55,5 +74,5 @@ cdef class KernelConfig:
     cdef object _keep
 
 cdef void cross_section_point(const KernelParams* kp, const PDFView* pdf, double x, double z, double Q,
-                              double PT, double* out) noexcept nogil
+                              double PT, double* out, Py_ssize_t stride) noexcept nogil
 cdef int point_error(const KernelParams* kp, const PDFView* pdf, double x, double z, double Q, double PT) noexcept nogil

@@ -173,35 +173,44 @@ cdef inline void hermite_basis(double t, double* h) noexcept nogil:
     h[3] = t3 - t2
 
 
-cdef inline bint table_interp(const PDFView* pdf, double x, double q2, int first, int count,
-                              double* out) noexcept nogil:
-    """x*f of tabulated functions [first, first+count) at (x, Q^2) by bicubic Hermite interpolation of
-    ln(x f) in u = ln(x/(1-x)), v = ln Q^2. False (nothing written) when the point is outside the table."""
-    cdef double fu = (log(x / (1.0 - x)) - pdf.u0) * pdf.inv_du, fv = (log(q2) - pdf.v0) * pdf.inv_dv
-    cdef int i, j, k, a, b, c
+cdef inline bint table_u_part(const PDFView* pdf, double x, int* i, double* hu) noexcept nogil:
+    """The x part of table_interp: cell i in u = ln(x/(1-x)) and the Hermite basis hu[4] (scaled to the unit
+    cell's derivative). False when x is outside the table."""
+    cdef double fu = (log(x / (1.0 - x)) - pdf.u0) * pdf.inv_du
+    if not (fu >= 0.0 and fu <= pdf.nu - 1):
+        return False
+    i[0] = <int>fu
+    if i[0] > pdf.nu - 2:
+        i[0] = pdf.nu - 2
+    hermite_basis(fu - i[0], hu)
+    hu[1] *= pdf.du
+    hu[3] *= pdf.du
+    return True
+
+
+cdef inline bint table_interp_u(const PDFView* pdf, int i, const double* hu, double log_q2, int first, int count,
+                                double* out) noexcept nogil:
+    """table_interp at ln Q^2 given the x part (table_u_part); points at several Q^2 and one x share it."""
+    cdef double fv = (log_q2 - pdf.v0) * pdf.inv_dv
+    cdef int j, k, a, b, c
     cdef double acc
-    cdef double hu[4]
     cdef double hv[4]
     cdef double w[16]
     cdef const double* knot
-    if not (fu >= 0.0 and fu <= pdf.nu - 1 and fv >= 0.0 and fv <= pdf.nv - 1):
+    if not (fv >= 0.0 and fv <= pdf.nv - 1):
         return False
-    i = <int>fu
     j = <int>fv
-    if i > pdf.nu - 2:
-        i = pdf.nu - 2
     if j > pdf.nv - 2:
         j = pdf.nv - 2
-    hermite_basis(fu - i, hu)
     hermite_basis(fv - j, hv)
     # weights of (value, d/du, d/dv, d2/dudv) at the four corner knots, derivatives scaled to unit cells
     for a in range(2):
         for b in range(2):
             c = 4 * (2 * a + b)
             w[c + 0] = hu[2 * a] * hv[2 * b]
-            w[c + 1] = hu[2 * a + 1] * pdf.du * hv[2 * b]
+            w[c + 1] = hu[2 * a + 1] * hv[2 * b]
             w[c + 2] = hu[2 * a] * hv[2 * b + 1] * pdf.dv
-            w[c + 3] = hu[2 * a + 1] * pdf.du * hv[2 * b + 1] * pdf.dv
+            w[c + 3] = hu[2 * a + 1] * hv[2 * b + 1] * pdf.dv
     for k in range(count):
         acc = 0.0
         for a in range(2):
@@ -211,6 +220,15 @@ cdef inline bint table_interp(const PDFView* pdf, double x, double q2, int first
                 acc += w[c] * knot[0] + w[c + 1] * knot[1] + w[c + 2] * knot[2] + w[c + 3] * knot[3]
         out[k] = exp(acc)
     return True
+
+
+cdef inline bint table_interp(const PDFView* pdf, double x, double q2, int first, int count,
+                              double* out) noexcept nogil:
+    """x*f of tabulated functions [first, first+count) at (x, Q^2) by bicubic Hermite interpolation of
+    ln(x f) in u = ln(x/(1-x)), v = ln Q^2. False (nothing written) when the point is outside the table."""
+    cdef int i
+    cdef double hu[4]
+    return table_u_part(pdf, x, &i, hu) and table_interp_u(pdf, i, hu, log(q2), first, count, out)
 
 
 cdef inline void pdf_charge_sum_gluon(const PDFView* pdf, double x, double q2, const double* eq2, bint all_light,
@@ -293,3 +311,27 @@ cdef class LumiSetCore:
     cdef bint _allow_shared
     cdef object _eq2
     cdef const PDFView** _member_views
+
+
+cdef inline void pdf_charge_sum_gluon_scales(const PDFView* pdf, double x, double q2, const double* scale2,
+                                             const double* log_scale2, int n, const double* eq2, bint all_light,
+                                             double* charge_sum, double* xg) noexcept nogil:
+    """pdf_charge_sum_gluon at (x, scale2[m] Q^2) for m < n (factorization-scale variations, docs/physics.md
+    §10.2; log_scale2[m] = ln scale2[m]): the same values up to rounding, with the x part of the GRV94 table
+    interpolation and ln Q^2 computed once."""
+    cdef double buf[2]
+    cdef double hu[4]
+    cdef double lq2
+    cdef int m, i
+    if all_light and pdf.kind == PDF_GRV94_TABLE and n > 1 and not pdf.extrapolate_nearest:
+        if table_u_part(pdf, x, &i, hu):
+            lq2 = log(q2)
+            for m in range(n):
+                if table_interp_u(pdf, i, hu, lq2 + log_scale2[m], TAB_G, 2, buf):
+                    xg[m] = buf[0]
+                    charge_sum[m] = buf[1]
+                else:
+                    pdf_charge_sum_gluon(pdf, x, q2 * scale2[m], eq2, all_light, &charge_sum[m], &xg[m])
+            return
+    for m in range(n):
+        pdf_charge_sum_gluon(pdf, x, q2 * scale2[m], eq2, all_light, &charge_sum[m], &xg[m])

@@ -64,7 +64,7 @@ cdef class XsecIntegrand(Integrand):
                 for k in range(K):
                     row[k] = 0.0
                 continue
-            cross_section_point(&self.cfg.kp, &self.pdf.view, p[0], p[1], p[2], p[3], row)
+            cross_section_point(&self.cfg.kp, &self.pdf.view, p[0], p[1], p[2], p[3], row, 1)
             measure = 4.0 * p[2] * p[3] * jac
             for k in range(K):
                 row[k] *= measure

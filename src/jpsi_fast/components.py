@@ -103,13 +103,15 @@ class Layout:
         :meth:`jpsi_fast.Variations.resolve`; default: the central value only.
     params : the Params the variations are relative to (needed for alpha_s and LDME ratios when there are
         variations).
+    pdf_set : the :class:`jpsi_fast.pdf.PDFSet` whose members the ``pdf`` variations name (their ``member``).
+    cl : confidence level [%] of the PDF band.
 
     The kernels write ``base`` = base sets x channels x kernel elements, a base set being what needs its own
     computation (a PDF scale or member, TMD widths); every component is ``derive @ base``: derived states
     (T = U - L) and the variations that only rescale channels (alpha_s at xi_R, LDME sets) cost nothing.
     """
 
-    def __init__(self, channels=None, states=None, variations=None, params=None):
+    def __init__(self, channels=None, states=None, variations=None, params=None, pdf_set=None, cl=68.27):
         self.channels = _names(channels, CHANNELS, "channels")
         self.states = _names(states, STATES, "states")
         self.variations = tuple(variations) if variations else (CENTRAL,)
@@ -120,6 +122,14 @@ class Layout:
         if len(self.variations) > 1 and params is None:
             raise ValueError("a layout with variations needs the Params they are relative to")
         self.params = params if len(self.variations) > 1 else None
+        members = [v.member for v in self.variations if v.member is not None]
+        if members and pdf_set is None:
+            raise ValueError("variations name PDF-set members: give the pdf_set")
+        if members and not all(0 <= m < len(pdf_set) for m in members):
+            raise ValueError(f"PDF members must be in [0, {len(pdf_set)})")
+        self.pdf_set = pdf_set if members else None
+        #: confidence level [%] of the PDF band (docs/physics.md §10.3)
+        self.cl = float(cl)
         need = set()
         for s in self.states:
             need.update(DERIVED_STATES[s] if s in DERIVED_STATES else (s,))
@@ -228,8 +238,14 @@ class Layout:
         values = np.moveaxis(np.asarray(values), axis, 0)
         return values.reshape(self.shape + values.shape[1:])
 
+    @property
+    def sources(self) -> tuple:
+        """The variation sources present (docs/physics.md §10), e.g. ("central", "scale", "pdf")."""
+        return tuple(dict.fromkeys(v.source for v in self.variations))
+
     def _key(self):
-        return (self.channels, self.states, self.variations, self.params)
+        pset = None if self.pdf_set is None else (self.pdf_set.path, self.pdf_set.name, self.pdf_set.fingerprint)
+        return (self.channels, self.states, self.variations, self.params, pset, self.cl)
 
     def __eq__(self, other):
         return isinstance(other, Layout) and self._key() == other._key()
@@ -238,7 +254,7 @@ class Layout:
         return hash(self._key())
 
     def __reduce__(self):
-        return (Layout, (self.channels, self.states, self.variations, self.params))
+        return (Layout, (self.channels, self.states, self.variations, self.params, self.pdf_set, self.cl))
 
     def __repr__(self):
         extra = f", {len(self.variations)} variations" if len(self.variations) > 1 else ""

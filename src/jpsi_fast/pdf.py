@@ -1172,6 +1172,8 @@ class PDFSet:
                                     f"missing, e.g. {absent[0]}")
         self.members = [LHAGrid(f, extrapolate=extrapolate, _set_info=shared) for f in files]
         self.fingerprint = _fingerprint(*(m.fingerprint.encode() for m in self.members))
+        #: LumiSetCore per tuple of squared charges (built once: it copies every member's knots)
+        self._lumi_cores = {}
 
     def __len__(self):
         return len(self.members)
@@ -1223,8 +1225,11 @@ class PDFSet:
 
     def lumi_core(self, eq2=None) -> LumiSetCore:
         """The C evaluator of sum_q e_q^2 x f_q and x g of all members at once (:class:`LumiSetCore`; ``eq2``:
-        the squared charges it pre-sums, default all six light flavours)."""
-        return LumiSetCore(self, eq2)
+        the squared charges it pre-sums, default all six light flavours). Built once per ``eq2`` and kept."""
+        key = None if eq2 is None else tuple(float(e) for e in eq2)
+        if key not in self._lumi_cores:
+            self._lumi_cores[key] = LumiSetCore(self, eq2)
+        return self._lumi_cores[key]
 
 
 def _restore_set(path, extrapolate, fingerprint):

@@ -25,12 +25,42 @@ class Result:
     ``values[c, s, ...]`` is dsigma/(dx dQ^2 dz dP_T^2) in pb/GeV^4 for channel ``channels[c]`` and state
     ``states[s]`` at the broadcast shape of the inputs; ``layout`` names the components. Multiply by 4 Q P_T for
     dsigma/(dx dQ dz dP_T) (:meth:`per_dQ_dPT`).
+
+    With theory variations (``CrossSection.evaluate(..., variations=...)``, docs/physics.md §10) ``values`` is
+    ``[v, c, s, ...]`` over ``layout.variations`` (central first) and is formed on first access from the base
+    components the kernels wrote (``base``, shape (n_base, ...)); every other method (``r["ff", "U"]``,
+    :meth:`total`, :meth:`fractions`, ...) reports the central variation, :meth:`variation` another one and
+    :meth:`band` the uncertainty band of a source.
     """
 
-    def __init__(self, values, layout, inputs=None):
-        self.values = values
+    def __init__(self, values, layout, inputs=None, base=None):
+        self._values = values
         self.layout = layout
         self.inputs = inputs
+        #: base components (n_base, ...) of a result with variations (None otherwise)
+        self.base = base
+
+    @property
+    def values(self):
+        if self._values is None:
+            flat = self.base.reshape(self.base.shape[0], -1)
+            self._values = (self.layout.derive @ flat).reshape(self.layout.shape + self.base.shape[1:])
+        return self._values
+
+    @property
+    def has_variations(self) -> bool:
+        return self.layout.n_variations > 1
+
+    @property
+    def _central(self):
+        """(n_channels, n_states, ...) values of the central variation."""
+        if not self.has_variations:
+            return self.values
+        if self._values is None:
+            flat = self.base.reshape(self.base.shape[0], -1)
+            rows = self.layout.derive[self.layout.central]
+            return (rows @ flat).reshape(self.layout.shape[1:] + self.base.shape[1:])
+        return self.values[0]
 
     @property
     def channels(self):
@@ -42,14 +72,14 @@ class Result:
 
     @property
     def shape(self):
-        return self.values.shape[2:]
+        return self._central.shape[2:]
 
     def __getitem__(self, key):
-        """``r["ff", "U"]`` -> array; ``r["ff"]`` -> (n_states, ...) array."""
+        """``r["ff", "U"]`` -> array; ``r["ff"]`` -> (n_states, ...) array (central variation)."""
         if isinstance(key, tuple):
             ch, st = key
-            return self.values[self._ch(ch), self._st(st)]
-        return self.values[self._ch(key)]
+            return self._central[self._ch(ch), self._st(st)]
+        return self._central[self._ch(key)]
 
     def _ch(self, ch):
         if ch not in self.channels:
@@ -63,13 +93,14 @@ class Result:
 
     def _state_values(self, state):
         """(n_channels, ...) values of one state, deriving U = L + T or T = U - L when needed."""
+        v = self._central
         if state in self.states:
-            return self.values[:, self._st(state)]
+            return v[:, self._st(state)]
         have = set(self.states)
         if state == "U" and {"L", "T"} <= have:
-            return self.values[:, self._st("L")] + self.values[:, self._st("T")]
+            return v[:, self._st("L")] + v[:, self._st("T")]
         if state == "T" and {"U", "L"} <= have:
-            return self.values[:, self._st("U")] - self.values[:, self._st("L")]
+            return v[:, self._st("U")] - v[:, self._st("L")]
         raise KeyError(f"state {state!r} cannot be formed from {self.states}")
 
     def total(self, state="U"):
@@ -109,8 +140,45 @@ class Result:
         _, _, Q, PT = self.inputs
         return self.values * (4.0 * Q * PT)
 
+    # ---------------------------------------------------------------- theory variations (docs/physics.md §10)
+    def by_variation(self, channels=None, state="U"):
+        """(n_variations, ...) the sum over ``channels`` (default all) of ``state`` for every variation, central
+        first [pb/GeV^4] (computed from the base components: cheap even for many variations)."""
+        lay = self.layout
+        W = np.array([lay.base_weights(lay.weights(channels, state, variation=v))
+                      for v in range(lay.n_variations)])
+        if self.base is None:
+            flat = self.values.reshape(lay.n_components, -1)
+            W = np.array([lay.weights(channels, state, variation=v) for v in range(lay.n_variations)])
+        else:
+            flat = self.base.reshape(self.base.shape[0], -1)
+        return (W @ flat).reshape((lay.n_variations,) + self.shape)
+
+    def variation(self, name):
+        """The :class:`Result` of one variation (by name, e.g. "scale:2,1", "ldme:bckl2014", "pdf:3")."""
+        i = self.layout.variation_index(name)
+        lay = Layout(self.channels, self.states)
+        return Result(np.array(self.values[i]), lay, inputs=self.inputs)
+
+    def band(self, source="total", channels=None, state="U", cl=None):
+        """(central, low, high) arrays shaped like the inputs: the ``source`` band ("scale", "ldme", "ldme_fit",
+        "pdf", "width" or "total"; docs/physics.md §10.4, :func:`jpsi_fast.variations.band`) of the sum over
+        ``channels`` (default all) of ``state`` [pb/GeV^4]. For "pdf" the central value is the set's (member 0 or
+        the replica mean) and ``cl`` the confidence level [%] (default the Variations' one)."""
+        from .variations import band
+        if not self.has_variations:
+            raise ValueError("this result has no theory variations: evaluate with variations=jpsi_fast.Variations(...)")
+        return band(self.by_variation(channels, state), self.layout.variations, source, self.layout.pdf_set,
+                    self.cl if cl is None else cl)
+
+    @property
+    def cl(self):
+        """Confidence level [%] of the PDF band."""
+        return self.layout.cl
+
     def __repr__(self):
-        return f"<Result channels={self.channels} states={self.states} shape={self.shape} [pb/GeV^4]>"
+        extra = f" variations={self.layout.n_variations}" if self.has_variations else ""
+        return f"<Result channels={self.channels} states={self.states} shape={self.shape}{extra} [pb/GeV^4]>"
 
 
 class CrossSection:
@@ -144,50 +212,87 @@ class CrossSection:
     def kernel_config(self, layout: Layout | None = None, derived: bool = False) -> "_kernels.KernelConfig":
         """The C parameter block writing the base components of ``layout`` (default all channels x states), or
         with ``derived`` every component."""
-        return _kernels.KernelConfig(self.params, layout if layout is not None else Layout(), derived)
+        layout = layout if layout is not None else Layout()
+        members = None if layout.pdf_set is None else layout.pdf_set.lumi_core(self.charges())
+        return _kernels.KernelConfig(self.params, layout, derived, members)
 
-    def integrand(self, domain, layout: Layout | None = None):
+    def charges(self) -> np.ndarray:
+        """(7,) squared quark charges summed in the FF channel, in the kernels' parton order (g first, 0)."""
+        return np.array([0.0] + [_kernels.QUARK_CHARGE2[p] if p in self.params.flavours else 0.0
+                                 for p in _kernels.PARTON_NAMES[1:]])
+
+    def layout(self, channels=None, states=STATES, variations=None) -> Layout:
+        """The component layout of these channels x states and, with ``variations`` (a
+        :class:`jpsi_fast.Variations`), of every theory variation (docs/physics.md §10)."""
+        if variations is None or getattr(variations, "empty", False):
+            return Layout(channels, states)
+        from .variations import Variations
+        if not isinstance(variations, Variations):
+            raise TypeError(f"variations must be a jpsi_fast.Variations, got {type(variations).__name__}")
+        return Layout(channels, states, variations.resolve(self.params), self.params, variations.pdf_set,
+                      cl=variations.cl)
+
+    def integrand(self, domain, layout: Layout | None = None, variations=None):
         """The compiled integrand 4 Q P_T dsigma/(dx dQ^2 dz dP_T^2) [pb per unit cube] over ``domain`` (a
         :class:`jpsi_fast.Domain`) for the components of ``layout`` (default every channel x state). Raises
         ValueError when the domain's cuts leave no phase space at this sqrt(s) or the domain leaves the PDF's
-        range."""
+        range (at every factorization scale of the variations, for every PDF-set member). ``variations``: a
+        :class:`jpsi_fast.Variations` (instead of ``layout``) to integrate every theory variation in the same
+        pass."""
         from ._xsec_integrand import XsecIntegrand
+        if variations is not None:
+            if layout is not None:
+                raise ValueError("give layout or variations, not both")
+            layout = self.layout(variations=variations)
+        layout = layout if layout is not None else Layout()
         domain.check(self.params)
-        self._check_pdf_range(domain)
-        return XsecIntegrand(self, domain, layout if layout is not None else Layout())
+        self._check_pdf_range(domain, layout)
+        return XsecIntegrand(self, domain, layout)
 
-    def _check_pdf_range(self, domain):
-        if getattr(self.pdf, "extrapolate", None) == "nearest":
-            return
-        (xlo, xhi), (qlo, qhi) = self.pdf.x_range, self._q_range()
+    def _check_pdf_range(self, domain, layout=None):
         (xa, xb), (qa, qb) = domain.effective_ranges(self.params)
-        if xa < xlo or xb > xhi:
-            raise ValueError(f"Domain.x = {domain.x}: inside the cuts x reaches [{xa:.6g}, {xb:.6g}], beyond the x "
-                             f"range [{xlo:g}, {xhi:g}] of PDF {self.pdf.name} (narrow Domain.x or use "
-                             "extrapolate='nearest')")
-        if qa < qlo or qb > qhi:
-            raise ValueError(f"Domain.Q = {domain.Q} GeV: inside the cuts Q reaches [{qa:.6g}, {qb:.6g}] GeV, beyond "
-                             f"the Q range [{qlo:g}, {qhi:g}] GeV of PDF {self.pdf.name} at mu_F = "
-                             f"{self.params.mu_f_factor:g} Q (narrow Domain.Q or use extrapolate='nearest')")
+        for pdf, xi_f in self._pdfs_and_scales(layout):
+            if getattr(pdf, "extrapolate", None) == "nearest":
+                continue
+            (xlo, xhi), (qlo, qhi) = pdf.x_range, self._q_range(pdf, xi_f)
+            if xa < xlo or xb > xhi:
+                raise ValueError(f"Domain.x = {domain.x}: inside the cuts x reaches [{xa:.6g}, {xb:.6g}], beyond the "
+                                 f"x range [{xlo:g}, {xhi:g}] of PDF {pdf.name} (narrow Domain.x or use "
+                                 "extrapolate='nearest')")
+            if qa < qlo or qb > qhi:
+                raise ValueError(f"Domain.Q = {domain.Q} GeV: inside the cuts Q reaches [{qa:.6g}, {qb:.6g}] GeV, "
+                                 f"beyond the Q range [{qlo:g}, {qhi:g}] GeV of PDF {pdf.name} at mu_F = "
+                                 f"{xi_f * self.params.mu_f_factor:g} Q (narrow Domain.Q or use extrapolate='nearest')")
 
-    def _q_range(self):
-        """Range of Q [GeV] whose factorization scale mu_F = mu_f_factor Q lies in the PDF's Q range."""
-        lo, hi = self.pdf.Q_range
-        return lo / self.params.mu_f_factor, hi / self.params.mu_f_factor
+    def _pdfs_and_scales(self, layout):
+        """(PDF, xi_F) pairs a layout evaluates: the own PDF at every xi_F, the set's members at xi_F = 1."""
+        out = [(self.pdf, xi) for xi in sorted({v.xi_f for v in (layout.variations if layout else ())} | {1.0})
+               if layout is None or any(v.xi_f == xi and v.member is None for v in layout.variations)]
+        if layout is not None and layout.pdf_set is not None:
+            out.extend((m, 1.0) for m in layout.pdf_set.members[:1])       # members share one range
+        return out or [(self.pdf, 1.0)]
 
-    def evaluate(self, x, z, Q, PT, channels=None, states=STATES, n_threads=None) -> Result:
+    def _q_range(self, pdf=None, xi_f=1.0):
+        """Range of Q [GeV] whose factorization scale mu_F = xi_F mu_f_factor Q lies in the PDF's Q range."""
+        lo, hi = (pdf or self.pdf).Q_range
+        f = xi_f * self.params.mu_f_factor
+        return lo / f, hi / f
+
+    def evaluate(self, x, z, Q, PT, channels=None, states=STATES, n_threads=None, variations=None) -> Result:
         """dsigma/(dx dQ^2 dz dP_T^2) [pb/GeV^4] at Bjorken x, J/psi energy fraction z, Q [GeV], P_T [GeV].
 
         Inputs broadcast like NumPy (any real dtype / layout; converted once). ``channels``: names from
         :data:`CHANNELS` (default all); ``states``: from :data:`STATES`. Points with y = Q^2/(x s) > 1 are
         kinematically forbidden and give exactly 0 (docs/physics.md §1). ``n_threads``: None = OpenMP default,
-        negative counts back from the core count; results do not depend on it.
+        negative counts back from the core count; results do not depend on it. ``variations``: a
+        :class:`jpsi_fast.Variations` -- every theory variation is evaluated in the same pass (docs/physics.md
+        §10) and the result has :meth:`Result.band`.
 
         Raises ValueError naming the argument when a value is outside 0 < x < 1, 0 < z < 1, Q > 0, P_T >= 0
         (or NaN/inf) -- numerically: x, z >= 1e-9, 1e-3 <= Q <= 1e6 GeV, P_T <= 1e6 GeV (jpsi_fast.params), where
         every channel is finite -- or outside the PDF's range where y <= 1; TypeError for non-real input.
         """
-        layout = Layout(channels, states)
+        layout = self.layout(channels, states, variations)
         nthr = resolve_n_threads(n_threads)
         args = {n: as_float_array(n, v) for n, v in (("x", x), ("z", z), ("Q", Q), ("PT", PT))}
         try:
@@ -202,23 +307,34 @@ class CrossSection:
                 check_interval(name, a, lo, hi, lo_open=lo_open, hi_open=hi_open, unit=unit)
         flat = [np.ascontiguousarray(a).reshape(-1) for a in bcast]
         n = flat[0].size
-        values = np.empty((layout.n_components, n))
-        cfg = self.kernel_config(layout, derived=True)
+        derived = layout.n_variations == 1            # with variations: base components, derived on demand
+        values = np.empty((layout.n_components if derived else layout.n_base, n))
+        cfg = self.kernel_config(layout, derived=derived)
         for start in range(0, n, EVALUATE_BLOCK):
             code, index = _kernels.evaluate_into(cfg, self.pdf.core, *flat, values, start,
                                                  min(n, start + EVALUATE_BLOCK), nthr)
             if code:
-                self._raise_kinematic_error(code, index, flat)
-        return Result(values.reshape(layout.shape + shape), layout, inputs=tuple(bcast))
+                self._raise_kinematic_error(code, index, flat, layout)
+        if derived:
+            return Result(values.reshape(layout.shape + shape), layout, inputs=tuple(bcast))
+        if not np.all(np.isfinite(values)):
+            raise MemoryError("the kernels could not allocate their per-point scratch memory")
+        return Result(None, layout, inputs=tuple(bcast), base=values.reshape((layout.n_base,) + shape))
 
-    def _raise_kinematic_error(self, code, index, flat):
+    def _raise_kinematic_error(self, code, index, flat, layout=None):
         name, allowed = _kernels.kinematic_errors()[code]
         arr = flat[("x", "z", "Q", "PT").index(name)]
         where = f" (first invalid point at flat index {index})"
         if code >= 5:
-            lo, hi = (self.pdf.x_range if code == 5 else self._q_range())
-            allowed = (f"[{lo}, {hi}]{' GeV' if code == 6 else ''} of PDF {self.pdf.name} where y <= 1 "
-                       "(or use extrapolate='nearest')")
+            pairs = self._pdfs_and_scales(layout)
+            xlo, xhi = max(p.x_range[0] for p, _ in pairs), min(p.x_range[1] for p, _ in pairs)
+            qlo = max(self._q_range(p, xi)[0] for p, xi in pairs)
+            qhi = min(self._q_range(p, xi)[1] for p, xi in pairs)
+            lo, hi = (xlo, xhi) if code == 5 else (qlo, qhi)
+            names = sorted({p.name for p, _ in pairs})
+            scales = "" if len(pairs) == 1 else " at every factorization scale of the variations"
+            allowed = (f"[{lo:g}, {hi:g}]{' GeV' if code == 6 else ''} of PDF {', '.join(names)}{scales} where "
+                       "y <= 1 (or use extrapolate='nearest')")
         raise ValueError(f"{name} must be finite and in {allowed}; got {float(arr[index])!r}{where}")
 
     def __repr__(self):
