@@ -337,6 +337,39 @@ class IntegrationResult:
                             "or result.combination(weights)")
         return self.combination(self.layout.weights(state=state))
 
+    # ---------------------------------------------------------------- theory variations (docs/physics.md §10)
+    def by_variation(self, channels=None, state="U") -> np.ndarray:
+        """(n_variations,) integrals [pb] of the sum over ``channels`` (default all) of ``state``, one per theory
+        variation (central first); all from the same points."""
+        lay = self._variation_layout()
+        W = np.array([lay.weights(channels, state, variation=v) for v in range(lay.n_variations)])
+        return W @ self.mean.reshape(-1)
+
+    def variation_difference(self, variation, channels=None, state="U") -> Estimate:
+        """The integral of (variation - central) of the sum over ``channels`` of ``state`` [pb] with its Monte
+        Carlo error. The variations use the same points, so this error is far below the errors of the two
+        integrals when the variation's covariance with the central value was tracked (``track="all"``);
+        otherwise it is the error without the (positive) correlation, an upper bound."""
+        lay = self._variation_layout()
+        w = lay.weights(channels, state, variation=variation) - lay.weights(channels, state, variation=0)
+        return self.combination(w)
+
+    def band(self, source="total", channels=None, state="U", cl=None):
+        """(central, low, high) integrals [pb] of the sum over ``channels`` of ``state`` for a theory-variation
+        ``source`` ("scale", "ldme", "ldme_fit", "pdf", "width", "total"; docs/physics.md §10.4). Monte Carlo
+        errors are separate: ``self.total(state)`` / :meth:`variation_difference`."""
+        from .variations import band
+        lay = self._variation_layout()
+        return tuple(float(a) for a in band(self.by_variation(channels, state), lay.variations, source,
+                                            lay.pdf_set, lay.cl if cl is None else cl))
+
+    def _variation_layout(self):
+        lay = self.layout
+        if not isinstance(lay, Layout) or lay.n_variations == 1:
+            raise ValueError("this result has no theory variations: integrate with "
+                             "variations=jpsi_fast.Variations(...)")
+        return lay
+
     @property
     def adapted(self) -> Estimate:
         """The component the map adapted to (default: total sigma_U)."""
@@ -393,10 +426,25 @@ class Histogram:
     channels: tuple = CHANNELS
     states: tuple = STATES
     neval: int = 0
+    #: with theory variations: (n_bins, n_variations, n_channels, n_states, n_pt); ``values`` is the central one
+    variation_values: np.ndarray | None = None
+    #: the component layout (with its variations) when ``variation_values`` is set
+    layout: object = None
 
     @property
     def pt_centers(self):
         return 0.5 * (self.pt_edges[1:] + self.pt_edges[:-1])
+
+    def band(self, source="total", state="U", cl=None):
+        """(central, low, high), each (n_bins, n_pt), of the channel sum of ``state`` for a theory-variation
+        ``source`` (docs/physics.md §10.4) [pb/GeV]; Monte Carlo errors are in ``errors``."""
+        from .variations import band
+        if self.variation_values is None:
+            raise ValueError("this histogram has no theory variations: fill it with variations=jpsi_fast.Variations()")
+        k = self.states.index(state)
+        per_var = np.moveaxis(self.variation_values[:, :, :, k].sum(axis=2), 1, 0)
+        return band(per_var, self.layout.variations, source, self.layout.pdf_set,
+                    self.layout.cl if cl is None else cl)
 
     def total(self, state="U"):
         """(n_bins, n_pt) channel sum for one state and its error (channels' errors added in quadrature)."""
@@ -528,10 +576,14 @@ class Integrator:
         self._adapted_key = None
 
     # ------------------------------------------------------------------ integrand and components
-    def integrand(self, f, layout=None) -> Integrand:
+    def integrand(self, f, layout=None, variations=None) -> Integrand:
         """The :class:`Integrand` integrated for ``f``: ``f`` itself when it is one, ``f.integrand(domain)`` for
         a :class:`CrossSection` on a Domain-built Integrator, a :class:`CallableIntegrand` for a callable on box
-        bounds."""
+        bounds. ``variations`` (cross sections only): theory variations as extra components."""
+        if variations is not None and not hasattr(f, "integrand"):
+            raise TypeError("variations apply to a jpsi_fast.CrossSection")
+        if variations is not None:
+            layout = f.layout(variations=variations)
         if isinstance(f, Integrand):
             ig = f
         elif self.domain is not None:
@@ -568,6 +620,8 @@ class Integrator:
         """Covariance pairs: the layout's (variances, blocks, tracked) plus every pair of the adapted support and,
         when ``track`` (a list of components) is given, of their base components."""
         layout = ig.layout
+        if isinstance(track, str) and track == "all":
+            track = list(layout.names)
         pairs = {tuple(p) for p in layout.pairs(tracked=track is None).tolist()}
         extra = [int(i) for i in aidx]
         if track is not None:
@@ -671,7 +725,8 @@ class Integrator:
 
     # ------------------------------------------------------------------ public API
     def integrate(self, f, nitn: int = 10, neval: int = 200_000, warmup: int = 5, adapt: bool = True,
-                  adapt_to=None, rtol: float | None = None, progress=None, track=None) -> IntegrationResult:
+                  adapt_to=None, rtol: float | None = None, progress=None, track=None,
+                  variations=None) -> IntegrationResult:
         """Integrate ``f`` over the domain.
 
         ``f``: a :class:`CrossSection` (integrand 4 Q P_T dsigma/(dx dQ^2 dz dP_T^2), every channel x state,
@@ -684,13 +739,15 @@ class Integrator:
         (channel, state) pair; for a callable an index (default 0). ``rtol``: stop as soon as the adapted
         component's combined relative error is <= rtol (at least 2 iterations after the warm-up). ``progress``:
         tqdm bar (None: automatic for long runs). ``track``: components whose full covariance is kept (default:
-        the layout's tracked set).
+        the layout's tracked set; "all": every base component). ``variations``: a :class:`jpsi_fast.Variations`
+        (cross sections only) -- every theory variation is integrated from the same points
+        (:meth:`IntegrationResult.band`); the map adapts to the central value.
         """
         nitn, neval, warmup = self._check_counts(nitn, neval, warmup)
         if rtol is not None:
             rtol = real("rtol", rtol, 1e-15, 1.0)
         t0 = time.perf_counter()
-        ig = self.integrand(f)
+        ig = self.integrand(f, variations=variations)
         aidx, aw = self._adapt_spec(ig, adapt_to)
         pairs = self._pairs(ig, aidx, track)
         bar = progress_bar(warmup + nitn, "VEGAS+", progress, (warmup + nitn) * neval)
@@ -721,14 +778,15 @@ class Integrator:
                                  ig.value_scale)
 
     def histogram(self, f, bins=None, pt_edges=None, nitn: int = 10, neval: int = 200_000, warmup: int = 5,
-                  adapt_to=None, progress=None) -> Histogram:
+                  adapt_to=None, progress=None, variations=None) -> Histogram:
         """dsigma/dP_T [pb/GeV] in (z, Q) bins (default :func:`standard_bins`) and P_T bins ``pt_edges`` [GeV]
         (default 24 bins over the domain's P_T range), for every component, from one run: ``warmup`` adapting
         iterations, then ``nitn`` with the map frozen, combined by an unweighted average. Bins are half-open
         [lo, hi) and should not overlap (a point counts in the first bin that contains it). Works for any
-        integrand with observables named z, Q and PT."""
+        integrand with observables named z, Q and PT. ``variations``: a :class:`jpsi_fast.Variations` (cross
+        sections): every bin of every theory variation from the same points (:meth:`Histogram.band`)."""
         nitn, neval, warmup = self._check_counts(nitn, neval, warmup)
-        ig = self.integrand(f)
+        ig = self.integrand(f, variations=variations)
         names = ig.observable_names
         missing = [n for n in ("z", "Q", "PT") if n not in names]
         if missing:
@@ -786,8 +844,12 @@ class Integrator:
         shape = (len(bins), len(pt_edges) - 1) + layout.shape
         vals = np.moveaxis(vals.reshape(shape), 1, -1) / width
         errs = np.moveaxis(errs.reshape(shape), 1, -1) / width
+        by_var = None
+        if getattr(layout, "n_variations", 1) > 1:
+            by_var, vals, errs = vals, vals[:, 0], errs[:, 0]
         return Histogram(vals, errs, bins, pt_edges, getattr(layout, "channels", layout.names),
-                         getattr(layout, "states", ("value",)), neval=n_tot)
+                         getattr(layout, "states", ("value",)), neval=n_tot, variation_values=by_var,
+                         layout=layout if by_var is not None else None)
 
     # ------------------------------------------------------------------ sampling
     def _draw(self, ig, purpose, call, first_chunk, n_chunks, aidx, aw):

@@ -18,13 +18,24 @@ from .._openmp_helpers import resolve_n_threads
 from .._progress import progress_bar
 from ..components import CHANNEL_LABELS, CHANNELS, STATES
 from ..integrate import Domain, Integrator
+from ..variations import Variations
 from ..xsec import CrossSection
 from ._active import UNCERTAINTIES, class_probabilities, new_estimator, select_diverse, uncertainty_scores
 from ._design import Designs
-from ._labels import FEATURE_NAMES, TARGETS, VARIABLES, Labeler, Labels, check_points, features
-from ._metrics import classification_metrics
+from ._labels import (AMBIGUOUS_CLASS, FEATURE_NAMES, PROBABILITY_SOURCES, TARGETS, VARIABLES, VARIATION_TARGETS,
+                      Labeler, Labels, check_points, features)
+from ._metrics import classification_metrics, probability_metrics
+from ._robust import AMBIGUOUS, NO_DOMINANT, dominance_probability, dominant_by_variation, robust_dominant, robust_margin
 
-__all__ = ["RegionMapper", "TARGETS", "FEATURE_NAMES", "Labels"]
+__all__ = ["RegionMapper", "TARGETS", "VARIATION_TARGETS", "FEATURE_NAMES", "Labels", "default_variations",
+           "robust_dominant", "robust_margin", "dominance_probability", "dominant_by_variation", "AMBIGUOUS",
+           "NO_DOMINANT", "AMBIGUOUS_CLASS"]
+
+
+def default_variations() -> Variations:
+    """The variations of the targets in :data:`VARIATION_TARGETS` when none are given: 7-point scales and every
+    named LDME set without a negative element (``jpsi_fast.params.POSITIVE_LDME_SETS``)."""
+    return Variations(scales="7-point", ldme_sets="positive")
 
 #: seeds of the test sets and of the baselines' random designs, offset from the mapper's seed
 TEST_SEED_OFFSET = 10_007
@@ -50,9 +61,26 @@ class RegionMapper:
     target : "dominant" (channel with the largest share of sigma, 4 classes), "ff_vs_pgf" (quark fragmentation vs
         all PGF summed; classes pgf = 0, ff = 1), "share" (multi-label: each channel's share > ``threshold``),
         "large" (sigma above ``large_threshold`` [pb/GeV^4], or above the ``large_quantile`` of sigma over
-        sigma-weighted events when no threshold is given), or a callable ``f(X) -> labels`` (integers
+        sigma-weighted events when no threshold is given), "robust_dominant" (the channel that dominates under
+        every one of ``variations``, plus a 5th class "ambiguous" where the dominant channel changes),
+        "dominance_probability" (per channel, the fraction of the central + LDME-set variations under which it
+        dominates: a probabilistic target, see below), or a callable ``f(X) -> labels`` (integers
         0..n-1; or a pair (labels, boundary mask)) for synthetic targets.
     state : polarisation state whose cross section defines the labels ("U", "L" or "T").
+    variations : :class:`jpsi_fast.Variations` of the targets "robust_dominant" and "dominance_probability" (default
+        :func:`default_variations`: 7-point scales + the positive LDME sets); "robust_dominant" uses every
+        resolved variation, "dominance_probability" only the central one and the LDME sets (must hold at least
+        one set different from the central one). Dominance is decided on the signed values (sets with negative
+        LDMEs need ``allow_negative_ldme=True``; see :mod:`jpsi_fast.regions._robust`). Not accepted by the
+        other targets.
+
+    Target "dominance_probability" is fitted as a soft-label classification: every labelled point enters the
+    classifier once per channel with ``sample_weight`` = its exact probability (the estimator's ``fit`` must
+    accept ``sample_weight``), so ``predict_proba`` estimates the dominance probabilities directly and
+    ``predict`` gives the most probable channel; ``labels_.proba`` holds the exact probabilities,
+    ``labels_.y`` the most probable channel, and :meth:`evaluate` adds probability metrics (Brier score, mean
+    absolute and total-variation errors). The validation metric that drives ``patience`` is then
+    1 - mean total-variation distance between predicted and exact probabilities.
     estimator : any scikit-learn classifier with ``predict_proba`` (default HistGradientBoostingClassifier);
         cloned for every fit, ``random_state`` set from ``seed`` when it has one.
     batch_size : labels added per round; the initial Sobol design has ``batch_size`` points as well.
@@ -74,7 +102,8 @@ class RegionMapper:
                  threshold: float = 0.3, large_threshold: float | None = None, large_quantile: float = 0.5,
                  uncertainty: str = "entropy", committee: int = 0, candidates_per_batch: int = 10,
                  sigma_fraction: float = 0.5, explore_fraction: float = 0.1, patience: int | None = None,
-                 n_validation: int = 5000, features: str = "physics", n_threads=None, progress=None):
+                 n_validation: int = 5000, features: str = "physics", n_threads=None, progress=None,
+                 variations: Variations | None = None):
         if not isinstance(xs, CrossSection):
             raise TypeError(f"xs must be a jpsi_fast.CrossSection, got {type(xs).__name__}")
         domain = domain if domain is not None else Domain()
@@ -107,6 +136,13 @@ class RegionMapper:
             raise ValueError(f"patience must be a positive integer or None, got {patience!r}")
         if estimator is not None and not (hasattr(estimator, "fit") and hasattr(estimator, "predict_proba")):
             raise TypeError("estimator must be a scikit-learn classifier with fit and predict_proba")
+        variations = self._check_variations(xs, target, variations)
+        if target == "dominance_probability" and estimator is not None:
+            from sklearn.utils.validation import has_fit_parameter
+            if not has_fit_parameter(estimator, "sample_weight"):
+                raise ValueError("target 'dominance_probability' is fitted with soft labels: the estimator's fit() "
+                                 f"must accept sample_weight ({type(estimator).__name__}'s does not)")
+        self.variations = variations
         self.xs, self.domain, self.target, self.state = xs, domain, target, state
         self.estimator = estimator
         self.batch_size, self.budget, self.seed = int(batch_size), int(budget), int(seed)
@@ -119,7 +155,7 @@ class RegionMapper:
         self.progress = progress
         domain.check(xs.params)
         self.designs = Designs(xs, domain, self.seed, self.n_threads)
-        self.labeler = Labeler(xs, target, state, self.threshold, large_threshold, self.n_threads)
+        self.labeler = Labeler(xs, target, state, self.threshold, large_threshold, self.n_threads, variations)
         self.model = None
         self.X_ = None
         self.labels_ = None
@@ -129,10 +165,42 @@ class RegionMapper:
         self.committee_models = []
         self._test_sets = {}            # n_test -> labelled test sets (value-keyed)
 
+    @staticmethod
+    def _check_variations(xs, target, variations):
+        """The Variations of a variation target (default :func:`default_variations`); None for other targets."""
+        uses = not callable(target) and target in VARIATION_TARGETS
+        if variations is None:
+            return default_variations() if uses else None
+        if not isinstance(variations, Variations):
+            raise TypeError(f"variations must be a jpsi_fast.Variations, got {type(variations).__name__}")
+        if not uses:
+            raise ValueError(f"variations= only applies to the targets {VARIATION_TARGETS}, not to target "
+                             f"{target if not callable(target) else 'callable'!r}")
+        import warnings
+        with warnings.catch_warnings():           # negative-LDME sets warn again when evaluated
+            warnings.simplefilter("ignore", UserWarning)
+            resolved = variations.resolve(xs.params)
+        if target == "robust_dominant" and len(resolved) < 2:
+            raise ValueError("target 'robust_dominant' needs variations that vary something (e.g. "
+                             "Variations(scales='7-point', ldme_sets='positive')); with none it is 'dominant'")
+        if target == "dominance_probability" and not any(v.source == "ldme" for v in resolved):
+            raise ValueError("target 'dominance_probability' needs variations with at least one LDME set "
+                             "different from the central one (Variations(ldme_sets=...))")
+        return variations
+
     # ------------------------------------------------------------------ classes, labels, features, points
     @property
     def multilabel(self) -> bool:
         return self.target == "share"
+
+    @property
+    def probabilistic(self) -> bool:
+        """True for target "dominance_probability" (soft labels: ``Labels.proba``)."""
+        return self.target == "dominance_probability"
+
+    def _train_y(self, labels):
+        """What the classifier is fitted on: the exact probabilities for the probabilistic target, else y."""
+        return labels.proba if self.probabilistic else labels.y
 
     @property
     def classes(self) -> tuple:
@@ -189,14 +257,24 @@ class RegionMapper:
         return threadpool_limits(limits=n)
 
     def _fit_model(self, X, y, seed_offset=0):
+        """A fresh classifier fitted on points X and labels y; y of shape (n, n_classes) with the probabilistic
+        target: soft labels, each point repeated once per class of non-zero probability with that weight."""
         est = new_estimator(self.estimator, self.seed + seed_offset, self.multilabel)
+        weight = None
+        y = np.asarray(y)
+        if self.probabilistic:
+            rows, cls = np.nonzero(y > 0)
+            X, weight, y = X[rows], y[rows, cls], cls
         if self.estimator is None:
             counts = np.bincount(np.asarray(y).ravel().astype(int))
             if counts[counts > 0].min() < MIN_CLASS_COUNT_EARLY_STOP:
                 inner = est.estimator if self.multilabel else est
                 inner.set_params(early_stopping=False)
         with self._threads(len(X)):
-            est.fit(self.features(X), y)
+            if weight is None:
+                est.fit(self.features(X), y)
+            else:
+                est.fit(self.features(X), y, sample_weight=weight)
         return est
 
     def _proba(self, model, X):
@@ -225,6 +303,8 @@ class RegionMapper:
         return uncertainty_scores(p, self.uncertainty, self.multilabel, votes, len(self.classes))
 
     def _val_metric(self, model, Xv, Lv):
+        if self.probabilistic:
+            return 1.0 - 0.5 * float(np.mean(np.abs(self._proba(model, Xv) - Lv.proba).sum(axis=1)))
         pred = np.argmax(self._proba(model, Xv), axis=-1)
         return float(np.mean(np.all(pred == Lv.y, axis=1))) if self.multilabel else float(np.mean(pred == Lv.y))
 
@@ -237,7 +317,7 @@ class RegionMapper:
         lab = self.label(X)
         Xv = self.sigma_points(self.n_validation)
         Lv = self.label(Xv)
-        self.model = self._fit_model(X, lab.y)
+        self.model = self._fit_model(X, self._train_y(lab))
         self.committee_models = []
         self.history = [dict(labels=len(X), val_accuracy=self._val_metric(self.model, Xv, Lv),
                              time=time.perf_counter() - t0)]
@@ -258,12 +338,13 @@ class RegionMapper:
                     self.committee_models = []
                     for m in range(self.committee):
                         idx = rng.integers(0, len(X), len(X))
-                        self.committee_models.append(self._fit_model(X[idx], lab.y[idx], seed_offset=m + 1))
+                        self.committee_models.append(self._fit_model(X[idx], self._train_y(lab)[idx],
+                                                                       seed_offset=m + 1))
                 pick = select_diverse((cand - lo) / (hi - lo), self._scores(cand), n_new, self.explore_fraction, rng)
                 Xn = cand[pick]
                 X = np.concatenate([X, Xn])
                 lab = Labels.concatenate([lab, self.label(Xn)])
-                self.model = self._fit_model(X, lab.y)
+                self.model = self._fit_model(X, self._train_y(lab))
                 acc = self._val_metric(self.model, Xv, Lv)
                 self.history.append(dict(labels=len(X), val_accuracy=acc, time=time.perf_counter() - t0))
                 if bar is not None:
@@ -293,8 +374,11 @@ class RegionMapper:
         return self._test_sets[n_test]
 
     def _metrics(self, model, X, L, sigma_distributed):
-        return classification_metrics(self._proba(model, X), L, len(self.classes), sigma_distributed,
-                                      self.multilabel)
+        p = self._proba(model, X)
+        out = classification_metrics(p, L, len(self.classes), sigma_distributed, self.multilabel)
+        if self.probabilistic:
+            out["probability"] = probability_metrics(p, L, sigma_distributed)
+        return out
 
     def evaluate(self, n_test: int = 200_000) -> dict:
         """Metrics of the fitted map on two exactly labelled test sets of n_test points: "sigma_weighted" (events
@@ -331,10 +415,10 @@ class RegionMapper:
                 if d == "active":
                     if b > len(self.X_):
                         continue
-                    X, y = self.X_[:b], self.labels_.y[:b]
+                    X, y = self.X_[:b], self._train_y(self.labels_)[:b]
                 else:
                     X = self.grid_points(b) if d == "uniform_grid" else self.uniform_points(b, rng)
-                    y = self.label(X).y
+                    y = self._train_y(self.label(X))
                 t = time.perf_counter()
                 model = self._fit_model(X, y)
                 m = self._metrics(model, Xa, La, True)

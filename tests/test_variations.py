@@ -1,0 +1,296 @@
+"""Theory variations evaluated in the same pass (docs/physics.md §10) against direct evaluations and against the
+independent NumPy reference (jpsi_fast.reference: scales evaluated directly, LDME sets, LHAPDF uncertainty
+formulas)."""
+import dataclasses
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+
+import jpsi_fast as jf
+from conftest import random_points
+from jpsi_fast import reference as ref
+from jpsi_fast.components import Layout
+from jpsi_fast.params import LDME_FIELDS, LDME_SET_UNCERTAINTIES
+from jpsi_fast.pdf import load_set
+from jpsi_fast.pdf_testing import make_synthetic_set
+from jpsi_fast.variations import SCALE_POINTS, band
+
+RTOL = 1e-12
+#: the compiled GRV94 is a table of the analytic GRV94 of the reference: they agree to ~2e-7
+RTOL_GRV94_TABLE = 1e-6
+
+
+def assert_states_close(actual, desired, rtol=RTOL):
+    """Values (n_channels, n_states (U, L, T), n) equal to rtol relative to each channel's U at the point (T = U - L
+    cancels: its rounding is relative to U)."""
+    actual, desired = np.asarray(actual), np.asarray(desired)
+    scale = np.abs(desired[:, :1])
+    assert np.all(np.abs(actual - desired) <= rtol * scale), np.max(np.abs(actual - desired) / np.maximum(scale, 1e-300))
+
+
+def _ref_params(p):
+    """The reference Params with the fields of a jpsi_fast Params."""
+    fields = {f.name for f in dataclasses.fields(ref.DEFAULTS)}
+    return ref.make_params(**{k: getattr(p, k) for k in fields if hasattr(p, k) and k != "ldme_set"})
+
+
+@pytest.fixture(scope="module")
+def points():
+    return random_points(400, 31)
+
+
+@pytest.fixture(scope="module", params=["collinear", "gaussian"])
+def model(request):
+    return request.param
+
+
+# ---------------------------------------------------------------- §10.1 LDME sets
+def test_ldme_table_matches_reference():
+    assert set(jf.LDME_SETS) == set(ref.LDME_SETS)
+    for name, values in jf.LDME_SETS.items():
+        for f in LDME_FIELDS:
+            assert values[f] == pytest.approx(ref.LDME_SETS[name][f], rel=1e-14), (name, f)
+            assert LDME_SET_UNCERTAINTIES[name][f] == pytest.approx(ref.LDME_SET_UNCERTAINTIES[name][f], rel=1e-14)
+    assert jf.Params().ldme_set == "chao2012"
+
+
+@pytest.mark.parametrize("name", ["bk2011_a", "bk2011_b", "gwwz2013"])
+def test_negative_sets_raise_unless_allowed(name):
+    with pytest.raises(ValueError, match=f"{name}.*allow_negative_ldme"):
+        jf.Params(ldme_set=name)
+    with pytest.raises(ValueError, match=f"{name}.*negative"):
+        jf.Variations(ldme_sets=(name,))
+    with pytest.warns(UserWarning, match="negative"):
+        p = jf.Params(ldme_set=name, allow_negative_ldme=True, tmd_pdf="collinear")
+    r = jf.CrossSection(p).evaluate(0.3, 0.5, 12.0, 1.0)
+    assert np.any(r.values < 0)          # the signed values are kept (documented)
+    with pytest.warns(UserWarning, match="negative"):
+        lay = jf.CrossSection(jf.Params(tmd_pdf="collinear")).layout(
+            variations=jf.Variations(ldme_sets=(name,), allow_negative_ldme=True))
+    assert lay.n_variations == 2
+
+
+def test_user_ldme_set_and_errors():
+    user = dict(ldme_3s1_1=1.2, ldme_3s1_8=0.01, ldme_1s0_8=0.02, ldme_3p0_8_reduced=0.005)
+    assert jf.Params(ldme_set=user).ldme_3s1_8 == 0.01
+    v = jf.Variations(ldme_sets=(user, "bckl2014"))
+    names = [x.name for x in v.resolve(jf.Params())]
+    assert names == ["central", "ldme:user0", "ldme:bckl2014"]
+    with pytest.raises(ValueError, match="exactly the keys"):
+        jf.Variations(ldme_sets=({"ldme_3s1_1": 1.0},))
+    with pytest.raises(ValueError, match="unknown LDME set"):
+        jf.Variations(ldme_sets=("nope",))
+    with pytest.raises(ValueError, match="3-point"):
+        jf.Variations(scales="5-point")
+    with pytest.raises(ValueError, match="widths"):
+        jf.Variations(widths=0.5)
+
+
+@pytest.mark.parametrize("name", ["bckl2014", "chao2012_set3", "pythia8", "sharma_vitev2013"])
+def test_ldme_variation_equals_direct_evaluation(name, points, model):
+    p = jf.Params(tmd_pdf=model)
+    xs = jf.CrossSection(p)
+    r = xs.evaluate(*points, variations=jf.Variations(ldme_sets=(name,)))
+    direct = jf.CrossSection(jf.Params(tmd_pdf=model, ldme_set=name)).evaluate(*points)
+    assert_states_close(r.variation(f"ldme:{name}").values, direct.values)
+    np.testing.assert_array_equal(r.variation("central").values, xs.evaluate(*points).values)
+
+
+def test_ldme_fit_band_is_reference_half_width(points):
+    p = jf.Params(tmd_pdf="collinear")
+    r = jf.CrossSection(p).evaluate(*points, variations=jf.Variations(ldme_uncertainties=True))
+    c, lo, hi = r.band("ldme_fit")
+    rp = _ref_params(p)
+    rr = ref.evaluate(*points, params=rp)
+    expected = ref.ldme_set_half_width({ch: rr[ch, "U"] for ch in ref.CHANNELS}, "chao2012")
+    np.testing.assert_allclose(0.5 * (hi - lo), expected, rtol=RTOL_GRV94_TABLE)
+    np.testing.assert_allclose(c, rr.values[:, 0].sum(axis=0), rtol=RTOL_GRV94_TABLE)
+
+
+# ---------------------------------------------------------------- §10.2 scales
+@pytest.mark.parametrize("scales", ["3-point", "7-point"])
+def test_scale_variations_against_reference(scales, points, model):
+    p = jf.Params(tmd_pdf=model)
+    r = jf.CrossSection(p).evaluate(*points, variations=jf.Variations(scales=scales))
+    rp = _ref_params(p)
+    assert [(v.xi_r, v.xi_f) for v in r.layout.variations] == list(SCALE_POINTS[scales])
+    per_var = []
+    for v in r.layout.variations:
+        rr = ref.evaluate_scale_variation(*points, v.xi_r, v.xi_f, params=rp)
+        assert_states_close(r.variation(v.name).values, rr.values, rtol=RTOL_GRV94_TABLE)
+        per_var.append(rr.values[:, 0].sum(axis=0))
+    c, lo, hi = r.band("scale")
+    rc, rlo, rhi = ref.scale_band(per_var)
+    np.testing.assert_allclose(lo, rlo, rtol=RTOL_GRV94_TABLE)
+    np.testing.assert_allclose(hi, rhi, rtol=RTOL_GRV94_TABLE)
+    assert np.all(lo <= c) and np.all(c <= hi) and np.any(hi > lo)
+
+
+def test_alpha_s_rescaling_is_exact(points, model):
+    """xi_R only: the variation is the central value times (alpha_s(xi mu)/alpha_s(mu))^n per channel, equal to a
+    direct evaluation at mu_FF = 2 M, mu_PGF = 60 GeV."""
+    p = jf.Params(tmd_pdf=model)
+    r = jf.CrossSection(p).evaluate(*points, variations=jf.Variations(scales="7-point"))
+    direct = jf.CrossSection(jf.Params(tmd_pdf=model, mu_ff=2 * p.M, mu_pgf=2 * p.mu_pgf)).evaluate(*points)
+    assert_states_close(r.variation("scale:2,1").values, direct.values)
+
+
+@pytest.mark.parametrize("xi_f", [2.0, 0.5])
+def test_mu_f_variation_equals_direct_evaluation(xi_f, points, model):
+    p = jf.Params(tmd_pdf=model)
+    r = jf.CrossSection(p).evaluate(*points, variations=jf.Variations(scales="7-point"))
+    direct = jf.CrossSection(jf.Params(tmd_pdf=model, mu_f_factor=xi_f)).evaluate(*points)
+    assert_states_close(r.variation(f"scale:1,{xi_f:g}").values, direct.values)
+
+
+def test_mu_f_outside_pdf_range_is_a_clear_error():
+    xs = jf.CrossSection(jf.Params(tmd_pdf="collinear"))
+    # Q = 0.7 GeV: mu_F = 0.35 GeV at xi_F = 1/2 is below the GRV94 range
+    xs.evaluate(0.01, 0.5, 0.7, 0.5)
+    with pytest.raises(ValueError, match="Q must be.*every factorization scale"):
+        xs.evaluate(0.01, 0.5, 0.7, 0.5, variations=jf.Variations(scales=3))
+
+
+# ---------------------------------------------------------------- widths
+def test_width_variations_equal_direct_evaluations(points):
+    p = jf.Params()
+    r = jf.CrossSection(p).evaluate(*points, variations=jf.Variations(widths=2.0))
+    assert len(r.layout.variations) == 7
+    for field in ("kt2_pdf", "pt2_pgf", "dz2_pgf"):
+        for tag, f in (("up", 2.0), ("down", 0.5)):
+            direct = jf.CrossSection(p.replace(**{field: getattr(p, field) * f})).evaluate(*points)
+            assert_states_close(r.variation(f"width:{field}:{tag}").values, direct.values, rtol=1e-11)
+    # collinear: no kt2_pdf variation
+    rc = jf.CrossSection(jf.Params(tmd_pdf="collinear")).evaluate(*points, variations=jf.Variations(widths=2.0))
+    assert len(rc.layout.variations) == 5
+
+
+# ---------------------------------------------------------------- §10.3 PDF-set members
+@pytest.fixture(scope="module")
+def synthetic_sets(tmp_path_factory):
+    d = tmp_path_factory.mktemp("sets")
+    return {t: load_set(make_synthetic_set(d, f"VAR{t.upper()}", n, t, seed=4))
+            for t, n in (("replicas", 13), ("hessian", 9), ("symmhessian", 7))}
+
+
+@pytest.mark.parametrize("error_type", ["replicas", "hessian", "symmhessian"])
+def test_pdf_members_and_band(synthetic_sets, error_type, points):
+    pset = synthetic_sets[error_type]
+    p = jf.Params(tmd_pdf="collinear")
+    xs = jf.CrossSection(p, pdf=pset[0])
+    r = xs.evaluate(*points, variations=jf.Variations(pdf_set=pset))
+    members = []
+    for k in range(len(pset)):
+        direct = jf.CrossSection(p, pdf=pset[k]).evaluate(*points)
+        # all members at once sum the pre-summed charge sum (another summation order): 1e-10 with cancellations
+        assert_states_close(r.variation(f"pdf:{k}").values, direct.values, rtol=1e-10)
+        members.append(direct.total())
+    c, lo, hi = r.band("pdf")
+    u = ref.pdf_uncertainty(np.array(members), error_type, cl_set=pset.error_conf_level)
+    np.testing.assert_allclose(c, u["central"] if isinstance(u, dict) else u.central, rtol=1e-12)
+    errp = u["errplus"] if isinstance(u, dict) else u.errplus
+    errm = u["errminus"] if isinstance(u, dict) else u.errminus
+    # errors are differences of member values: their rounding is relative to the central value
+    assert np.all(np.abs((hi - c) - errp) <= 1e-8 * np.abs(c))
+    assert np.all(np.abs((c - lo) - errm) <= 1e-8 * np.abs(c))
+    assert np.any(hi > lo)
+
+
+def test_pdf_members_with_scales_and_thread_independence(synthetic_sets, points):
+    pset = synthetic_sets["replicas"]
+    xs = jf.CrossSection(jf.Params(tmd_pdf="collinear"), pdf=pset[0])
+    v = jf.Variations(scales=7, ldme_sets="positive", pdf_set=pset)
+    r1 = xs.evaluate(*points, variations=v, n_threads=1)
+    r2 = xs.evaluate(*points, variations=v, n_threads=2)
+    np.testing.assert_array_equal(r1.base, r2.base)
+    assert r1.layout.sources == ("central", "scale", "ldme", "pdf")
+    c, lo, hi = r1.band("total")
+    half = np.sqrt(sum((0.5 * np.subtract(*r1.band(s)[:0:-1])) ** 2 for s in ("scale", "pdf")))
+    np.testing.assert_allclose(hi - c, half, rtol=1e-12)
+
+
+# ---------------------------------------------------------------- bands, objects
+def test_band_function_and_errors():
+    from jpsi_fast.components import CENTRAL, Variation
+    vs = (CENTRAL, Variation("s1", "scale", xi_r=2.0), Variation("s2", "scale", xi_r=0.5))
+    vals = np.array([[1.0, 2.0], [1.5, 1.0], [0.5, 3.0]])
+    c, lo, hi = band(vals, vs, "scale")
+    np.testing.assert_array_equal(lo, [0.5, 1.0])
+    np.testing.assert_array_equal(hi, [1.5, 3.0])
+    c, lo, hi = band(vals, vs, "total")
+    np.testing.assert_allclose(hi - c, [0.5, 1.0])
+    with pytest.raises(ValueError, match="no 'pdf' variations"):
+        band(vals, vs, "pdf")
+    with pytest.raises(ValueError, match="band source"):
+        band(vals, vs, "nonsense")
+    r = jf.CrossSection().evaluate(0.3, 0.4, 12.0, 1.0)
+    with pytest.raises(ValueError, match="no theory variations"):
+        r.band("scale")
+
+
+def test_layout_and_variations_pickle(synthetic_sets):
+    pset = synthetic_sets["hessian"]
+    xs = jf.CrossSection(jf.Params(tmd_pdf="collinear"), pdf=pset[0])
+    v = jf.Variations(scales=3, ldme_sets=("bckl2014",), pdf_set=pset, widths=1.5)
+    lay = xs.layout(variations=v)
+    assert pickle.loads(pickle.dumps(lay)) == lay
+    assert pickle.loads(pickle.dumps(v)) == v
+    assert len(lay.base_sets) == 1 + 2 + len(pset) + 4     # central, two xi_F, members, pt2/dz2 up/down
+
+
+# ---------------------------------------------------------------- integration and histograms
+@pytest.fixture(scope="module")
+def integrated():
+    xs = jf.CrossSection(jf.Params(tmd_pdf="collinear"))
+    v = jf.Variations(scales=7, ldme_sets="positive")
+    plain = jf.Integrator(jf.Domain(), seed=3).integrate(xs, nitn=5, neval=30_000, progress=False)
+    var = jf.Integrator(jf.Domain(), seed=3).integrate(xs, nitn=5, neval=30_000, variations=v, track="all",
+                                                       progress=False)
+    return xs, v, plain, var
+
+
+def test_integration_central_unchanged_by_variations(integrated):
+    _, _, plain, var = integrated
+    assert var.total().mean == pytest.approx(plain.total().mean, rel=1e-12)
+    assert var.total().sdev == pytest.approx(plain.total().sdev, rel=1e-9)
+
+
+def test_variation_differences_have_small_mc_errors(integrated):
+    """Same points for every variation: the MC error of a difference is far below the variations' own errors and
+    far below the difference itself."""
+    _, _, _, var = integrated
+    for name in ("scale:2,2", "scale:0.5,0.5", "ldme:bckl2014"):
+        d = var.variation_difference(name)
+        i = var.layout.variation_index(name)
+        own = var.combination(var.layout.weights(state="U", variation=i))
+        assert d.sdev < 0.5 * own.sdev, name
+        assert d.sdev < 0.01 * abs(d.mean), name
+    c, lo, hi = var.band("scale")
+    assert lo < c < hi and (hi - lo) > 50 * var.total().sdev
+
+
+def test_integrated_band_matches_integrated_direct_evaluations(integrated):
+    """The integrated scale variation equals an integration of the directly varied cross section (independent
+    runs: within their MC errors)."""
+    xs, _, _, var = integrated
+    direct_xs = jf.CrossSection(jf.Params(tmd_pdf="collinear", mu_f_factor=2.0, mu_ff=2 * xs.params.M,
+                                          mu_pgf=2 * xs.params.mu_pgf))
+    direct = jf.Integrator(jf.Domain(), seed=11).integrate(direct_xs, nitn=5, neval=30_000, progress=False)
+    i = var.layout.variation_index("scale:2,2")
+    mine = var.combination(var.layout.weights(state="U", variation=i))
+    assert abs(mine.mean - direct.total().mean) < 5 * np.hypot(mine.sdev, direct.total().sdev)
+
+
+def test_histogram_band():
+    xs = jf.CrossSection(jf.Params(tmd_pdf="collinear"))
+    v = jf.Variations(scales=3)
+    h0 = jf.Integrator(jf.Domain(), seed=5).histogram(xs, nitn=2, neval=20_000, progress=False)
+    h = jf.Integrator(jf.Domain(), seed=5).histogram(xs, nitn=2, neval=20_000, variations=v, progress=False)
+    np.testing.assert_allclose(h.values, h0.values, rtol=1e-12, atol=0)
+    c, lo, hi = h.band("scale")
+    assert c.shape == lo.shape == (len(h.bins), len(h.pt_edges) - 1)
+    assert np.all(lo <= c) and np.all(c <= hi)
+    with pytest.raises(ValueError, match="no theory variations"):
+        h0.band("scale")
