@@ -294,3 +294,45 @@ def test_histogram_band():
     assert np.all(lo <= c) and np.all(c <= hi)
     with pytest.raises(ValueError, match="no theory variations"):
         h0.band("scale")
+
+
+# ---------------------------------------------------------------- command line
+def test_cli_band_options(tmp_path, capsys, synthetic_sets):
+    from jpsi_fast.cli import main
+    pts = ["--x", "0.2,0.5", "--z", "0.3,0.75", "--Q", "12,20", "--PT", "0.5,1", "--tmd-pdf", "collinear"]
+    out = tmp_path / "ev.csv"
+    assert main(["evaluate", *pts, "--band", "--output", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "U scale" in text and "U LDME sets" in text
+    from jpsi_fast.data import read_dataset as read_columns
+    cols = read_columns(out)
+    xs = jf.CrossSection(jf.Params(tmd_pdf="collinear"))
+    r = xs.evaluate([0.2, 0.5], [0.3, 0.75], [12.0, 20.0], [0.5, 1.0],
+                    variations=jf.Variations(scales=7, ldme_sets="positive"))
+    np.testing.assert_allclose(cols["sigma_U_scale_lo"], r.band("scale")[1], rtol=1e-12)
+    np.testing.assert_allclose(cols["sigma_U_ldme_hi"], r.band("ldme")[2], rtol=1e-12)
+    np.testing.assert_allclose(cols["sigma_ff_U"], r["ff", "U"], rtol=1e-12)
+    # a PDF set by folder, 3-point scales, another central LDME set
+    pset = synthetic_sets["hessian"]
+    assert main(["evaluate", *pts, "--pdf", str(pset[0].path), "--pdf-set", pset.path, "--scale-variation", "3",
+                 "--ldme-set", "bckl2014"]) == 0
+    text = capsys.readouterr().out
+    assert "U pdf" in text and "U total" in text and "U scale" in text
+    grid = tmp_path / "g.parquet"
+    assert main(["grid", "--n", "3,3,3,3", "--band", "--tmd-pdf", "collinear", "--output", str(grid)]) == 0
+    cols = read_columns(grid)
+    assert {"sigma_U_scale_lo", "sigma_U_ldme_hi", "sigma_U_total_lo"} <= set(cols)
+    assert np.all(cols["sigma_U_scale_lo"] <= cols["sigma_U_scale_hi"])
+
+
+def test_cli_band_errors(capsys):
+    from jpsi_fast.cli import main
+    pts = ["--x", "0.2", "--z", "0.3", "--Q", "12", "--PT", "0.5"]
+    assert main(["evaluate", *pts, "--ldme-sets", "gwwz2013"]) == 2
+    assert "negative" in capsys.readouterr().err
+    assert main(["evaluate", *pts, "--ldme-set", "nope"]) == 2
+    assert "unknown LDME set" in capsys.readouterr().err
+    assert main(["evaluate", *pts, "--pdf-set", "NO_SUCH_SET"]) == 2
+    assert "NO_SUCH_SET" in capsys.readouterr().err
+    assert main(["evaluate", *pts, "--scale-variation", "5"]) == 2
+    assert "--scale-variation" in capsys.readouterr().err

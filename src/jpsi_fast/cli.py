@@ -14,6 +14,10 @@ Subcommands (``jpsi-fast SUBCOMMAND --help`` for each):
 ``regions``   run the active-learning region mapper; metrics (JSON), learning curves and maps (PNG)
 ``info``      version, OpenMP build, threads, PDF sets found on LHAPDF_DATA_PATH
 
+Theory bands (docs/physics.md §10): ``demo`` shows them by default (``--no-band``), ``evaluate``, ``bins`` and
+``grid`` with ``--band`` (7-point scales and the positive LDME sets) and/or ``--scale-variation 3|7``,
+``--ldme-sets LIST``, ``--pdf-set NAME``; ``--ldme-set NAME`` picks the central LDME set.
+
 Physics parameters come from ``--sqrt-s``, ``--tmd-pdf``, ``--pdf`` and/or a TOML file (``--params FILE``, keys
 are :class:`jpsi_fast.Params` fields; a ``[domain]`` table sets :class:`jpsi_fast.Domain`). Every argument is
 checked before any work starts; every error is one line on stderr with exit code 2 (130 for Ctrl-C); outputs are
@@ -151,6 +155,10 @@ def _setup(args):
         cfg["sqrt_s"] = args.sqrt_s
     if getattr(args, "tmd_pdf", None) is not None:
         cfg["tmd_pdf"] = args.tmd_pdf
+    if getattr(args, "ldme_set", None) is not None:
+        cfg["ldme_set"] = args.ldme_set
+    if getattr(args, "allow_negative_ldme", False):
+        cfg["allow_negative_ldme"] = True
     if "flavours" in cfg:
         cfg["flavours"] = tuple(cfg["flavours"])
     params = jf.Params(**cfg)
@@ -192,7 +200,50 @@ def _write_json(path, obj):
     return path
 
 
-def _common(p, physics=True, seed=False, out=True, threads=True):
+def _variations(args, xs, default_on=False):
+    """The jpsi_fast.Variations the band options ask for (None: central values only). ``--band`` (or
+    ``default_on``, the demo) means the 7-point scales and the positive LDME sets unless narrowed, plus every
+    member of ``--pdf-set``."""
+    import jpsi_fast as jf
+    on = getattr(args, "band", None)
+    on = default_on if on is None else on
+    scales, ldme, pset = args.scale_variation, args.ldme_sets, args.pdf_set
+    if not (on or scales or ldme or pset):
+        return None
+    if ldme is not None:
+        ldme = ldme if ldme in ("positive", "all") else tuple(s.strip() for s in ldme.split(",") if s.strip())
+    return jf.Variations(scales=scales if scales else (7 if on else None),
+                         ldme_sets=ldme if ldme is not None else ("positive" if on else ()),
+                         pdf_set=jf.pdf.load_set(pset) if pset else None,
+                         allow_negative_ldme=bool(getattr(args, "allow_negative_ldme", False)))
+
+
+def _band_text(c, lo, hi):
+    """'+a -b' of a band around c (3 significant digits)."""
+    return f"+{hi - c:.2e} -{c - lo:.2e}"
+
+
+def _common(p, physics=True, seed=False, out=True, threads=True, bands=False, band_default=False):
+    if physics:
+        from .params import LDME_SETS
+        p.add_argument("--ldme-set", default=None, metavar="NAME",
+                       help=f"central LDME set: {', '.join(LDME_SETS)} (default chao2012; docs/physics.md §10.1)")
+        p.add_argument("--allow-negative-ldme", action="store_true",
+                       help="accept LDME sets with a negative element (NLO fits: their LO channel is negative)")
+    if bands:
+        if band_default:
+            p.add_argument("--no-band", dest="band", action="store_false", default=None,
+                           help="central values only (no theory bands)")
+        else:
+            p.add_argument("--band", action="store_true", default=None,
+                           help="theory bands: 7-point scales and the positive LDME sets (narrow with the options "
+                                "below), plus --pdf-set members")
+        p.add_argument("--scale-variation", type=int, choices=(3, 7), default=None,
+                       help="3- or 7-point scale variation (xi_R, xi_F)")
+        p.add_argument("--ldme-sets", default=None, metavar="LIST",
+                       help="LDME sets of the envelope: comma-separated names, 'positive' or 'all'")
+        p.add_argument("--pdf-set", default=None, metavar="NAME",
+                       help="LHAPDF set (on LHAPDF_DATA_PATH or a folder): all its members for the PDF band")
     if physics:
         p.add_argument("--sqrt-s", type=_float_type(1.0, 1e5), default=None, metavar="GeV",
                        help="e p centre-of-mass energy [GeV] (default 63)")
@@ -237,20 +288,25 @@ def cmd_demo(args):
     print(f"jpsi_fast {jf.__version__}: e p -> e J/psi X at sqrt(s) = {p.sqrt_s:g} GeV, TMD PDF {p.tmd_pdf}, "
           f"PDF {xs.pdf.name}, OpenMP {'on' if jf.openmp_enabled() else 'off'} "
           f"({jf.resolve_n_threads(args.threads)} threads)")
+    var = _variations(args, xs, default_on=True)
     pts = np.array(DEMO_POINTS).T
-    r = xs.evaluate(*pts, n_threads=args.threads)
+    r = xs.evaluate(*pts, n_threads=args.threads, variations=var)
     frac, lam, names = r.fractions("U"), r.lambda_theta(), r.dominant_names("U")
     y = domain.inelasticity(pts[0], pts[2], p)
-    print("\n1. dsigma/(dx dQ^2 dz dP_T^2) [pb/GeV^4], state U, and each channel's share of sigma_U")
+    print("\n1. dsigma/(dx dQ^2 dz dP_T^2) [pb/GeV^4], state U, and each channel's share of sigma_U"
+          + ("; theory bands (docs/physics.md §10.4): scale/PDF/total as +up -down, LDME sets as [min, max]"
+             if var is not None else ""))
+    bands = _point_bands(r) if var is not None else {}
     rows = []
     for i, (x, z, Q, PT) in enumerate(DEMO_POINTS):
         rows.append([f"{x:g}", f"{z:g}", f"{Q:g}", f"{PT:g}", f"{y[i]:.3f}", f"{r.total('U')[i]:.4e}",
+                     *(bands[s][i] for s in bands),
                      *(f"{frac[c, i]:.4f}" for c in range(len(r.channels))), names[i],
                      "nan" if np.isnan(lam[i]) else f"{lam[i]:.3f}"])
-    print(_table(rows, ["x", "z", "Q", "PT", "y", "sigma_U", *r.channels, "dominant", "lambda"]))
+    print(_table(rows, ["x", "z", "Q", "PT", "y", "sigma_U", *bands, *r.channels, "dominant", "lambda"]))
     print("   (y > 1 is kinematically forbidden: every channel is 0; lambda = lambda_theta of the channel sum)")
     integ = jf.Integrator(domain, seed=args.seed, n_threads=args.threads)
-    res = integ.integrate(xs, nitn=6, neval=100_000, warmup=3)
+    res = integ.integrate(xs, nitn=6, neval=100_000, warmup=3, variations=var)
     print(f"\n2. integrated over the domain (x in {domain.x}, z in {domain.z}, Q in {domain.Q} GeV, "
           f"P_T in {domain.PT} GeV, y <= 1{', P_T <= zQ/2' if domain.tmd_cut else ''}) [pb]")
     rows = [[c, str(res[c, "U"]), str(res[c, "L"]), f"{res[c, 'U'].mean / res.total('U').mean:.3f}"]
@@ -258,9 +314,15 @@ def cmd_demo(args):
     rows.append(["total", str(res.total("U")), str(res.total("L")), "1"])
     print(_table(rows, ["channel", "sigma_U [pb]", "sigma_L [pb]", "share"]))
     print(f"   chi2/dof = {res.chi2_dof:.2f}, {res.neval:,} evaluations")
-    h = integ.histogram(xs, nitn=4, neval=100_000, warmup=1)
+    if var is not None:
+        print("   " + _integrated_band_line(res))
+    h = integ.histogram(xs, nitn=4, neval=100_000, warmup=1, variations=var)
     bins_png = _saved(h.plot(out / "demo_dsigma_dpt_bins.png"), out / "demo_dsigma_dpt_bins.png")
     _write_hist_table(h, out / "demo_dsigma_dpt_bins.csv")
+    if var is not None:
+        from .plotting import plot_histogram_bands
+        band_png = out / "demo_dsigma_dpt_bands.png"
+        bins_png = f"{bins_png}, {_saved(plot_histogram_bands(h, band_png), band_png)}"
     print("\n3. dsigma/dP_T in the 2 x 2 (z, Q) bins, state U, summed over channels [pb/GeV] at P_T = 0.125 / 1.125 / "
           "3.125 GeV")
     tot, err = h.total("U")
@@ -278,10 +340,47 @@ def cmd_demo(args):
     return 0
 
 
+def _point_bands(r):
+    """{column: [text per point]} of a Result's bands: scale / PDF / total as '+up -down', LDME sets as
+    '[min, max]'."""
+    from .variations import band_sources
+    have = band_sources(r.layout.variations)
+    if len([s for s in have if s in ("scale", "ldme_fit", "pdf", "width")]) < 2:
+        have = tuple(s for s in have if s != "total")       # a "total" of one source repeats it
+    out = {}
+    for s in ("scale", "pdf", "width", "ldme_fit", "total", "ldme"):
+        if s not in have:
+            continue
+        c, lo, hi = r.band(s)
+        if s == "ldme":
+            out["LDME sets"] = [f"[{a:.3e}, {b:.3e}]" for a, b in zip(lo, hi)]
+        else:
+            out[s] = [_band_text(*v) for v in zip(c, lo, hi)]
+    return out
+
+
+def _integrated_band_line(res):
+    """'sigma_U = c +- MC (+a -b scale) (+a -b PDF); LDME sets [min, max]' of an IntegrationResult."""
+    tot = res.total("U")
+    parts = [f"sigma_U = {tot.mean:.4e} +- {tot.sdev:.1e} (MC)"]
+    for s, label in (("scale", "scale"), ("pdf", "PDF"), ("width", "widths"), ("ldme_fit", "LDME fit")):
+        try:
+            parts.append(f"({_band_text(*res.band(s))} {label})")
+        except ValueError:
+            pass
+    try:
+        _, lo, hi = res.band("ldme")
+        parts.append(f"; LDME-set envelope [{lo:.4e}, {hi:.4e}] pb")
+    except ValueError:
+        pass
+    return " ".join(parts)
+
+
 def cmd_evaluate(args):
     import numpy as np
     from .data import DatasetWriter, iter_dataset
     xs, _ = _setup(args)
+    var = _variations(args, xs)
     if args.input:
         if any(getattr(args, n) is not None for n in ("x", "z", "Q", "PT")):
             raise CLIError("evaluate: give either --input FILE or --x/--z/--Q/--PT, not both")
@@ -294,6 +393,7 @@ def cmd_evaluate(args):
         except ValueError:
             raise CLIError("evaluate: --x, --z, --Q, --PT lists must have equal lengths (or length 1)") from None
         chunks = [dict(zip(("x", "z", "Q", "PT"), cols))]
+    from .data import band_columns
     out = _output_file(args.output, "--output") if args.output else None
     shown, total, head = [], 0, None
     writer = DatasetWriter(out, {"units": "x, z; Q, PT in GeV; sigma_* in pb/GeV^4"}) if out else None
@@ -303,18 +403,22 @@ def cmd_evaluate(args):
             if missing:
                 raise CLIError(f"--input: {args.input} lacks column(s) {missing}")
             x, z, Q, PT = (np.asarray(d[c], dtype=float) for c in ("x", "z", "Q", "PT"))
-            r = xs.evaluate(x, z, Q, PT, n_threads=args.threads)
-            flat = r.values.reshape(r.layout.n_components, -1)
+            r = xs.evaluate(x, z, Q, PT, n_threads=args.threads, variations=var)
+            central = r.variation("central") if var is not None else r
+            flat = central.values.reshape(central.layout.n_components, -1)
             cols = {"x": x, "z": z, "Q": Q, "PT": PT}
-            for k, name in enumerate(r.layout.names):
+            for k, name in enumerate(central.layout.names):
                 cols["sigma_" + name.replace(":", "_")] = flat[k]
+            cols.update(band_columns(r) if var is not None else {})
             if writer:
                 writer.write(cols)
-            keep = [k for k, name in enumerate(r.layout.names) if name.split(":")[1] in ("U", "L")]
-            head = ["x", "z", "Q", "PT"] + [r.layout.names[k] for k in keep]
+            keep = [k for k, name in enumerate(central.layout.names) if name.split(":")[1] in ("U", "L")]
+            head = ["x", "z", "Q", "PT"] + [central.layout.names[k] for k in keep]
+            bands = _point_bands(r) if var is not None else {}
+            head += [f"U {s}" for s in bands]
             for i in range(min(len(x), PRINT_ROWS - len(shown))):
                 shown.append([f"{x[i]:g}", f"{z[i]:g}", f"{Q[i]:g}", f"{PT[i]:g}"] +
-                             [f"{flat[k, i]:.4e}" for k in keep])
+                             [f"{flat[k, i]:.4e}" for k in keep] + [bands[s][i] for s in bands])
             total += len(x)
     if out:
         print(f"wrote {total:,} rows to {out}")
@@ -339,8 +443,26 @@ def _write_hist_table(h, path):
                                            ch, st, h.values[b, c, s, j], h.errors[b, c, s, j])):
                         cols[k].append(v)
     cols = {k: np.array(v) for k, v in cols.items()}
+    if h.variation_values is not None:
+        # band columns on the rows of the channel sum: rows channel "total", state U
+        from .variations import band_sources
+        extra = {k: [] for k in cols}
+        tot, err = h.total("U")
+        for b, B in enumerate(h.bins):
+            for j in range(len(h.pt_edges) - 1):
+                for k, v in zip(extra, (b, B.z[0], B.z[1], B.Q[0], B.Q[1], h.pt_edges[j], h.pt_edges[j + 1],
+                                        "total", "U", tot[b, j], err[b, j])):
+                    extra[k].append(v)
+        n_ch = len(cols["bin"])
+        cols = {k: np.concatenate([cols[k], np.array(extra[k])]) for k in cols}
+        for s in band_sources(h.layout.variations):
+            _, lo, hi = h.band(s)
+            for tag, arr in (("lo", lo), ("hi", hi)):
+                cols[f"{s}_{tag}"] = np.concatenate([np.full(n_ch, np.nan), arr.reshape(-1)])
     write_columns(path, cols, meta={"units": {"dsigma_dPT": "pb/GeV", "error": "pb/GeV", "Q_lo": "GeV",
-                                              "Q_hi": "GeV", "PT_lo": "GeV", "PT_hi": "GeV"}})
+                                              "Q_hi": "GeV", "PT_lo": "GeV", "PT_hi": "GeV"},
+                                    "bands": "columns <source>_lo/_hi [pb/GeV] on the rows channel=total, state=U "
+                                             "(docs/physics.md §10.4)" if h.variation_values is not None else None})
 
 
 def cmd_bins(args):
@@ -353,13 +475,19 @@ def cmd_bins(args):
             raise CLIError(f"--pt-edges: at most 100000 P_T bins, got {int(edges[2])}")
         edges = np.linspace(edges[0], edges[1], int(edges[2]) + 1)
     xs, domain = _setup(args)
+    var = _variations(args, xs)
     out = _out_dir(args)
     integ = jf.Integrator(domain, seed=args.seed, n_threads=args.threads)
-    h = integ.histogram(xs, pt_edges=edges, nitn=args.nitn, neval=args.neval, warmup=args.warmup)
+    h = integ.histogram(xs, pt_edges=edges, nitn=args.nitn, neval=args.neval, warmup=args.warmup, variations=var)
     table = out / f"dsigma_dpt_bins.{args.format}"
     _write_hist_table(h, table)
     fig = out / f"dsigma_dpt_bins.{args.figure}"
     _saved(h.plot(fig, states=states), fig)
+    if var is not None:
+        from .plotting import plot_histogram_bands
+        band_fig = out / f"dsigma_dpt_bands.{args.figure}"
+        _saved(plot_histogram_bands(h, band_fig), band_fig)
+        fig = f"{fig}, {band_fig}"
     tot, _ = h.total("U")
     print("dsigma/dP_T summed over channels, state U [pb/GeV]; integral over P_T [pb]:")
     for k, b in enumerate(h.bins):
@@ -385,13 +513,13 @@ def cmd_grid(args):
         _confirm(args.sample, fmt, args.yes, "--sample")
         xs, domain = _setup(args)
         summary = write_dataset(out, xs, sample=args.sample, domain=domain, chunk_rows=args.chunk, seed=args.seed,
-                                n_threads=args.threads)
+                                n_threads=args.threads, variations=_variations(args, xs))
     else:
         n = _ints(args.n, "n", 4)
         _confirm(int(np.prod(n, dtype=object)), fmt, args.yes, "--n")
         xs, domain = _setup(args)
         summary = write_dataset(out, xs, grid=GridSpec.from_domain(domain, n), domain=domain, chunk_rows=args.chunk,
-                                n_threads=args.threads)
+                                n_threads=args.threads, variations=_variations(args, xs))
     print(f"wrote {summary['rows']:,} rows x {len(summary['columns'])} columns to {summary['path']} "
           f"({summary['format']}) in {summary['seconds']:.2f} s")
     return 0
@@ -467,10 +595,10 @@ def build_parser():
     parser.add_argument("--version", action="version", version=f"jpsi-fast {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser("demo", help="the main job: a few points, the domain, the 2 x 2 bins, a region map, figures")
-    _common(p, seed=True)
+    _common(p, seed=True, bands=True, band_default=True)
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("evaluate", help="channel x state table at given points")
-    _common(p, out=False)
+    _common(p, out=False, bands=True)
     for n in ("x", "z", "Q", "PT"):
         p.add_argument(f"--{n}", default=None, help=f"{n} value(s), comma-separated" +
                        (" [GeV]" if n in ("Q", "PT") else ""))
@@ -478,7 +606,7 @@ def build_parser():
     p.add_argument("--output", default=None, help="write the table to this CSV/Parquet file")
     p.set_defaults(func=cmd_evaluate)
     p = sub.add_parser("bins", help="binned dsigma/dP_T table and figure for the 2 x 2 (z, Q) bins")
-    _common(p, seed=True)
+    _common(p, seed=True, bands=True)
     p.add_argument("--pt-edges", default="0,6,24", help="P_T bin edges [GeV], or 'start,stop,nbins' (default 0,6,24)")
     p.add_argument("--nitn", type=_int_type(1, 10_000), default=8, help="iterations after the warm-up (default 8)")
     p.add_argument("--neval", type=_int_type(64, 10 ** 12), default=200_000,
@@ -489,7 +617,7 @@ def build_parser():
     p.add_argument("--figure", choices=("png", "pdf"), default="png", help="figure format (default png)")
     p.set_defaults(func=cmd_bins)
     p = sub.add_parser("grid", help="dataset of a grid or of sampled events, to Parquet or CSV")
-    _common(p, seed=True, out=False)
+    _common(p, seed=True, out=False, bands=True)
     p.add_argument("--output", default="jpsi_fast_out/grid.parquet",
                    help="file (.parquet or .csv; default jpsi_fast_out/grid.parquet)")
     p.add_argument("--n", default="25,25,25,75", help="grid points along x, z, Q, P_T (default 25,25,25,75)")

@@ -104,10 +104,25 @@ def estimate_size(rows: int, fmt: str = "parquet") -> int:
     return int(rows) * BYTES_PER_ROW[fmt]
 
 
-def compute_rows(xs: CrossSection, x, z, Q, PT, domain: Domain | None = None, n_threads=None) -> dict:
-    """All dataset columns for points (x, z, Q, P_T) (1-D arrays): one kernel pass, every channel x state."""
-    r = xs.evaluate(x, z, Q, PT, channels=LAYOUT.channels, states=LAYOUT.states, n_threads=n_threads)
-    v = r.values                                            # (channels, states, n)
+def band_columns(result) -> dict:
+    """Theory-band columns of a Result with variations: ``sigma_U_<source>_lo`` / ``_hi`` [pb/GeV^4] of the
+    channel sum of sigma_U for every source it carries (docs/physics.md §10.4)."""
+    from .variations import band_sources
+    cols = {}
+    for s in band_sources(result.layout.variations):
+        _, lo, hi = result.band(s)
+        cols[f"sigma_U_{s}_lo"], cols[f"sigma_U_{s}_hi"] = lo, hi
+    return cols
+
+
+def compute_rows(xs: CrossSection, x, z, Q, PT, domain: Domain | None = None, n_threads=None,
+                 variations=None) -> dict:
+    """All dataset columns for points (x, z, Q, P_T) (1-D arrays): one kernel pass, every channel x state (and,
+    with ``variations``, the band columns of :func:`band_columns` after them)."""
+    r = xs.evaluate(x, z, Q, PT, channels=LAYOUT.channels, states=LAYOUT.states, n_threads=n_threads,
+                    variations=variations)
+    bands = band_columns(r) if variations is not None else {}
+    v = r._central                                          # (channels, states, n)
     domain = domain or Domain()
     cols = {"x": x, "z": z, "Q": Q, "PT": PT, "y": domain.inelasticity(x, Q, xs.params)}
     cols["in_cuts"] = domain.contains(x, z, Q, PT, xs.params)
@@ -117,6 +132,7 @@ def compute_rows(xs: CrossSection, x, z, Q, PT, domain: Domain | None = None, n_
     for name, share in zip(SHARE_COLUMNS, channel_shares(U)):
         cols[name] = share
     cols["dominant"] = np.array(DOMINANT_NAMES)[dominant_channel(U)]
+    cols.update(bands)
     return cols
 
 
@@ -126,21 +142,22 @@ def _grid_chunk(axes, start, stop):
     return [a[i] for a, i in zip(axes, sub)]
 
 
-def _points_iter(xs, points, grid, domain, sample, chunk_rows, seed, n_threads):
+def _points_iter(xs, points, grid, domain, sample, chunk_rows, seed, n_threads, variations=None):
     """Yield column dicts chunk by chunk for a grid, explicit points or sigma-weighted samples."""
     if grid is not None:
         axes = grid.axes()
         n = grid.size
         for start in range(0, n, chunk_rows):
-            yield compute_rows(xs, *_grid_chunk(axes, start, min(n, start + chunk_rows)), domain, n_threads)
+            yield compute_rows(xs, *_grid_chunk(axes, start, min(n, start + chunk_rows)), domain, n_threads,
+                               variations)
     elif points is not None:
         P = np.asarray(points, dtype=float)
         for start in range(0, len(P), chunk_rows):
-            yield compute_rows(xs, *P[start:start + chunk_rows].T, domain, n_threads)
+            yield compute_rows(xs, *P[start:start + chunk_rows].T, domain, n_threads, variations)
     else:                                                   # one event stream, cut into chunks
         integ = Integrator(domain or Domain(), seed=seed, n_threads=n_threads)
         for ev in integ.iter_events(xs, int(sample), chunk_rows, progress=False):
-            yield compute_rows(xs, ev.x, ev.z, ev.Q, ev.PT, domain, n_threads)
+            yield compute_rows(xs, ev.x, ev.z, ev.Q, ev.PT, domain, n_threads, variations)
 
 
 # ---------------------------------------------------------------------------------------------- metadata
@@ -290,13 +307,15 @@ class DatasetWriter:
 
 def write_dataset(path, xs: CrossSection, grid: GridSpec | None = None, points=None, sample: int | None = None,
                   domain: Domain | None = None, fmt: str | None = None, chunk_rows: int = 1 << 20, seed: int = 0,
-                  n_threads=None, compression: str = "snappy", progress=None) -> dict:
+                  n_threads=None, compression: str = "snappy", progress=None, variations=None) -> dict:
     """Stream a dataset to ``path`` (Parquet by default, or CSV by suffix / ``fmt``) chunk by chunk, atomically.
 
     Exactly one source: ``grid`` (a :class:`GridSpec`; default the earlier study's 25 x 25 x 25 x 75 when
     nothing is given), ``points`` (an (n, 4) array) or ``sample`` (that many sigma_U-weighted events in
     ``domain``, seeded; the events do not depend on ``chunk_rows``). Memory stays bounded by ``chunk_rows``
-    rows. Returns a summary dict (path, rows, format, seconds, columns).
+    rows. ``variations`` (a :class:`jpsi_fast.Variations`): theory-band columns ``sigma_U_<source>_lo/_hi``
+    [pb/GeV^4] after the standard ones (:func:`band_columns`). Returns a summary dict (path, rows, format,
+    seconds, columns).
     """
     if sum(v is not None for v in (grid, points, sample)) > 1:
         raise ValueError("give exactly one of grid, points, sample")
@@ -320,19 +339,25 @@ def write_dataset(path, xs: CrossSection, grid: GridSpec | None = None, points=N
     else:
         source = {"kind": "sample", "events": total, "seed": int(seed), "distribution": "sigma_U"}
     meta = dataset_metadata(xs, domain or Domain(), source)
+    columns = dataset_columns()
+    if variations is not None:
+        from .variations import band_sources
+        sources = band_sources(xs.layout(variations=variations).variations)
+        columns = columns + tuple(f"sigma_U_{s}_{t}" for s in sources for t in ("lo", "hi"))
+        meta["variations"] = repr(variations)
     t0 = time.perf_counter()
     bar = progress_bar(total, f"dataset -> {path.name}", progress, work=total, unit="row")
     try:
         with DatasetWriter(path, meta, fmt, compression) as w:
-            for cols in _points_iter(xs, points, grid, domain, sample, int(chunk_rows), seed, n_threads):
-                w.write({c: cols[c] for c in dataset_columns()})
+            for cols in _points_iter(xs, points, grid, domain, sample, int(chunk_rows), seed, n_threads, variations):
+                w.write({c: cols[c] for c in columns})
                 if bar is not None:
                     bar.update(len(cols["x"]))
     finally:
         if bar is not None:
             bar.close()
     return {"path": str(path), "rows": w.rows, "format": fmt, "seconds": time.perf_counter() - t0,
-            "columns": list(dataset_columns())}
+            "columns": list(columns)}
 
 
 def write_columns(path, cols: dict, meta: dict | None = None, fmt: str | None = None) -> Path:

@@ -81,6 +81,56 @@ def plot_histogram(h, path=None, states=("U", "L"), fig=None):
     return _finish(fig, path, dpi=120)
 
 
+#: colours and labels of the theory-band sources (docs/physics.md §10.4)
+BAND_STYLE = {"scale": ("C0", r"scale ($\xi_R, \xi_F$)"), "ldme": ("C3", "LDME-set envelope"),
+              "ldme_fit": ("C1", "LDME fit uncertainties"), "pdf": ("C2", "PDF (68% CL)"),
+              "width": ("C4", "TMD widths"), "total": ("0.5", "total (scale, LDME fit, PDF, widths in quadrature)")}
+
+
+def plot_histogram_bands(h, path=None, sources=None, state="U", fig=None):
+    """dsigma/dP_T of the channel sum of ``state`` of a :class:`jpsi_fast.Histogram` filled with theory
+    variations: one panel per (z, Q) bin, the central value as a line with its Monte Carlo error, and one shaded
+    band per theory source (default every source present), labelled in the legend."""
+    plt = _pyplot()
+    from .variations import band_sources
+    if h.layout is None:
+        raise ValueError("this histogram has no theory variations: fill it with variations=jpsi_fast.Variations()")
+    if sources is None:                 # "total" only when it combines more than one source
+        sources = band_sources(h.layout.variations)
+        if len([x for x in sources if x in ("scale", "ldme_fit", "pdf", "width")]) < 2:
+            sources = [x for x in sources if x != "total"]
+    n = len(h.bins)
+    ncol = 2 if n > 1 else 1
+    nrow = (n + ncol - 1) // ncol
+    if fig is None:
+        fig = plt.figure(figsize=(5.5 * ncol, 4.0 * nrow + 0.6), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrow, ncol, squeeze=False)).ravel()
+    bands = {s: h.band(s, state) for s in sources}
+    tot, err = h.total(state)
+    for b, ax in enumerate(axes):
+        if b >= n:
+            ax.axis("off")
+            continue
+        for s in sources:
+            color, label = BAND_STYLE[s]
+            _, lo, hi = bands[s]
+            ax.fill_between(h.pt_edges, np.append(lo[b], lo[b][-1]), np.append(hi[b], hi[b][-1]), step="post",
+                            color=color, alpha=0.25, lw=0, label=label)
+        ax.stairs(tot[b], h.pt_edges, color="k", label=f"central, {state} (MC error bars)")
+        ax.errorbar(0.5 * (h.pt_edges[1:] + h.pt_edges[:-1]), tot[b], yerr=err[b], fmt="none", ecolor="k", lw=0.8)
+        ax.set_yscale("log")
+        top = max(float(np.max(bands[s][2][b])) for s in sources) if sources else float(tot[b].max())
+        if top > 0:
+            ax.set_ylim(top * 1e-5, top * 3)
+        ax.set_xlabel(r"$P_T$ [GeV]")
+        ax.set_ylabel(r"$d\sigma/dP_T$ [pb/GeV]")
+        ax.set_title(h.bins[b].label, fontsize=10)
+        ax.grid(alpha=0.3)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(3, len(labels)), fontsize=8, frameon=False)
+    return _finish(fig, path, dpi=120)
+
+
 def plot_region_map(grid_x, grid_y, predicted, truth, class_names, var_x, var_y, fixed, title, path=None, ax=None):
     """A 2-D map of predicted classes (integers, -1 = outside the cuts, shaded grey) on a (var_y, var_x) grid
     with the exact class boundaries drawn as black lines (``truth``, NaN outside the cuts)."""

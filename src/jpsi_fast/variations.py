@@ -27,7 +27,7 @@ import numpy as np
 from .components import CENTRAL, Variation
 from .params import LDME_FIELDS, LDME_SET_UNCERTAINTIES, LDME_SETS, POSITIVE_LDME_SETS, Params
 
-__all__ = ["Variations", "SCALE_POINTS", "WIDTH_FIELDS", "BAND_SOURCES", "band", "band_table"]
+__all__ = ["Variations", "SCALE_POINTS", "WIDTH_FIELDS", "BAND_SOURCES", "band", "band_sources", "band_table"]
 
 #: (xi_R, xi_F) of the scale-variation sets (docs/physics.md §10.2), central first
 SCALE_POINTS = {
@@ -244,10 +244,12 @@ def band(values, variations, source="total", pdf_set=None, cl=68.27):
     return u.central, u.central - u.errminus, u.central + u.errplus
 
 
-def band_table(values, variations, pdf_set=None, cl=68.27):
-    """{source: (central, low, high)} for every source present (and "total" when any applies)."""
+def band_sources(variations) -> tuple:
+    """The band sources (of :data:`BAND_SOURCES`) that a list of variations supports, in that order."""
     have = {v.source for v in variations} - {"central"}
-    out = {s: band(values, variations, s, pdf_set, cl) for s in BAND_SOURCES[:-1] if s in have}
-    if have & set(TOTAL_SOURCES):
-        out["total"] = band(values, variations, "total", pdf_set, cl)
-    return out
+    return tuple(s for s in BAND_SOURCES if s in have or (s == "total" and have & set(TOTAL_SOURCES)))
+
+
+def band_table(values, variations, pdf_set=None, cl=68.27):
+    """{source: (central, low, high)} for every source the variations support (:func:`band_sources`)."""
+    return {s: band(values, variations, s, pdf_set, cl) for s in band_sources(variations)}

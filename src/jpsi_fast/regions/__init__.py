@@ -25,7 +25,8 @@ from ._design import Designs
 from ._labels import (AMBIGUOUS_CLASS, FEATURE_NAMES, PROBABILITY_SOURCES, TARGETS, VARIABLES, VARIATION_TARGETS,
                       Labeler, Labels, check_points, features)
 from ._metrics import classification_metrics, probability_metrics
-from ._robust import AMBIGUOUS, NO_DOMINANT, dominance_probability, dominant_by_variation, robust_dominant, robust_margin
+from ._robust import (AMBIGUOUS, NO_DOMINANT, dominance_probability, dominant_by_variation, robust_dominant,
+                      robust_margin)
 
 __all__ = ["RegionMapper", "TARGETS", "VARIATION_TARGETS", "FEATURE_NAMES", "Labels", "default_variations",
            "robust_dominant", "robust_margin", "dominance_probability", "dominant_by_variation", "AMBIGUOUS",

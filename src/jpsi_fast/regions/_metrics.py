@@ -71,3 +71,20 @@ def classification_metrics(proba, labels, n_classes, sigma_distributed, multilab
     out["calibration"] = calibration(conf, hit)
     out["n"] = int(len(pred))
     return out
+
+
+def probability_metrics(proba, labels, sigma_distributed) -> dict:
+    """Metrics of predicted class probabilities ``proba`` (n, k) against exact probabilities ``labels.proba``
+    (target "dominance_probability"), each a plain mean on a set distributed as sigma and a sigma-weighted mean
+    otherwise: "brier" (sum over classes of the squared difference), "mae" (mean absolute difference per class),
+    "tv_distance" (total-variation distance, half the L1 difference), "mae_per_class" and "max_abs_error"."""
+    p, t = np.asarray(proba, dtype=float), np.asarray(labels.proba, dtype=float)
+    if p.shape != t.shape:
+        raise ValueError(f"proba {p.shape} and exact probabilities {t.shape} differ in shape")
+    w = np.ones(len(p)) if sigma_distributed else labels.sigma
+    d = p - t
+    return {"brier": float(np.average((d ** 2).sum(axis=1), weights=w)),
+            "mae": float(np.average(np.abs(d).mean(axis=1), weights=w)),
+            "tv_distance": float(np.average(0.5 * np.abs(d).sum(axis=1), weights=w)),
+            "mae_per_class": {c: float(np.average(np.abs(d[:, k]), weights=w)) for k, c in enumerate(CHANNELS)},
+            "max_abs_error": float(np.abs(d).max(initial=0.0))}

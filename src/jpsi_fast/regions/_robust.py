@@ -90,12 +90,11 @@ def dominance_probability(values, weights=None) -> np.ndarray:
     d = dominant_by_variation(values)
     n_var, n_ch = d.shape[0], np.shape(values)[1]
     if weights is None:
-        w = np.full(n_var, 1.0 / n_var)
+        w = np.ones(n_var)
     else:
         w = np.asarray(weights, dtype=float)
         if w.shape != (n_var,) or not np.all(np.isfinite(w)) or np.any(w < 0) or not w.sum() > 0:
             raise ValueError(f"weights must be {n_var} finite non-negative numbers (one per variation) with a "
                              f"positive sum, got {weights!r}")
-        w = w / w.sum()
     wb = w.reshape((n_var,) + (1,) * (d.ndim - 1))
-    return np.stack([((d == c) * wb).sum(axis=0) for c in range(n_ch)])
+    return np.stack([((d == c) * wb).sum(axis=0) for c in range(n_ch)]) / w.sum()   # counts / n: exact 0 and 1
