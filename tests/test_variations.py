@@ -296,6 +296,26 @@ def test_histogram_band():
         h0.band("scale")
 
 
+def test_events_carry_variation_weights():
+    xs = jf.CrossSection(jf.Params(tmd_pdf="collinear"))
+    v = jf.Variations(scales=3, ldme_sets=("bckl2014",))
+    integ = jf.Integrator(jf.Domain(), seed=2)
+    ev = integ.sample(xs, 3000, variations=v, neval=20_000, progress=False)
+    plain = jf.Integrator(jf.Domain(), seed=2).sample(xs, 3000, neval=20_000, progress=False)
+    np.testing.assert_array_equal(ev.points, plain.points)          # the same events, reweighted
+    assert ev.variation_weights.shape == (3000, 4)
+    np.testing.assert_array_equal(ev.variation_weights[:, 0], ev.weight)
+    direct = jf.CrossSection(jf.Params(tmd_pdf="collinear", ldme_set="bckl2014")).evaluate(ev.x, ev.z, ev.Q, ev.PT)
+    central = xs.evaluate(ev.x, ev.z, ev.Q, ev.PT)
+    np.testing.assert_allclose(ev.variation_weights[:, 3], ev.weight * direct.total() / central.total(), rtol=1e-12)
+    assert ev.variation_names[3] == "ldme:bckl2014"
+    c, lo, hi = ev.band("scale")
+    assert lo < c < hi and c == pytest.approx(ev.weight.sum())
+    batches = list(jf.Integrator(jf.Domain(), seed=2).iter_events(xs, 3000, 1000, variations=v, neval=20_000,
+                                                                  progress=False))
+    np.testing.assert_array_equal(np.concatenate([b.variation_weights for b in batches]), ev.variation_weights)
+
+
 # ---------------------------------------------------------------- command line
 def test_cli_band_options(tmp_path, capsys, synthetic_sets):
     from jpsi_fast.cli import main

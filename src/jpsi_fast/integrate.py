@@ -476,6 +476,24 @@ class Events:
         self.n_overweight = int(n_overweight)
         self.n_trials = int(n_trials)
         self.sigma = float(sigma)
+        #: (n, n_variations) weights [pb] per theory variation (central first), or None (Integrator.sample)
+        self.variation_weights = None
+        #: the component layout naming the variations (with variation_weights)
+        self.layout = None
+
+    @property
+    def variation_names(self) -> tuple:
+        return tuple(v.name for v in self.layout.variations) if self.layout is not None else ()
+
+    def band(self, source="total", cl=None):
+        """(central, low, high) of the sum of the weights [pb] (sigma_U of the sample) for a theory-variation
+        ``source`` (docs/physics.md §10.4), from the per-variation weights of the same events."""
+        from .variations import band
+        if self.variation_weights is None:
+            raise ValueError("these events have no variation weights: sample with variations=jpsi_fast.Variations()")
+        totals = self.variation_weights.sum(axis=0)
+        return tuple(float(a) for a in band(totals, self.layout.variations, source, self.layout.pdf_set,
+                                            self.layout.cl if cl is None else cl))
 
     def __len__(self):
         return len(self.points)
@@ -881,7 +899,7 @@ class Integrator:
         return ig, aidx, aw, self._sample_calls
 
     def sample(self, f, n: int, unweighted: bool = True, adapt_to=None, neval: int = 200_000, warmup=None,
-               max_weight_quantile: float | None = None, progress=None) -> Events:
+               max_weight_quantile: float | None = None, progress=None, variations=None) -> Events:
         """Phase-space points distributed like one component (default total sigma_U).
 
         The map is adapted first unless it already is for this integrand and component (``warmup`` iterations of
@@ -891,13 +909,33 @@ class Integrator:
         max(2 n, 10^5) points (or its ``max_weight_quantile``); weights above it are counted in
         ``n_overweight``; every event has weight sigma/n [pb]. ``unweighted=False``: n weighted points whose
         weights sum to the integral estimate [pb]. Every reported number is independent of the thread count.
+        ``variations`` (a :class:`jpsi_fast.Variations`, cross sections only): every event also carries one weight
+        per theory variation (``Events.variation_weights``, like the LHE ``<rwgt>`` block): its weight times
+        sigma_U(variation)/sigma_U(central) at its point (docs/physics.md §10).
         """
-        return next(self.iter_events(f, n, n, unweighted, adapt_to, neval, warmup, max_weight_quantile, progress))
+        return next(self.iter_events(f, n, n, unweighted, adapt_to, neval, warmup, max_weight_quantile, progress,
+                                     variations))
 
     def iter_events(self, f, n: int, batch: int, unweighted: bool = True, adapt_to=None, neval: int = 200_000,
-                    warmup=None, max_weight_quantile: float | None = None, progress=None):
+                    warmup=None, max_weight_quantile: float | None = None, progress=None, variations=None):
         """Like :meth:`sample` but yields the n events in consecutive :class:`Events` batches of ``batch``
         (bounded memory): the concatenated batches equal ``sample(n)`` exactly."""
+        if variations is not None and not hasattr(f, "evaluate"):
+            raise TypeError("variations apply to a jpsi_fast.CrossSection")
+        events = self._iter_events(f, n, batch, unweighted, adapt_to, neval, warmup, max_weight_quantile, progress)
+        if variations is None:
+            yield from events
+            return
+        layout = f.layout(variations=variations)
+        for ev in events:
+            r = f.evaluate(ev.x, ev.z, ev.Q, ev.PT, variations=variations, n_threads=self.n_threads)
+            per_var = r.by_variation(state="U")
+            ratio = np.divide(per_var, per_var[0], out=np.zeros_like(per_var), where=per_var[0] != 0)
+            ev.variation_weights = (ev.weight[None, :] * ratio).T
+            ev.layout = layout
+            yield ev
+
+    def _iter_events(self, f, n, batch, unweighted, adapt_to, neval, warmup, max_weight_quantile, progress):
         n, batch = integer("n", n, 1, 10 ** 12, strict=True), integer("batch", batch, 1, 10 ** 12, strict=True)
         if max_weight_quantile is not None:
             max_weight_quantile = real("max_weight_quantile", max_weight_quantile, 1e-12, 1.0)
