@@ -39,10 +39,15 @@ def test_help_on_every_subcommand():
 def test_demo(tmp_path):
     p = run_cli("demo", "--out", str(tmp_path))
     assert "pgf_3s1_1" in p.stdout and "sigma_U [pb]" in p.stdout and "region map" in p.stdout
-    for name in ("demo_dsigma_dpt_bins.png", "demo_region_map_z_Q.png"):
+    assert "LDME-set envelope" in p.stdout and "scale)" in p.stdout           # theory bands by default
+    for name in ("demo_dsigma_dpt_bins.png", "demo_dsigma_dpt_bands.png", "demo_region_map_z_Q.png"):
         assert_png(tmp_path / name)
     table = data.read_dataset(tmp_path / "demo_dsigma_dpt_bins.csv")
-    assert len(table["dsigma_dPT"]) == 4 * 4 * 3 * 24 and np.all(table["dsigma_dPT"] >= 0)
+    channels = table["channel"] != "total"
+    assert np.count_nonzero(channels) == 4 * 4 * 3 * 24 and np.all(table["dsigma_dPT"] >= 0)
+    assert np.count_nonzero(~channels) == 4 * 24                             # channel-sum rows with the bands
+    assert np.all(table["scale_lo"][~channels] <= table["dsigma_dPT"][~channels])
+    assert np.all(np.isnan(table["scale_lo"][channels]))
 
 
 def test_evaluate_points_and_file(tmp_path):
