@@ -172,9 +172,7 @@ class Variations:
                     continue
                 for sign, tag in ((1.0, "+"), (-1.0, "-")):
                     ldme = list(central)
-                    ldme[k] += sign * unc[f]
-                    if ldme[k] < 0 and not params.allow_negative_ldme:
-                        ldme[k] = 0.0           # the quoted uncertainty reaches below 0: clipped at 0 (LO >= 0)
+                    ldme[k] += sign * unc[f]      # may cross 0: sigma is linear in the LDME (§10.1, eq. 10.3)
                     out.append(Variation(f"ldme_fit:{f}{tag}", "ldme_fit", ldme=tuple(ldme)))
         if self.pdf_set is not None:
             out.extend(Variation(f"pdf:{k}", "pdf", member=k) for k in range(len(self.pdf_set)))
