@@ -22,8 +22,8 @@ from ..variations import Variations
 from ..xsec import CrossSection
 from ._active import UNCERTAINTIES, class_probabilities, new_estimator, select_diverse, uncertainty_scores
 from ._design import Designs
-from ._labels import (AMBIGUOUS_CLASS, FEATURE_NAMES, PROBABILITY_SOURCES, TARGETS, VARIABLES, VARIATION_TARGETS,
-                      Labeler, Labels, check_points, features)
+from ._labels import (AMBIGUOUS_CLASS, FEATURE_NAMES, TARGETS, VARIABLES, VARIATION_TARGETS, Labeler, Labels,
+                      check_points, features)
 from ._metrics import classification_metrics, probability_metrics
 from ._robust import (AMBIGUOUS, NO_DOMINANT, dominance_probability, dominant_by_variation, robust_dominant,
                       robust_margin)
@@ -65,7 +65,7 @@ class RegionMapper:
         sigma-weighted events when no threshold is given), "robust_dominant" (the channel that dominates under
         every one of ``variations``, plus a 5th class "ambiguous" where the dominant channel changes),
         "dominance_probability" (per channel, the fraction of the central + LDME-set variations under which it
-        dominates: a probabilistic target, see below), or a callable ``f(X) -> labels`` (integers
+        dominates: a probabilistic target, see the end), or a callable ``f(X) -> labels`` (integers
         0..n-1; or a pair (labels, boundary mask)) for synthetic targets.
     state : polarisation state whose cross section defines the labels ("U", "L" or "T").
     variations : :class:`jpsi_fast.Variations` of the targets "robust_dominant" and "dominance_probability" (default
@@ -74,14 +74,6 @@ class RegionMapper:
         one set different from the central one). Dominance is decided on the signed values (sets with negative
         LDMEs need ``allow_negative_ldme=True``; see :mod:`jpsi_fast.regions._robust`). Not accepted by the
         other targets.
-
-    Target "dominance_probability" is fitted as a soft-label classification: every labelled point enters the
-    classifier once per channel with ``sample_weight`` = its exact probability (the estimator's ``fit`` must
-    accept ``sample_weight``), so ``predict_proba`` estimates the dominance probabilities directly and
-    ``predict`` gives the most probable channel; ``labels_.proba`` holds the exact probabilities,
-    ``labels_.y`` the most probable channel, and :meth:`evaluate` adds probability metrics (Brier score, mean
-    absolute and total-variation errors). The validation metric that drives ``patience`` is then
-    1 - mean total-variation distance between predicted and exact probabilities.
     estimator : any scikit-learn classifier with ``predict_proba`` (default HistGradientBoostingClassifier);
         cloned for every fit, ``random_state`` set from ``seed`` when it has one.
     batch_size : labels added per round; the initial Sobol design has ``batch_size`` points as well.
@@ -96,6 +88,14 @@ class RegionMapper:
     n_validation : size of the sigma-weighted validation set used for stopping (labelled, not in the budget).
     features : "physics" (the 9 :data:`FEATURE_NAMES`) or "raw" (x, z, Q, P_T only).
     n_threads : threads of the kernels and of scikit-learn (None: all cores).
+
+    Target "dominance_probability" is fitted as a soft-label classification: every labelled point enters the
+    classifier once per channel with ``sample_weight`` = its exact probability (the estimator's ``fit`` must
+    accept ``sample_weight``), so ``predict_proba`` estimates the dominance probabilities directly and
+    ``predict`` gives the most probable channel; ``labels_.proba`` holds the exact probabilities,
+    ``labels_.y`` the most probable channel, and :meth:`evaluate` adds probability metrics (Brier score, mean
+    absolute and total-variation errors). The validation metric that drives ``patience`` is then
+    1 - mean total-variation distance between predicted and exact probabilities.
     """
 
     def __init__(self, xs: CrossSection, domain: Domain | None = None, target: str = "dominant", state: str = "U",
