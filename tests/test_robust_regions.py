@@ -272,3 +272,18 @@ def test_bad_variation_arguments(xs):
     assert RegionMapper(xs, batch_size=100, budget=100).variations is None
     with pytest.raises(ValueError, match="target"):
         RegionMapper(xs, target="robust")
+
+
+def test_cli_regions_robust_targets(tmp_path, capsys):
+    pytest.importorskip("sklearn")
+    pytest.importorskip("matplotlib")
+    from jpsi_fast.cli import main
+    base = ["regions", "--budget", "600", "--batch", "300", "--n-test", "2000", "--tmd-pdf", "collinear",
+            "--out", str(tmp_path)]
+    assert main(base + ["--target", "robust_dominant", "--scale-variation", "3"]) == 0
+    assert "robust_dominant (U)" in capsys.readouterr().out
+    assert (tmp_path / "regions_map_z_PT.png").stat().st_size > 0
+    assert main(base + ["--target", "dominance_probability", "--ldme-sets", "bckl2014,pythia8"]) == 0
+    assert "Brier" in capsys.readouterr().out
+    assert main(base + ["--target", "dominant", "--scale-variation", "3"]) == 2
+    assert "apply to --target" in capsys.readouterr().err

@@ -558,10 +558,14 @@ def cmd_clean(args):
 
 def cmd_regions(args):
     import jpsi_fast as jf
+    from .regions import VARIATION_TARGETS
     xs, domain = _setup(args)
+    var = _variations(args, xs, default_on=args.target in VARIATION_TARGETS)
+    if var is not None and args.target not in VARIATION_TARGETS:
+        raise CLIError(f"--band, --scale-variation, --ldme-sets, --pdf-set apply to --target {VARIATION_TARGETS}")
     out = _out_dir(args)
     rm = jf.RegionMapper(xs, domain, target=args.target, state=args.state, batch_size=args.batch,
-                         budget=args.budget, seed=args.seed, n_threads=args.threads)
+                         budget=args.budget, seed=args.seed, n_threads=args.threads, variations=var)
     rm.fit()
     ev = rm.evaluate(n_test=args.n_test)
     budgets = sorted({args.batch, *(h["labels"] for h in rm.history[::max(1, len(rm.history) // 5)]), len(rm.X_)})
@@ -571,8 +575,13 @@ def cmd_regions(args):
     for a, b in (("x", "Q"), ("z", "PT"), ("z", "Q")):
         files.append(_saved(rm.plot_map(a, b, out / f"regions_map_{a}_{b}.png"), out / f"regions_map_{a}_{b}.png"))
     m = ev["sigma_weighted"]
-    print(f"{args.target} ({args.state}): {len(rm.X_):,} labels in {rm.fit_time_:.1f} s; sigma-weighted accuracy "
-          f"{m['sigma_weighted_accuracy']:.4f}, boundary-layer accuracy {m['boundary_accuracy']:.4f}")
+    if "probability" in m:
+        pm = m["probability"]
+        print(f"{args.target} ({args.state}): {len(rm.X_):,} labels in {rm.fit_time_:.1f} s; sigma-weighted "
+              f"Brier score {pm['brier']:.4f}, mean |p - p_exact| {pm['mae']:.4f}")
+    else:
+        print(f"{args.target} ({args.state}): {len(rm.X_):,} labels in {rm.fit_time_:.1f} s; sigma-weighted "
+              f"accuracy {m['sigma_weighted_accuracy']:.4f}, boundary-layer accuracy {m['boundary_accuracy']:.4f}")
     print("wrote " + ", ".join(str(f) for f in files))
     return 0
 
@@ -653,9 +662,11 @@ def build_parser():
     p.add_argument("--report", default=None, help="write the detection report (JSON) here")
     p.set_defaults(func=cmd_clean)
     p = sub.add_parser("regions", help="active-learning region map: metrics, learning curves, maps")
-    _common(p, seed=True)
-    p.add_argument("--target", choices=("dominant", "ff_vs_pgf", "share", "large"), default="dominant",
-                   help="what the map learns (default dominant)")
+    _common(p, seed=True, bands=True)
+    p.add_argument("--target", choices=("dominant", "ff_vs_pgf", "share", "large", "robust_dominant",
+                                        "dominance_probability"), default="dominant",
+                   help="what the map learns (default dominant); robust_dominant / dominance_probability use the "
+                        "theory variations (default 7-point scales and the positive LDME sets)")
     p.add_argument("--state", choices=("U", "L", "T"), default="U", help="polarisation state (default U)")
     p.add_argument("--budget", type=_int_type(10), default=10_000, help="labels in all (default 10000)")
     p.add_argument("--batch", type=_int_type(10), default=2000, help="labels per round (default 2000)")
