@@ -37,6 +37,8 @@ cdef struct KernelParams:
     const int* term_unit    # [terms] group * N_CHANNELS * N_ELEMENTS + N_ELEMENTS * channel + element
     const int* term_lumi    # [terms] slot (charge sum) or n_lumi + slot (gluon)
     int n_scratch           # doubles of per-point scratch
+    int direct              # 1: every output is one term with coefficient 1 (base components): out[i] =
+                            # unit[term_unit[i]] * lumi[term_lumi[i]]
     double alpha_em
     double gev2pb           # GeV^-2 -> pb (params.GEV2_TO_PB)
     double M                # J/psi mass [GeV]

@@ -152,6 +152,7 @@ cdef class KernelConfig:
         self.kp.term_unit = &tuv[0]
         self.kp.term_lumi = &tlv[0]
         self.kp.n_scratch = 2 * self.kp.n_lumi + 2 * self.kp.n_ffw + per_set * self.kp.n_groups
+        self.kp.direct = bool(np.all(np.diff(offsets) == 1) and np.all(coef == 1.0))
         self._keep = (offsets, src, coef, group_ffw, group_pgf, ffw, term_unit, term_lumi, members)
 
     @property
@@ -243,6 +244,12 @@ cdef void cross_section_point(const KernelParams* kp, const PDFView* pdf, double
     for g in range(kp.n_groups):
         m = kp.group_ffw[g]
         unit_elements(kp, g, ffLT[2 * m], ffLT[2 * m + 1], x, z, PT2, y, unit + g * N_CHANNELS * N_ELEMENTS)
+    if kp.direct:
+        for i in range(kp.n_out):
+            out[i * stride] = unit[kp.term_unit[i]] * lumi[kp.term_lumi[i]]
+        if scratch != stack:
+            free(scratch)
+        return
     for i in range(kp.n_out):
         t = kp.out_offset[i]
         v = kp.term_coef[t] * unit[kp.term_unit[t]] * lumi[kp.term_lumi[t]]
@@ -279,19 +286,22 @@ cdef int point_error(const KernelParams* kp, const PDFView* pdf, double x, doubl
 
 cdef void evaluate_chunk(const KernelParams* kp, const PDFView* pdf, const double* x, const double* z,
                          const double* Q, const double* PT, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t n,
-                         double* out, int* err_code, Py_ssize_t* err_index) noexcept nogil:
-    cdef Py_ssize_t i, a
+                         bint point_major, double* out, int* err_code, Py_ssize_t* err_index) noexcept nogil:
+    """Points [start, stop) into out: component-major out[a * n + i] or point-major out[i * n_out + a]."""
+    cdef Py_ssize_t i, a, stride = 1 if point_major else n
+    cdef double* row
     cdef int code
     for i in range(start, stop):
+        row = out + (i * kp.n_out if point_major else i)
         code = point_error(kp, pdf, x[i], z[i], Q[i], PT[i])
         if code:
             if err_code[0] == 0:
                 err_code[0] = code
                 err_index[0] = i
             for a in range(kp.n_out):
-                out[a * n + i] = 0.0
+                row[a * stride] = 0.0
         else:
-            cross_section_point(kp, pdf, x[i], z[i], Q[i], PT[i], out + i, n)
+            cross_section_point(kp, pdf, x[i], z[i], Q[i], PT[i], row, stride)
 
 
 def kinematic_errors():
@@ -303,15 +313,19 @@ def kinematic_errors():
 
 def evaluate_into(KernelConfig cfg, PDFCore pdf, const double[::1] x, const double[::1] z,
                   const double[::1] Q, const double[::1] PT, double[:, ::1] out, Py_ssize_t start,
-                  Py_ssize_t stop, int n_threads):
-    """Fill out[component, i] for start <= i < stop (1-D contiguous inputs; see CrossSection.evaluate).
+                  Py_ssize_t stop, int n_threads, bint point_major=False):
+    """Fill out[component, i] (or, ``point_major``, out[i, component]: many components per point, e.g. PDF-set
+    members, are then written contiguously) for start <= i < stop (1-D contiguous inputs; see
+    CrossSection.evaluate).
 
     Inputs are validated inside the parallel loop; returns (0, -1) when all are valid, else
     (error code, index of the first invalid point) with codes from kinematic_errors() (columns of invalid points
     are zero)."""
     cdef Py_ssize_t n = x.shape[0], nchunks = (stop - start + CHUNK - 1) // CHUNK, c
     cdef Py_ssize_t chunk = CHUNK
-    if out.shape[0] != cfg.kp.n_out or out.shape[1] != n:
+    if point_major and (out.shape[0] != n or out.shape[1] != cfg.kp.n_out):
+        raise ValueError(f"out must have shape ({n}, {cfg.kp.n_out})")
+    if not point_major and (out.shape[0] != cfg.kp.n_out or out.shape[1] != n):
         raise ValueError(f"out must have shape ({cfg.kp.n_out}, {n})")
     if stop <= start:
         return 0, -1
@@ -321,7 +335,7 @@ def evaluate_into(KernelConfig cfg, PDFCore pdf, const double[::1] x, const doub
     cdef Py_ssize_t[::1] wv = where
     for c in prange(nchunks, nogil=True, schedule="static", num_threads=n_threads):
         evaluate_chunk(&cfg.kp, &pdf.view, &x[0], &z[0], &Q[0], &PT[0], start + c * chunk,
-                       min(start + (c + 1) * chunk, stop), n, &out[0, 0], &cv[c], &wv[c])
+                       min(start + (c + 1) * chunk, stop), n, point_major, &out[0, 0], &cv[c], &wv[c])
     bad = np.flatnonzero(codes)
     if bad.size:
         return int(codes[bad[0]]), int(where[bad[0]])

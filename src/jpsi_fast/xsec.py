@@ -28,7 +28,7 @@ class Result:
 
     With theory variations (``CrossSection.evaluate(..., variations=...)``, docs/physics.md §10) ``values`` is
     ``[v, c, s, ...]`` over ``layout.variations`` (central first) and is formed on first access from the base
-    components the kernels wrote (``base``, shape (n_base, ...)); every other method (``r["ff", "U"]``,
+    components the kernels wrote (``base``, shape (..., n_base): point-major); every other method (``r["ff", "U"]``,
     :meth:`total`, :meth:`fractions`, ...) reports the central variation, :meth:`variation` another one and
     :meth:`band` the uncertainty band of a source.
     """
@@ -37,14 +37,18 @@ class Result:
         self._values = values
         self.layout = layout
         self.inputs = inputs
-        #: base components (n_base, ...) of a result with variations (None otherwise)
+        #: base components (..., n_base) of a result with variations (None otherwise)
         self.base = base
+
+    def _from_base(self, rows):
+        """(rows.shape[0], ...) = rows @ base for a (k, n_base) matrix of base-component weights."""
+        flat = self.base.reshape(-1, self.base.shape[-1])
+        return (flat @ rows.T).T.reshape((rows.shape[0],) + self.base.shape[:-1])
 
     @property
     def values(self):
         if self._values is None:
-            flat = self.base.reshape(self.base.shape[0], -1)
-            self._values = (self.layout.derive @ flat).reshape(self.layout.shape + self.base.shape[1:])
+            self._values = self._from_base(self.layout.derive).reshape(self.layout.shape + self.base.shape[:-1])
         return self._values
 
     @property
@@ -57,9 +61,8 @@ class Result:
         if not self.has_variations:
             return self.values
         if self._values is None:
-            flat = self.base.reshape(self.base.shape[0], -1)
             rows = self.layout.derive[self.layout.central]
-            return (rows @ flat).reshape(self.layout.shape[1:] + self.base.shape[1:])
+            return self._from_base(rows).reshape(self.layout.shape[1:] + self.base.shape[:-1])
         return self.values[0]
 
     @property
@@ -145,14 +148,10 @@ class Result:
         """(n_variations, ...) the sum over ``channels`` (default all) of ``state`` for every variation, central
         first [pb/GeV^4] (computed from the base components: cheap even for many variations)."""
         lay = self.layout
-        W = np.array([lay.base_weights(lay.weights(channels, state, variation=v))
-                      for v in range(lay.n_variations)])
+        W = np.array([lay.weights(channels, state, variation=v) for v in range(lay.n_variations)])
         if self.base is None:
-            flat = self.values.reshape(lay.n_components, -1)
-            W = np.array([lay.weights(channels, state, variation=v) for v in range(lay.n_variations)])
-        else:
-            flat = self.base.reshape(self.base.shape[0], -1)
-        return (W @ flat).reshape((lay.n_variations,) + self.shape)
+            return (W @ self.values.reshape(lay.n_components, -1)).reshape((lay.n_variations,) + self.shape)
+        return self._from_base(W @ lay.derive)
 
     def variation(self, name):
         """The :class:`Result` of one variation (by name, e.g. "scale:2,1", "ldme:bckl2014", "pdf:3")."""
@@ -308,18 +307,18 @@ class CrossSection:
         flat = [np.ascontiguousarray(a).reshape(-1) for a in bcast]
         n = flat[0].size
         derived = layout.n_variations == 1            # with variations: base components, derived on demand
-        values = np.empty((layout.n_components if derived else layout.n_base, n))
+        values = np.empty((layout.n_components, n) if derived else (n, layout.n_base))
         cfg = self.kernel_config(layout, derived=derived)
         for start in range(0, n, EVALUATE_BLOCK):
             code, index = _kernels.evaluate_into(cfg, self.pdf.core, *flat, values, start,
-                                                 min(n, start + EVALUATE_BLOCK), nthr)
+                                                 min(n, start + EVALUATE_BLOCK), nthr, not derived)
             if code:
                 self._raise_kinematic_error(code, index, flat, layout)
         if derived:
             return Result(values.reshape(layout.shape + shape), layout, inputs=tuple(bcast))
         if not np.all(np.isfinite(values)):
             raise MemoryError("the kernels could not allocate their per-point scratch memory")
-        return Result(None, layout, inputs=tuple(bcast), base=values.reshape((layout.n_base,) + shape))
+        return Result(None, layout, inputs=tuple(bcast), base=values.reshape(shape + (layout.n_base,)))
 
     def _raise_kinematic_error(self, code, index, flat, layout=None):
         name, allowed = _kernels.kinematic_errors()[code]
