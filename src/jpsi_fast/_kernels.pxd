@@ -11,6 +11,7 @@ cdef enum:
     CH_1S0_8 = 1
     CH_3PJ_8 = 2
     CH_3S1_1 = 3
+    ERR_NO_MEMORY = 7       # cross_section_point could not allocate its scratch (kinematic_errors() codes 1-6)
     MAX_MUF = 8             # distinct factorization-scale factors xi_F per kernel (docs/physics.md §10.2)
     STACK_SCRATCH = 2048    # per-point scratch (doubles) kept on the stack; larger needs are malloc'ed
     PGF_SET_N = 4           # per width group: 1/<P_T^2>, 1/<dz^2>, c_1s0, c_3pj (the PGF smearing widths)
@@ -75,6 +76,6 @@ cdef class KernelConfig:
     cdef KernelParams kp
     cdef object _keep
 
-cdef void cross_section_point(const KernelParams* kp, const PDFView* pdf, double x, double z, double Q,
-                              double PT, double* out, Py_ssize_t stride) noexcept nogil
+cdef int cross_section_point(const KernelParams* kp, const PDFView* pdf, double x, double z, double Q,
+                             double PT, double* out, Py_ssize_t stride) noexcept nogil
 cdef int point_error(const KernelParams* kp, const PDFView* pdf, double x, double z, double Q, double PT) noexcept nogil

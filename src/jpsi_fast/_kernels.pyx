@@ -24,6 +24,8 @@ QUARK_CHARGE2 = {"u": 4.0 / 9.0, "d": 1.0 / 9.0, "s": 1.0 / 9.0, "ubar": 4.0 / 9
                  "sbar": 1.0 / 9.0}
 #: points per parallel chunk of evaluate_into
 CHUNK = 256
+#: error code of evaluate_into when the per-point scratch could not be allocated
+NO_MEMORY = ERR_NO_MEMORY
 
 
 cdef class KernelConfig:
@@ -206,11 +208,12 @@ cdef void unit_elements(const KernelParams* kp, int g, double dL, double dT, dou
         cl[2 * CH_3S1_1 + 1] = L
 
 
-cdef void cross_section_point(const KernelParams* kp, const PDFView* pdf, double x, double z, double Q,
-                              double PT, double* out, Py_ssize_t stride) noexcept nogil:
+cdef int cross_section_point(const KernelParams* kp, const PDFView* pdf, double x, double z, double Q,
+                             double PT, double* out, Py_ssize_t stride) noexcept nogil:
     """out[i * stride], i < kp.n_out: output i of the layout (a sparse combination of the base sets' channel
     elements, see Layout.kernel_terms) in pb/GeV^4 at a valid point (check with point_error first); all zero
-    for y > 1 (docs/physics.md §1). Kinematics once; PDFs once per distinct mu_F plus once for all PDF-set
+    for y > 1 (docs/physics.md §1). Returns 0, or ERR_NO_MEMORY (outputs NaN) when the scratch of a layout with
+    very many base sets cannot be allocated. Kinematics once; PDFs once per distinct mu_F plus once for all PDF-set
     members (shared interpolation weights); the FF convolution once per distinct TMD width."""
     cdef double stack[STACK_SCRATCH]
     cdef double* scratch = stack
@@ -222,13 +225,13 @@ cdef void cross_section_point(const KernelParams* kp, const PDFView* pdf, double
     if y > 1.0:
         for i in range(kp.n_out):
             out[i * stride] = 0.0
-        return
+        return 0
     if kp.n_scratch > STACK_SCRATCH:
         scratch = <double*>malloc(kp.n_scratch * sizeof(double))
-        if scratch == NULL:          # no memory: NaN marks the point (CrossSection.evaluate checks finiteness)
+        if scratch == NULL:
             for i in range(kp.n_out):
                 out[i * stride] = NAN
-            return
+            return ERR_NO_MEMORY
     lumi = scratch                    # [charge sums of the nl PDF slots][gluons of the nl slots]
     ffLT = scratch + 2 * nl
     unit = ffLT + 2 * kp.n_ffw
@@ -249,7 +252,7 @@ cdef void cross_section_point(const KernelParams* kp, const PDFView* pdf, double
             out[i * stride] = unit[kp.term_unit[i]] * lumi[kp.term_lumi[i]]
         if scratch != stack:
             free(scratch)
-        return
+        return 0
     for i in range(kp.n_out):
         t = kp.out_offset[i]
         v = kp.term_coef[t] * unit[kp.term_unit[t]] * lumi[kp.term_lumi[t]]
@@ -258,6 +261,7 @@ cdef void cross_section_point(const KernelParams* kp, const PDFView* pdf, double
         out[i * stride] = v
     if scratch != stack:
         free(scratch)
+    return 0
 
 
 cdef int point_error(const KernelParams* kp, const PDFView* pdf, double x, double z, double Q,
@@ -301,7 +305,10 @@ cdef void evaluate_chunk(const KernelParams* kp, const PDFView* pdf, const doubl
             for a in range(kp.n_out):
                 row[a * stride] = 0.0
         else:
-            cross_section_point(kp, pdf, x[i], z[i], Q[i], PT[i], row, stride)
+            code = cross_section_point(kp, pdf, x[i], z[i], Q[i], PT[i], row, stride)
+            if code and err_code[0] == 0:
+                err_code[0] = code
+                err_index[0] = i
 
 
 def kinematic_errors():

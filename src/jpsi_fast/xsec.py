@@ -316,11 +316,12 @@ class CrossSection:
                 self._raise_kinematic_error(code, index, flat, layout)
         if derived:
             return Result(values.reshape(layout.shape + shape), layout, inputs=tuple(bcast))
-        if not np.all(np.isfinite(values)):
-            raise MemoryError("the kernels could not allocate their per-point scratch memory")
         return Result(None, layout, inputs=tuple(bcast), base=values.reshape(shape + (layout.n_base,)))
 
     def _raise_kinematic_error(self, code, index, flat, layout=None):
+        if code == _kernels.NO_MEMORY:
+            raise MemoryError("the kernels could not allocate their per-point scratch memory (a layout with very "
+                              "many variations)")
         name, allowed = _kernels.kinematic_errors()[code]
         arr = flat[("x", "z", "Q", "PT").index(name)]
         where = f" (first invalid point at flat index {index})"
