@@ -368,12 +368,13 @@ def _integrated_band_line(res):
             parts.append(f"({_band_text(*res.band(s))} {label})")
         except ValueError:
             pass
+    line = " ".join(parts)
     try:
         _, lo, hi = res.band("ldme")
-        parts.append(f"; LDME-set envelope [{lo:.4e}, {hi:.4e}] pb")
+        line += f"; LDME-set envelope [{lo:.4e}, {hi:.4e}] pb"
     except ValueError:
         pass
-    return " ".join(parts)
+    return line
 
 
 def cmd_evaluate(args):
