@@ -356,3 +356,96 @@ def test_cli_band_errors(capsys):
     assert "NO_SUCH_SET" in capsys.readouterr().err
     assert main(["evaluate", *pts, "--scale-variation", "5"]) == 2
     assert "--scale-variation" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- regressions (review of the first version)
+def test_rows_without_terms_are_zero():
+    """A channel rescaled by 0 (an LDME set with that LDME = 0) has no kernel terms: the kernel writes 0."""
+    xs = jf.CrossSection()
+    lay = xs.layout(channels=("ff",), states=("U",), variations=jf.Variations(ldme_sets=("chao2012_set3",)))
+    cfg = xs.kernel_config(lay, derived=True)
+    out = np.full((2, 4), np.nan)
+    a = np.full(4, 0.3)
+    assert jf._kernels.evaluate_into(cfg, xs.pdf.core, a, a + 0.2, np.full(4, 10.0), np.full(4, 1.0), out, 0, 4,
+                                     1, False) == (0, -1)
+    assert np.all(out[0] > 0) and np.all(out[1] == 0.0)
+
+
+@pytest.mark.parametrize("central", ["chao2012_set2", "chao2012_set3"])
+def test_central_set_with_a_zero_ldme(central, points):
+    p = jf.Params(ldme_set=central, tmd_pdf="collinear")
+    xs = jf.CrossSection(p)
+    r = xs.evaluate(*points, variations=jf.Variations(scales=7, ldme_sets="positive", ldme_uncertainties=True))
+    assert_states_close(r.variation("central").values, xs.evaluate(*points).values)
+    for name in jf.params.POSITIVE_LDME_SETS:
+        if name != central:
+            direct = jf.CrossSection(jf.Params(ldme_set=name, tmd_pdf="collinear")).evaluate(*points)
+            assert_states_close(r.variation(f"ldme:{name}").values, direct.values)
+
+
+def test_variations_normalised_and_validated(synthetic_sets):
+    assert jf.Variations(scales=3) == jf.Variations(scales="3-point")
+    assert hash(jf.Variations(scales=7)) == hash(jf.Variations(scales="7-point"))
+    with pytest.raises(ValueError, match="duplicates"):
+        jf.Variations(ldme_sets=("bckl2014", "bckl2014"))
+    bad = dict(ldme_3s1_1=1.2, ldme_3s1_8=float("nan"), ldme_1s0_8=0.02, ldme_3p0_8_reduced=0.005)
+    with pytest.raises(ValueError, match="ldme_3s1_8"):
+        jf.Variations(ldme_sets=(bad,))
+    with pytest.raises(ValueError, match="ldme_3s1_8"):
+        jf.Variations(ldme_sets=({**bad, "ldme_3s1_8": "x"},))
+    pset = synthetic_sets["hessian"]
+    near = load_set(pset.path, extrapolate="nearest")
+    assert jf.Variations(pdf_set=pset) != jf.Variations(pdf_set=near)
+    with pytest.raises(ValueError, match="no theory variations"):
+        jf.CrossSection().evaluate(0.3, 0.4, 12.0, 1.0).variation("central")
+
+
+def test_total_band_uses_the_symmetric_hessian_error(synthetic_sets, points):
+    pset = synthetic_sets["hessian"]
+    r = jf.CrossSection(jf.Params(tmd_pdf="collinear"), pdf=pset[0]).evaluate(
+        *points, variations=jf.Variations(pdf_set=pset))
+    c, lo, hi = r.band("total")
+    u = pset.uncertainty(r.by_variation()[1:])
+    np.testing.assert_allclose(hi - c, u.errsymm, rtol=1e-12)
+
+
+def test_pdf_band_of_another_pdf_warns(synthetic_sets):
+    with pytest.warns(UserWarning, match="centred on the set's central value"):
+        jf.CrossSection().evaluate(0.3, 0.4, 12.0, 1.0, variations=jf.Variations(pdf_set=synthetic_sets["hessian"]))
+
+
+def test_band_of_a_derived_state(points):
+    xs = jf.CrossSection(jf.Params(tmd_pdf="collinear"))
+    v = jf.Variations(scales=3)
+    full = xs.evaluate(*points, variations=v)
+    lt = xs.evaluate(*points, variations=v, states=("L", "T"))
+    np.testing.assert_allclose(lt.band("scale")[2], full.band("scale")[2], rtol=1e-12)
+    with pytest.raises(ValueError, match="cannot be formed"):
+        xs.evaluate(*points, variations=v, states=("L",)).band("scale")
+
+
+def test_event_weights_follow_the_sampled_component():
+    xs = jf.CrossSection(jf.Params(tmd_pdf="collinear"))
+    v = jf.Variations(scales=3)
+    ev = jf.Integrator(jf.Domain(), seed=4).sample(xs, 2000, unweighted=False, adapt_to=("ff", "U"),
+                                                    variations=v, neval=20_000, progress=False)
+    r = xs.evaluate(ev.x, ev.z, ev.Q, ev.PT, variations=v)
+    ff = r.by_variation("ff", "U")
+    np.testing.assert_allclose(ev.variation_weights, (ev.weight * ff / ff[0]).T, rtol=1e-12)
+
+
+def test_cli_band_edge_cases(tmp_path, capsys, synthetic_sets):
+    from jpsi_fast.cli import main
+    pts = ["--x", "0.5", "--z", "0.75", "--Q", "20", "--PT", "1", "--tmd-pdf", "collinear"]
+    assert main(["evaluate", *pts, "--ldme-sets", "chao2012"]) == 2
+    assert "nothing to vary" in capsys.readouterr().err
+    # --pdf-set alone: the set's member 0 is the central PDF, so the band brackets the printed value
+    out = tmp_path / "t.csv"
+    assert main(["evaluate", *pts, "--pdf-set", synthetic_sets["symmhessian"].path, "--output", str(out)]) == 0
+    from jpsi_fast.data import read_dataset
+    cols = read_dataset(out)
+    total = sum(cols[f"sigma_{c}_U"] for c in jf.CHANNELS)
+    assert cols["sigma_U_pdf_lo"][0] <= total[0] <= cols["sigma_U_pdf_hi"][0]
+    assert main(["evaluate", *pts, "--ldme-fit", "--width-variation", "2"]) == 0
+    text = capsys.readouterr().out
+    assert "U ldme_fit" in text and "U width" in text

@@ -238,6 +238,8 @@ cdef int cross_section_point(const KernelParams* kp, const PDFView* pdf, double 
     pdf_charge_sum_gluon_scales(pdf, x, Q2, kp.muf2, kp.log_muf2, kp.n_muf, kp.eq2, kp.all_light, lumi, lumi + nl)
     if kp.n_members:
         lumi_set_eval(kp.members, x, Q2 * kp.muf2[0], kp.eq2, lumi + kp.n_muf, lumi + nl + kp.n_muf)
+    for m in range(2 * kp.n_ffw):
+        ffLT[m] = 0.0
     if kp.channel_mask & (1 << CH_FF):
         for m in range(kp.n_ffw):
             if kp.gaussian:
@@ -253,10 +255,9 @@ cdef int cross_section_point(const KernelParams* kp, const PDFView* pdf, double 
         if scratch != stack:
             free(scratch)
         return 0
-    for i in range(kp.n_out):
-        t = kp.out_offset[i]
-        v = kp.term_coef[t] * unit[kp.term_unit[t]] * lumi[kp.term_lumi[t]]
-        for t in range(t + 1, kp.out_offset[i + 1]):
+    for i in range(kp.n_out):                     # a row may have no terms (a channel rescaled by 0): 0
+        v = 0.0
+        for t in range(kp.out_offset[i], kp.out_offset[i + 1]):
             v += kp.term_coef[t] * unit[kp.term_unit[t]] * lumi[kp.term_lumi[t]]
         out[i * stride] = v
     if scratch != stack:

@@ -162,7 +162,10 @@ def _setup(args):
     if "flavours" in cfg:
         cfg["flavours"] = tuple(cfg["flavours"])
     params = jf.Params(**cfg)
-    pdf = jf.pdf.load(getattr(args, "pdf", None) or "GRV94LO")
+    if getattr(args, "pdf", None) is None and getattr(args, "pdf_set", None):
+        pdf = _pdf_set(args)[0]                 # the PDF band's own central member
+    else:
+        pdf = jf.pdf.load(getattr(args, "pdf", None) or "GRV94LO")
     dom_fields = {f.name for f in dataclasses.fields(jf.Domain)}
     if set(dom_cfg) - dom_fields:
         raise CLIError(f"--params: unknown [domain] key(s) {sorted(set(dom_cfg) - dom_fields)}; "
@@ -208,14 +211,26 @@ def _variations(args, xs, default_on=False):
     on = getattr(args, "band", None)
     on = default_on if on is None else on
     scales, ldme, pset = args.scale_variation, args.ldme_sets, args.pdf_set
-    if not (on or scales or ldme or pset):
+    if not (on or scales or ldme or pset or args.ldme_fit or args.width_variation):
         return None
     if ldme is not None:
         ldme = ldme if ldme in ("positive", "all") else tuple(s.strip() for s in ldme.split(",") if s.strip())
-    return jf.Variations(scales=scales if scales else (7 if on else None),
-                         ldme_sets=ldme if ldme is not None else ("positive" if on else ()),
-                         pdf_set=jf.pdf.load_set(pset) if pset else None,
-                         allow_negative_ldme=bool(getattr(args, "allow_negative_ldme", False)))
+    var = jf.Variations(scales=scales if scales else (7 if on else None),
+                        ldme_sets=ldme if ldme is not None else ("positive" if on else ()),
+                        pdf_set=_pdf_set(args) if pset else None, widths=args.width_variation,
+                        ldme_uncertainties=args.ldme_fit,
+                        allow_negative_ldme=bool(getattr(args, "allow_negative_ldme", False)))
+    if xs.layout(variations=var).n_variations == 1:     # e.g. only the central LDME set was named
+        raise CLIError("the band options leave nothing to vary (an LDME set equal to the central one is skipped)")
+    return var
+
+
+def _pdf_set(args):
+    """The PDFSet of --pdf-set (loaded once per command)."""
+    import jpsi_fast as jf
+    if getattr(args, "pdf_set_obj", None) is None:
+        args.pdf_set_obj = jf.pdf.load_set(args.pdf_set)
+    return args.pdf_set_obj
 
 
 def _band_text(c, lo, hi):
@@ -244,12 +259,17 @@ def _common(p, physics=True, seed=False, out=True, threads=True, bands=False, ba
                        help="LDME sets of the envelope: comma-separated names, 'positive' or 'all'")
         p.add_argument("--pdf-set", default=None, metavar="NAME",
                        help="LHAPDF set (on LHAPDF_DATA_PATH or a folder): all its members for the PDF band")
+        p.add_argument("--ldme-fit", action="store_true",
+                       help="vary the central LDME set's quoted uncertainties one at a time (band ldme_fit)")
+        p.add_argument("--width-variation", type=_float_type(1.0 + 1e-9, 10.0), default=None, metavar="F",
+                       help="multiply and divide each TMD width by F, one at a time (band width)")
     if physics:
         p.add_argument("--sqrt-s", type=_float_type(1.0, 1e5), default=None, metavar="GeV",
                        help="e p centre-of-mass energy [GeV] (default 63)")
         p.add_argument("--tmd-pdf", choices=("gaussian", "collinear"), default=None,
                        help="TMD-PDF model of the quark-fragmentation channel (default gaussian)")
-        p.add_argument("--pdf", default="GRV94LO", help="GRV94LO (default), an LHAPDF set name or a member file")
+        p.add_argument("--pdf", default=None, help="GRV94LO (default; with --pdf-set: that set's member 0), an "
+                                                   "LHAPDF set name or a member file")
         p.add_argument("--params", default=None, metavar="FILE.toml",
                        help="TOML file of Params fields (and a [domain] table)")
     if threads:
@@ -667,7 +687,8 @@ def build_parser():
     p.add_argument("--target", choices=("dominant", "ff_vs_pgf", "share", "large", "robust_dominant",
                                         "dominance_probability"), default="dominant",
                    help="what the map learns (default dominant); robust_dominant / dominance_probability use the "
-                        "theory variations (default 7-point scales and the positive LDME sets)")
+                        "theory variations (default 7-point scales and the positive LDME sets; dominance_probability "
+                        "uses the central value and the LDME sets only)")
     p.add_argument("--state", choices=("U", "L", "T"), default="U", help="polarisation state (default U)")
     p.add_argument("--budget", type=_int_type(10), default=10_000, help="labels in all (default 10000)")
     p.add_argument("--batch", type=_int_type(10), default=2000, help="labels per round (default 2000)")

@@ -111,7 +111,8 @@ class Layout:
     (T = U - L) and the variations that only rescale channels (alpha_s at xi_R, LDME sets) cost nothing.
     """
 
-    def __init__(self, channels=None, states=None, variations=None, params=None, pdf_set=None, cl=68.27):
+    def __init__(self, channels=None, states=None, variations=None, params=None, pdf_set=None, cl=68.27,
+                 kernel_params=None):
         self.channels = _names(channels, CHANNELS, "channels")
         self.states = _names(states, STATES, "states")
         self.variations = tuple(variations) if variations else (CENTRAL,)
@@ -122,6 +123,10 @@ class Layout:
         if len(self.variations) > 1 and params is None:
             raise ValueError("a layout with variations needs the Params they are relative to")
         self.params = params if len(self.variations) > 1 else None
+        #: the Params the kernels run with: the central ones, except that an LDME which is 0 there but not in some
+        #: variation is set to 1 GeV^3 (the central variation then rescales that channel by 0)
+        self.kernel_params = (kernel_params if kernel_params is not None else _kernel_params(self.variations, params)
+                              ) if self.params is not None else None
         members = [v.member for v in self.variations if v.member is not None]
         if members and pdf_set is None:
             raise ValueError("variations name PDF-set members: give the pdf_set")
@@ -145,7 +150,7 @@ class Layout:
         self.names = tuple((f"{v.name}/" if prefix and v.source != "central" else "") + f"{c}:{s}"
                            for v in self.variations for c in self.channels for s in self.states)
         nc, ns, ne = len(self.channels), len(self.states), len(self.elements)
-        self.factors = channel_factors(self.variations, self.channels, params)
+        self.factors = channel_factors(self.variations, self.channels, params, self.kernel_params)
         self.derive = np.zeros((len(self.names), len(self.base)))
         for vi, v in enumerate(self.variations):
             b = keys.index(v.base_key)
@@ -244,7 +249,8 @@ class Layout:
         return tuple(dict.fromkeys(v.source for v in self.variations))
 
     def _key(self):
-        pset = None if self.pdf_set is None else (self.pdf_set.path, self.pdf_set.name, self.pdf_set.fingerprint)
+        pset = None if self.pdf_set is None else (self.pdf_set.path, self.pdf_set.name, self.pdf_set.fingerprint,
+                                                  self.pdf_set.extrapolate)
         return (self.channels, self.states, self.variations, self.params, pset, self.cl)
 
     def __eq__(self, other):
@@ -261,15 +267,31 @@ class Layout:
         return f"Layout(channels={self.channels}, states={self.states}{extra})"
 
 
-def channel_factors(variations, channels, params) -> np.ndarray:
-    """(n_variations, n_channels) rescaling of each channel by a variation relative to the central value: the
-    alpha_s ratios (alpha_s(xi_R mu)/alpha_s(mu))^n (n = 2 for ff and the singlet, 1 for the octets; docs/physics.md
-    §10.2) times the LDME ratio (§10.1). Exactly 1 for the central variation and for variations that change
-    neither."""
+def _kernel_params(variations, params):
+    """``params`` with every LDME that is 0 there but not in some variation set to 1 GeV^3 (so that the kernels
+    compute that channel and the variations can rescale it)."""
+    if params is None:
+        return None
+    from .params import LDME_FIELDS
+    unit = {}
+    for k, f in enumerate(LDME_FIELDS):
+        if getattr(params, f) == 0 and any(v.ldme is not None and v.ldme[k] != 0 for v in variations):
+            unit[f] = 1.0
+    return params.replace(**unit) if unit else params
+
+
+def channel_factors(variations, channels, params, kernel_params=None) -> np.ndarray:
+    """(n_variations, n_channels) rescaling of each channel by a variation relative to what the kernels compute
+    (``kernel_params``, default the central ``params``): the alpha_s ratios (alpha_s(xi_R mu)/alpha_s(mu))^n
+    (n = 2 for ff and the singlet, 1 for the octets; docs/physics.md §10.2) times the LDME ratio (§10.1). Exactly
+    1 for the central variation and for variations that change neither (0 for a channel whose central LDME is 0
+    and which the kernels compute at a unit LDME). Raises ValueError when xi_R mu leaves the range where the
+    one-loop alpha_s is <= ALPHA_S_MAX (as Params does for the central scales)."""
     out = np.ones((len(variations), len(channels)))
     if params is None:
         return out
-    from .params import CHANNEL_LDME, LDME_FIELDS, one_loop_alpha_s
+    from .params import ALPHA_S_MAX, CHANNEL_LDME, LDME_FIELDS, one_loop_alpha_s
+    kernel_params = kernel_params if kernel_params is not None else params
     powers = {"ff": (params.mu_ff_value, 2), "pgf_1s0_8": (params.mu_pgf, 1), "pgf_3pj_8": (params.mu_pgf, 1),
               "pgf_3s1_1": (params.mu_pgf, 2)}
     for vi, v in enumerate(variations):
@@ -277,16 +299,15 @@ def channel_factors(variations, channels, params) -> np.ndarray:
             f = 1.0
             if v.xi_r != 1.0:
                 mu, n = powers[c]
-                f *= (one_loop_alpha_s(v.xi_r * mu, params.lambda_qcd, params.n_f)
-                      / one_loop_alpha_s(mu, params.lambda_qcd, params.n_f)) ** n
-            if v.ldme is not None:
-                central = getattr(params, CHANNEL_LDME[c])
-                new = dict(zip(LDME_FIELDS, v.ldme))[CHANNEL_LDME[c]]
-                if central == 0 and new != 0:
-                    raise ValueError(f"variation {v.name!r}: channel {c} has LDME 0 in the central Params, so the "
-                                     "LDME set cannot be applied as a rescaling; use a central set with "
-                                     f"{CHANNEL_LDME[c]} != 0")
-                f *= new / central if central != 0 else 0.0
+                a_new = one_loop_alpha_s(v.xi_r * mu, params.lambda_qcd, params.n_f)
+                if not (v.xi_r * mu > params.lambda_qcd and 0 < a_new <= ALPHA_S_MAX):
+                    raise ValueError(f"variation {v.name!r}: alpha_s at xi_R mu = {v.xi_r * mu:g} GeV (channel {c}) "
+                                     f"is not in (0, {ALPHA_S_MAX:g}]: raise the central scale")
+                f *= (a_new / one_loop_alpha_s(mu, params.lambda_qcd, params.n_f)) ** n
+            field = CHANNEL_LDME[c]
+            value = dict(zip(LDME_FIELDS, v.ldme))[field] if v.ldme is not None else getattr(params, field)
+            computed = getattr(kernel_params, field)
+            f *= value / computed if computed != 0 else 0.0     # an LDME 0 everywhere: the channel is 0
             out[vi, ci] = f
     return out
 

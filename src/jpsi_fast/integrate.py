@@ -435,12 +435,14 @@ class Histogram:
     def pt_centers(self):
         return 0.5 * (self.pt_edges[1:] + self.pt_edges[:-1])
 
-    def band(self, source="total", state="U", cl=None):
+    def band(self, source="total", *, state="U", cl=None):
         """(central, low, high), each (n_bins, n_pt), of the channel sum of ``state`` for a theory-variation
         ``source`` (docs/physics.md §10.4) [pb/GeV]; Monte Carlo errors are in ``errors``."""
         from .variations import band
         if self.variation_values is None:
             raise ValueError("this histogram has no theory variations: fill it with variations=jpsi_fast.Variations()")
+        if state not in self.states:
+            raise ValueError(f"state {state!r} not in this histogram's states {self.states}")
         k = self.states.index(state)
         per_var = np.moveaxis(self.variation_values[:, :, :, k].sum(axis=2), 1, 0)
         return band(per_var, self.layout.variations, source, self.layout.pdf_set,
@@ -911,7 +913,9 @@ class Integrator:
         weights sum to the integral estimate [pb]. Every reported number is independent of the thread count.
         ``variations`` (a :class:`jpsi_fast.Variations`, cross sections only): every event also carries one weight
         per theory variation (``Events.variation_weights``, like the LHE ``<rwgt>`` block): its weight times
-        sigma_U(variation)/sigma_U(central) at its point (docs/physics.md §10).
+        f(variation)/f(central) at its point, f the sampled component (docs/physics.md §10).
+        Negative channels (LDME sets with a negative element): unweighted events are drawn from max(f, 0) and
+        every event has the signed weight sigma/n; weighted events keep the signed weights.
         """
         return next(self.iter_events(f, n, n, unweighted, adapt_to, neval, warmup, max_weight_quantile, progress,
                                      variations))
@@ -927,9 +931,16 @@ class Integrator:
             yield from events
             return
         layout = f.layout(variations=variations)
+        if adapt_to is None or isinstance(adapt_to, str):      # the component the events are distributed by
+            channels, state = None, adapt_to or "U"
+        elif isinstance(adapt_to, tuple) and len(adapt_to) == 2:
+            channels, state = adapt_to
+        else:
+            raise ValueError(f"variation weights need adapt_to as a state or a (channel, state) pair, got "
+                             f"{adapt_to!r}")
         for ev in events:
             r = f.evaluate(ev.x, ev.z, ev.Q, ev.PT, variations=variations, n_threads=self.n_threads)
-            per_var = r.by_variation(state="U")
+            per_var = r.by_variation(channels, state)
             ratio = np.divide(per_var, per_var[0], out=np.zeros_like(per_var), where=per_var[0] != 0)
             ev.variation_weights = (ev.weight[None, :] * ratio).T
             ev.layout = layout

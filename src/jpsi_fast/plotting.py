@@ -105,7 +105,7 @@ def plot_histogram_bands(h, path=None, sources=None, state="U", fig=None):
     if fig is None:
         fig = plt.figure(figsize=(5.5 * ncol, 4.0 * nrow + 0.6), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrow, ncol, squeeze=False)).ravel()
-    bands = {s: h.band(s, state) for s in sources}
+    bands = {s: h.band(s, state=state) for s in sources}
     tot, err = h.total(state)
     for b, ax in enumerate(axes):
         if b >= n:

@@ -14,8 +14,10 @@ all members of a PDF set share one knot search and one set of interpolation weig
 * ``"ldme_fit"``: the quoted uncertainties of the central set, varied one at a time, half-shifts in quadrature;
 * ``"pdf"``: the PDF set's uncertainty at 68.27 % CL as LHAPDF 6.2.3 (central: member 0, or the replica mean);
 * ``"width"``: [min, max] over the TMD-width variations;
-* ``"total"``: central +- the quadrature sum of the symmetric half-widths of scale, ldme_fit, pdf and width (the
-  LDME-set envelope stays separate, §10.4).
+* ``"total"``: central +- the quadrature sum of the symmetric half-widths of scale, ldme_fit, pdf (the set's
+  symmetric error: delta_sym for Hessian sets) and width (the LDME-set envelope stays separate, §10.4).
+
+The "ldme" envelope includes the central set (the Params' LDMEs) besides the chosen sets.
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .components import CENTRAL, Variation
-from .params import LDME_FIELDS, LDME_SET_UNCERTAINTIES, LDME_SETS, POSITIVE_LDME_SETS, Params
+from .params import LDME_FIELDS, LDME_MAX, LDME_SET_UNCERTAINTIES, LDME_SETS, POSITIVE_LDME_SETS, Params
 
 __all__ = ["Variations", "SCALE_POINTS", "WIDTH_FIELDS", "BAND_SOURCES", "band", "band_sources", "band_table"]
 
@@ -42,13 +44,21 @@ BAND_SOURCES = ("scale", "ldme", "ldme_fit", "pdf", "width", "total")
 TOTAL_SOURCES = ("scale", "ldme_fit", "pdf", "width")
 
 
-def _scale_points(scales):
+def _scale_name(scales):
+    """The canonical name ("3-point", "7-point") of a scale-variation choice, or None."""
     if scales is None:
-        return ()
-    key = {3: "3-point", 7: "7-point", "3": "3-point", "7": "7-point"}.get(scales, scales)
-    if key not in SCALE_POINTS:
+        return None
+    try:
+        key = {3: "3-point", 7: "7-point", "3": "3-point", "7": "7-point"}.get(scales, scales)
+    except TypeError:
+        key = None
+    if isinstance(scales, bool) or key not in SCALE_POINTS:
         raise ValueError(f"Variations.scales must be None, '3-point' or '7-point' (or 3, 7), got {scales!r}")
-    return SCALE_POINTS[key][1:]
+    return key
+
+
+def _scale_points(scales):
+    return SCALE_POINTS[scales][1:] if scales else ()
 
 
 def _ldme_sets(ldme_sets):
@@ -67,9 +77,18 @@ def _ldme_sets(ldme_sets):
         elif isinstance(s, dict):
             if set(s) != set(LDME_FIELDS):
                 raise ValueError(f"Variations.ldme_sets: a user set is a dict with exactly the keys {LDME_FIELDS}")
+            for f, v in s.items():
+                if (isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))
+                        or not math.isfinite(v) or abs(v) > LDME_MAX):
+                    raise ValueError(f"Variations.ldme_sets: {f} = {v!r} must be a finite number with |value| <= "
+                                     f"{LDME_MAX:g} GeV^3")
+            s = {f: float(v) for f, v in s.items()}
         else:
             raise TypeError(f"Variations.ldme_sets: a set is a name or a dict, got {s!r}")
         out.append(s)
+    keys = [s if isinstance(s, str) else tuple(sorted(s.items())) for s in out]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"Variations.ldme_sets has duplicates: {ldme_sets!r}")
     return tuple(out)
 
 
@@ -108,7 +127,7 @@ class Variations:
 
     def __post_init__(self):
         object.__setattr__(self, "ldme_sets", _ldme_sets(self.ldme_sets))
-        _scale_points(self.scales)
+        object.__setattr__(self, "scales", _scale_name(self.scales))
         if isinstance(self.pdf_set, str):
             from .pdf import load_set
             object.__setattr__(self, "pdf_set", load_set(self.pdf_set))
@@ -137,7 +156,8 @@ class Variations:
 
     def _key(self):
         sets = tuple(s if isinstance(s, str) else tuple(sorted(s.items())) for s in self.ldme_sets)
-        pset = None if self.pdf_set is None else (self.pdf_set.path, self.pdf_set.name)
+        pset = None if self.pdf_set is None else (self.pdf_set.path, self.pdf_set.name, self.pdf_set.fingerprint,
+                                                  self.pdf_set.extrapolate)
         return (self.scales, sets, pset, self.widths, self.ldme_uncertainties, self.allow_negative_ldme, self.cl)
 
     @property
@@ -212,6 +232,9 @@ def band(values, variations, source="total", pdf_set=None, cl=68.27):
             raise ValueError("no scale, ldme_fit, pdf or width variations: a total band needs at least one")
         half2 = np.zeros_like(central)
         for s in have:
+            if s == "pdf":                      # the set's symmetric error (delta_sym of Hessian sets, §10.3)
+                half2 = half2 + _pdf_uncertainty(values, variations, pdf_set, cl).errsymm ** 2
+                continue
             _, lo, hi = band(values, variations, s, pdf_set, cl)
             half2 = half2 + (0.5 * (hi - lo)) ** 2
         half = np.sqrt(half2)
@@ -235,11 +258,16 @@ def band(values, variations, source="total", pdf_set=None, cl=68.27):
             half2 = half2 + (0.5 * (pair["+"] - pair["-"])) ** 2
         half = np.sqrt(half2)
         return central, central - half, central + half
+    u = _pdf_uncertainty(values, variations, pdf_set, cl)
+    return u.central, u.central - u.errminus, u.central + u.errplus
+
+
+def _pdf_uncertainty(values, variations, pdf_set, cl):
+    """The PDF set's uncertainty (LHAPDF 6.2.3, §10.3) of the member variations' values."""
     if pdf_set is None:
         raise ValueError("a PDF band needs the PDF set")
-    members = values[idx]
-    u = pdf_set.uncertainty(members, cl=cl)
-    return u.central, u.central - u.errminus, u.central + u.errplus
+    idx = [i for i, v in enumerate(variations) if v.source == "pdf"]
+    return pdf_set.uncertainty(np.asarray(values)[idx], cl=cl)
 
 
 def band_sources(variations) -> tuple:

@@ -148,16 +148,22 @@ class Result:
         """(n_variations, ...) the sum over ``channels`` (default all) of ``state`` for every variation, central
         first [pb/GeV^4] (computed from the base components: cheap even for many variations)."""
         lay = self.layout
-        W = np.array([lay.weights(channels, state, variation=v) for v in range(lay.n_variations)])
+        W = np.array([_state_weights(lay, channels, state, v) for v in range(lay.n_variations)])
         if self.base is None:
             return (W @ self.values.reshape(lay.n_components, -1)).reshape((lay.n_variations,) + self.shape)
         return self._from_base(W @ lay.derive)
 
     def variation(self, name):
         """The :class:`Result` of one variation (by name, e.g. "scale:2,1", "ldme:bckl2014", "pdf:3")."""
+        if not self.has_variations:
+            raise ValueError("this result has no theory variations: evaluate with variations=jpsi_fast.Variations(...)")
         i = self.layout.variation_index(name)
         lay = Layout(self.channels, self.states)
-        return Result(np.array(self.values[i]), lay, inputs=self.inputs)
+        k = lay.n_components
+        if self._values is not None:
+            return Result(np.array(self._values[i]), lay, inputs=self.inputs)
+        rows = self.layout.derive[i * k:(i + 1) * k]
+        return Result(self._from_base(rows).reshape(lay.shape + self.base.shape[:-1]), lay, inputs=self.inputs)
 
     def band(self, source="total", channels=None, state="U", cl=None):
         """(central, low, high) arrays shaped like the inputs: the ``source`` band ("scale", "ldme", "ldme_fit",
@@ -178,6 +184,19 @@ class Result:
     def __repr__(self):
         extra = f" variations={self.layout.n_variations}" if self.has_variations else ""
         return f"<Result channels={self.channels} states={self.states} shape={self.shape}{extra} [pb/GeV^4]>"
+
+
+def _state_weights(layout, channels, state, variation):
+    """Component weights of the sum over ``channels`` of ``state`` of one variation; U = L + T and T = U - L are
+    formed when the layout lacks the state itself."""
+    have = layout.states
+    if state in have:
+        return layout.weights(channels, state, variation)
+    if state == "U" and {"L", "T"} <= set(have):
+        return layout.weights(channels, "L", variation) + layout.weights(channels, "T", variation)
+    if state == "T" and {"U", "L"} <= set(have):
+        return layout.weights(channels, "U", variation) - layout.weights(channels, "L", variation)
+    raise ValueError(f"state {state!r} cannot be formed from the states {have} of this result")
 
 
 class CrossSection:
@@ -213,7 +232,8 @@ class CrossSection:
         with ``derived`` every component."""
         layout = layout if layout is not None else Layout()
         members = None if layout.pdf_set is None else layout.pdf_set.lumi_core(self.charges())
-        return _kernels.KernelConfig(self.params, layout, derived, members)
+        params = getattr(layout, "kernel_params", None) or self.params
+        return _kernels.KernelConfig(params, layout, derived, members)
 
     def charges(self) -> np.ndarray:
         """(7,) squared quark charges summed in the FF channel, in the kernels' parton order (g first, 0)."""
@@ -228,8 +248,13 @@ class CrossSection:
         from .variations import Variations
         if not isinstance(variations, Variations):
             raise TypeError(f"variations must be a jpsi_fast.Variations, got {type(variations).__name__}")
-        return Layout(channels, states, variations.resolve(self.params), self.params, variations.pdf_set,
-                      cl=variations.cl)
+        pset = variations.pdf_set
+        if pset is not None and getattr(self.pdf, "fingerprint", None) != pset[0].fingerprint:
+            import warnings
+            warnings.warn(f"the PDF band of set {pset.name} is centred on the set's central value (member 0 or the "
+                          f"replica mean), not on this CrossSection's PDF {self.pdf.name}; use "
+                          "CrossSection(pdf=pdf_set[0]) for a consistent central value", UserWarning, stacklevel=3)
+        return Layout(channels, states, variations.resolve(self.params), self.params, pset, cl=variations.cl)
 
     def integrand(self, domain, layout: Layout | None = None, variations=None):
         """The compiled integrand 4 Q P_T dsigma/(dx dQ^2 dz dP_T^2) [pb per unit cube] over ``domain`` (a
