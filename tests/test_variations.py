@@ -449,3 +449,31 @@ def test_cli_band_edge_cases(tmp_path, capsys, synthetic_sets):
     assert main(["evaluate", *pts, "--ldme-fit", "--width-variation", "2"]) == 0
     text = capsys.readouterr().out
     assert "U ldme_fit" in text and "U width" in text
+
+
+def test_negative_channel_conventions():
+    """docs/physics.md §10.1: with a negative-LDME set, shares, the dominant mechanism and lambda_theta use the
+    signed values; unweighted sampling draws from max(f, 0) with signed weights sigma/n."""
+    with pytest.warns(UserWarning):
+        p = jf.Params(ldme_set="gwwz2013", allow_negative_ldme=True, tmd_pdf="collinear")
+    xs = jf.CrossSection(p)
+    x, z, Q, PT = random_points(2000, 8)
+    r = xs.evaluate(x, z, Q, PT)
+    U = r.values[:, 0]
+    assert np.any(U[0] < 0)                                  # ff is negative (negative <O(3S1[8])>)
+    tot = U.sum(axis=0)
+    shares = r.fractions("U")
+    ok = tot > 0
+    np.testing.assert_allclose(shares[:, ok], U[:, ok] / tot[ok], rtol=1e-14)
+    assert np.any(shares[0, ok] < 0) and np.all(shares[:, ~ok] == 0)
+    np.testing.assert_array_equal(r.dominant("U")[ok], np.argmax(U[:, ok], axis=0))
+    L, T = r.values[:, 1].sum(axis=0), r.values[:, 2].sum(axis=0)
+    den = T + 2 * L
+    lam = r.lambda_theta()
+    pos = den > 0
+    np.testing.assert_allclose(lam[pos], (T[pos] - 2 * L[pos]) / den[pos], rtol=1e-12)
+    assert np.all(np.isnan(lam[~pos]))
+    ev = jf.Integrator(jf.Domain(), seed=1).sample(xs, 500, neval=20_000, progress=False)
+    assert np.all(ev.weight == ev.weight[0])
+    f = xs.evaluate(ev.x, ev.z, ev.Q, ev.PT).total("U")
+    assert np.all(f > 0)                                     # accepted points have a positive sampled component
