@@ -414,6 +414,24 @@ def test_pdf_band_of_another_pdf_warns(synthetic_sets):
         jf.CrossSection().evaluate(0.3, 0.4, 12.0, 1.0, variations=jf.Variations(pdf_set=synthetic_sets["hessian"]))
 
 
+def test_band_per_component(points, synthetic_sets):
+    xs = jf.CrossSection(jf.Params(tmd_pdf="collinear"))
+    r = xs.evaluate(*points, variations=jf.Variations(scales=7, ldme_sets="positive"))
+    for source in ("scale", "ldme", "total"):
+        c, lo, hi = r.band(source, per_component=True)
+        assert c.shape == lo.shape == hi.shape == r.values.shape[1:]
+        for ch in ("ff", "pgf_3s1_1"):
+            i = r.channels.index(ch)
+            np.testing.assert_allclose(np.array(r.band(source, channels=ch, state="L"))[:, :],
+                                       np.array([c[i, 1], lo[i, 1], hi[i, 1]]), rtol=1e-12, atol=0)
+    pset = synthetic_sets["replicas"]
+    rp = jf.CrossSection(jf.Params(tmd_pdf="collinear"), pdf=pset[0]).evaluate(
+        *points, variations=jf.Variations(pdf_set=pset))
+    c, lo, hi = rp.band("pdf", per_component=True)
+    u = pset.uncertainty(rp.values[1:])
+    np.testing.assert_allclose(hi - c, u.errplus, rtol=1e-12, atol=0)
+
+
 def test_band_of_a_derived_state(points):
     xs = jf.CrossSection(jf.Params(tmd_pdf="collinear"))
     v = jf.Variations(scales=3)

@@ -165,16 +165,18 @@ class Result:
         rows = self.layout.derive[i * k:(i + 1) * k]
         return Result(self._from_base(rows).reshape(lay.shape + self.base.shape[:-1]), lay, inputs=self.inputs)
 
-    def band(self, source="total", channels=None, state="U", cl=None):
+    def band(self, source="total", channels=None, state="U", cl=None, per_component=False):
         """(central, low, high) arrays shaped like the inputs: the ``source`` band ("scale", "ldme", "ldme_fit",
         "pdf", "width" or "total"; docs/physics.md §10.4, :func:`jpsi_fast.variations.band`) of the sum over
         ``channels`` (default all) of ``state`` [pb/GeV^4]. For "pdf" the central value is the set's (member 0 or
-        the replica mean) and ``cl`` the confidence level [%] (default the Variations' one)."""
+        the replica mean) and ``cl`` the confidence level [%] (default the Variations' one).
+        ``per_component=True``: the band of every channel x state instead, arrays shaped like the central
+        values (n_channels, n_states, ...) (``channels``/``state`` ignored)."""
         from .variations import band
         if not self.has_variations:
             raise ValueError("this result has no theory variations: evaluate with variations=jpsi_fast.Variations(...)")
-        return band(self.by_variation(channels, state), self.layout.variations, source, self.layout.pdf_set,
-                    self.cl if cl is None else cl)
+        values = self.values if per_component else self.by_variation(channels, state)
+        return band(values, self.layout.variations, source, self.layout.pdf_set, self.cl if cl is None else cl)
 
     @property
     def cl(self):
