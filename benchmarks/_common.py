@@ -27,6 +27,19 @@ def best_time(fn, repeat=3):
     return min(times)
 
 
+def interleaved_best(fns, rounds):
+    """Best wall time [s] of each callable over ``rounds`` round-robin calls (after one warm-up call each)."""
+    best = {name: float("inf") for name in fns}
+    for fn in fns.values():
+        fn()
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - t)
+    return best
+
+
 def domain_points(n, seed=0, domain=DOMAIN):
     """(x, z, Q, PT): n points uniform in the domain's box (cuts not applied), the kernels' benchmark input."""
     rng = np.random.default_rng(seed)

@@ -20,8 +20,6 @@ import argparse
 import os
 import sys
 import tempfile
-import time
-from pathlib import Path
 
 import numpy as np
 
@@ -30,23 +28,11 @@ from jpsi_fast import _pdf
 from jpsi_fast.pdf import LHAGrid, load_set
 from jpsi_fast.pdf_testing import knots_of, make_synthetic_set
 
-SHARED = Path(os.environ.get("JPSI_FAST_SHARED", Path(__file__).resolve().parents[2] / "shared"))
-NNPDF = SHARED / "pdfsets" / "NNPDF31_lo_as_0118_0000.dat"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import NNPDF, interleaved_best  # noqa: E402
+
 #: squared quark charges in the kernel order g, u, d, s, ubar, dbar, sbar (g ignored)
 EQ2 = np.array([0.0, 4 / 9, 1 / 9, 1 / 9, 4 / 9, 1 / 9, 1 / 9])
-
-
-def interleaved_best(fns, rounds):
-    """Best wall time [s] of each callable over ``rounds`` round-robin calls (after one warm-up call each)."""
-    best = {name: float("inf") for name in fns}
-    for fn in fns.values():
-        fn()
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            t = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - t)
-    return best
 
 
 def main():

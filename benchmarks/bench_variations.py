@@ -18,7 +18,6 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 import warnings
 
 import numpy as np
@@ -26,27 +25,15 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import jpsi_fast as jf  # noqa: E402
 from jpsi_fast import _kernels  # noqa: E402
-from _common import NNPDF, domain_points  # noqa: E402
-from jpsi_fast.pdf import LHAGrid, load_set  # noqa: E402
+from _common import NNPDF, domain_points, interleaved_best  # noqa: E402
+from jpsi_fast.pdf import load_set  # noqa: E402
 from jpsi_fast.pdf_testing import knots_of, make_synthetic_set  # noqa: E402
-
-
-def interleaved_best(fns, rounds):
-    """Best wall time [s] of each callable over ``rounds`` round-robin calls (after one warm-up call each)."""
-    best = {name: float("inf") for name in fns}
-    for fn in fns.values():
-        fn()
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            t = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - t)
-    return best
 
 
 def kernel_ratios(n, rounds, threads):
     rows = []
     every_set = jf.Variations(scales="7-point", ldme_sets="all", allow_negative_ldme=True)
+    n_var = len(jf.CrossSection().layout(variations=every_set).variations)
     for model, m in (("collinear", n), ("gaussian", n // 5)):
         xs = jf.CrossSection(jf.Params(tmd_pdf=model))
         pts = domain_points(m, seed=1)
@@ -58,7 +45,6 @@ def kernel_ratios(n, rounds, threads):
                 "variations+band": lambda: xs.evaluate(*pts, n_threads=threads,
                                                        variations=every_set).band("scale"),
             }, rounds)
-        n_var = len(xs.layout(variations=every_set).variations) if model == "collinear" else n_var
         rows.append((model, m, best["central"] / m * 1e9, best["variations"] / best["central"],
                      best["variations+band"] / best["central"]))
     return rows, n_var
