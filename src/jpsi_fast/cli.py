@@ -363,10 +363,8 @@ def cmd_demo(args):
 def _point_bands(r):
     """{column: [text per point]} of a Result's bands: scale / PDF / total as '+up -down', LDME sets as
     '[min, max]'."""
-    from .variations import band_sources
-    have = band_sources(r.layout.variations)
-    if len([s for s in have if s in ("scale", "ldme_fit", "pdf", "width")]) < 2:
-        have = tuple(s for s in have if s != "total")       # a "total" of one source repeats it
+    from .variations import shown_band_sources
+    have = shown_band_sources(r.layout.variations)
     out = {}
     for s in ("scale", "pdf", "width", "ldme_fit", "total", "ldme"):
         if s not in have:

@@ -341,9 +341,8 @@ def write_dataset(path, xs: CrossSection, grid: GridSpec | None = None, points=N
     meta = dataset_metadata(xs, domain or Domain(), source)
     columns = dataset_columns()
     if variations is not None:
-        from .variations import band_sources
-        sources = band_sources(xs.layout(variations=variations).variations)
-        columns = columns + tuple(f"sigma_U_{s}_{t}" for s in sources for t in ("lo", "hi"))
+        from .variations import band_column_names
+        columns = columns + band_column_names(xs.layout(variations=variations).variations)
         meta["variations"] = repr(variations)
     t0 = time.perf_counter()
     bar = progress_bar(total, f"dataset -> {path.name}", progress, work=total, unit="row")

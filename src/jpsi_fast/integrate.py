@@ -358,10 +358,9 @@ class IntegrationResult:
         """(central, low, high) integrals [pb] of the sum over ``channels`` of ``state`` for a theory-variation
         ``source`` ("scale", "ldme", "ldme_fit", "pdf", "width", "total"; docs/physics.md §10.4). Monte Carlo
         errors are separate: ``self.total(state)`` / :meth:`variation_difference`."""
-        from .variations import band
+        from .variations import layout_band
         lay = self._variation_layout()
-        return tuple(float(a) for a in band(self.by_variation(channels, state), lay.variations, source,
-                                            lay.pdf_set, lay.cl if cl is None else cl))
+        return tuple(float(a) for a in layout_band(lay, self.by_variation(channels, state), source, cl))
 
     def _variation_layout(self):
         lay = self.layout
@@ -438,15 +437,14 @@ class Histogram:
     def band(self, source="total", *, state="U", cl=None):
         """(central, low, high), each (n_bins, n_pt), of the channel sum of ``state`` for a theory-variation
         ``source`` (docs/physics.md §10.4) [pb/GeV]; Monte Carlo errors are in ``errors``."""
-        from .variations import band
+        from .variations import layout_band
         if self.variation_values is None:
             raise ValueError("this histogram has no theory variations: fill it with variations=jpsi_fast.Variations()")
         if state not in self.states:
             raise ValueError(f"state {state!r} not in this histogram's states {self.states}")
         k = self.states.index(state)
         per_var = np.moveaxis(self.variation_values[:, :, :, k].sum(axis=2), 1, 0)
-        return band(per_var, self.layout.variations, source, self.layout.pdf_set,
-                    self.layout.cl if cl is None else cl)
+        return layout_band(self.layout, per_var, source, cl)
 
     def total(self, state="U"):
         """(n_bins, n_pt) channel sum for one state and its error (channels' errors added in quadrature)."""
@@ -490,12 +488,11 @@ class Events:
     def band(self, source="total", cl=None):
         """(central, low, high) of the sum of the weights [pb] (sigma_U of the sample) for a theory-variation
         ``source`` (docs/physics.md §10.4), from the per-variation weights of the same events."""
-        from .variations import band
+        from .variations import layout_band
         if self.variation_weights is None:
             raise ValueError("these events have no variation weights: sample with variations=jpsi_fast.Variations()")
         totals = self.variation_weights.sum(axis=0)
-        return tuple(float(a) for a in band(totals, self.layout.variations, source, self.layout.pdf_set,
-                                            self.layout.cl if cl is None else cl))
+        return tuple(float(a) for a in layout_band(self.layout, totals, source, cl))
 
     def __len__(self):
         return len(self.points)

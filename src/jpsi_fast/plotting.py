@@ -42,23 +42,39 @@ def _finish(fig, path, dpi=130):
     return fig
 
 
-def plot_histogram(h, path=None, states=("U", "L"), fig=None):
-    """dsigma/dP_T of a :class:`jpsi_fast.Histogram`: one panel per (z, Q) bin, a step curve per channel and state
-    (solid U, dashed L, dotted T) with its Monte Carlo error band, log y axis, one legend below the panels."""
+def _bin_panels(h, fig):
+    """(figure, axes): one panel per (z, Q) bin of a histogram, two columns, spare axes switched off."""
     plt = _pyplot()
-    for st in states:
-        if st not in h.states:
-            raise ValueError(f"states: {st!r} not in the histogram's states {h.states}")
     n = len(h.bins)
     ncol = 2 if n > 1 else 1
     nrow = (n + ncol - 1) // ncol
     if fig is None:
         fig = plt.figure(figsize=(5.5 * ncol, 4.0 * nrow + 0.6), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrow, ncol, squeeze=False)).ravel()
+    for ax in axes[n:]:
+        ax.axis("off")
+    return fig, axes[:n]
+
+
+def _label_bin_panel(ax, h, b, top, floor):
+    """Log y axis from ``floor`` x ``top`` to 3 ``top`` (when top > 0), axis labels and the bin's title."""
+    ax.set_yscale("log")
+    if top > 0:
+        ax.set_ylim(top * floor, top * 3)
+    ax.set_xlabel(r"$P_T$ [GeV]")
+    ax.set_ylabel(r"$d\sigma/dP_T$ [pb/GeV]")
+    ax.set_title(h.bins[b].label, fontsize=10)
+    ax.grid(alpha=0.3)
+
+
+def plot_histogram(h, path=None, states=("U", "L"), fig=None):
+    """dsigma/dP_T of a :class:`jpsi_fast.Histogram`: one panel per (z, Q) bin, a step curve per channel and state
+    (solid U, dashed L, dotted T) with its Monte Carlo error band, log y axis, one legend below the panels."""
+    for st in states:
+        if st not in h.states:
+            raise ValueError(f"states: {st!r} not in the histogram's states {h.states}")
+    fig, axes = _bin_panels(h, fig)
     for b, ax in enumerate(axes):
-        if b >= n:
-            ax.axis("off")
-            continue
         for c, ch in enumerate(h.channels):
             color = f"C{c}"
             for st in states:
@@ -68,14 +84,7 @@ def plot_histogram(h, path=None, states=("U", "L"), fig=None):
                           label=f"{CHANNEL_LABELS.get(ch, ch)} {st}")
                 ax.fill_between(h.pt_edges, np.append(v - e, (v - e)[-1]), np.append(v + e, (v + e)[-1]),
                                 step="post", color=color, alpha=0.2, lw=0)
-        ax.set_yscale("log")
-        top = h.values[b].max()
-        if top > 0:
-            ax.set_ylim(top * 1e-6, top * 3)
-        ax.set_xlabel(r"$P_T$ [GeV]")
-        ax.set_ylabel(r"$d\sigma/dP_T$ [pb/GeV]")
-        ax.set_title(h.bins[b].label, fontsize=10)
-        ax.grid(alpha=0.3)
+        _label_bin_panel(ax, h, b, h.values[b].max(), floor=1e-6)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=len(h.channels), fontsize=8, frameon=False)
     return _finish(fig, path, dpi=120)
@@ -91,26 +100,15 @@ def plot_histogram_bands(h, path=None, sources=None, state="U", fig=None):
     """dsigma/dP_T of the channel sum of ``state`` of a :class:`jpsi_fast.Histogram` filled with theory
     variations: one panel per (z, Q) bin, the central value as a line with its Monte Carlo error, and one shaded
     band per theory source (default every source present), labelled in the legend."""
-    plt = _pyplot()
-    from .variations import band_sources
+    from .variations import shown_band_sources
     if h.layout is None:
         raise ValueError("this histogram has no theory variations: fill it with variations=jpsi_fast.Variations()")
-    if sources is None:                 # "total" only when it combines more than one source
-        sources = band_sources(h.layout.variations)
-        if len([x for x in sources if x in ("scale", "ldme_fit", "pdf", "width")]) < 2:
-            sources = [x for x in sources if x != "total"]
-    n = len(h.bins)
-    ncol = 2 if n > 1 else 1
-    nrow = (n + ncol - 1) // ncol
-    if fig is None:
-        fig = plt.figure(figsize=(5.5 * ncol, 4.0 * nrow + 0.6), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(nrow, ncol, squeeze=False)).ravel()
+    if sources is None:
+        sources = shown_band_sources(h.layout.variations)
+    fig, axes = _bin_panels(h, fig)
     bands = {s: h.band(s, state=state) for s in sources}
     tot, err = h.total(state)
     for b, ax in enumerate(axes):
-        if b >= n:
-            ax.axis("off")
-            continue
         for s in sources:
             color, label = BAND_STYLE[s]
             _, lo, hi = bands[s]
@@ -118,14 +116,8 @@ def plot_histogram_bands(h, path=None, sources=None, state="U", fig=None):
                             color=color, alpha=0.25, lw=0, label=label)
         ax.stairs(tot[b], h.pt_edges, color="k", label=f"central, {state} (MC error bars)")
         ax.errorbar(0.5 * (h.pt_edges[1:] + h.pt_edges[:-1]), tot[b], yerr=err[b], fmt="none", ecolor="k", lw=0.8)
-        ax.set_yscale("log")
         top = max(float(np.max(bands[s][2][b])) for s in sources) if sources else float(tot[b].max())
-        if top > 0:
-            ax.set_ylim(top * 1e-5, top * 3)
-        ax.set_xlabel(r"$P_T$ [GeV]")
-        ax.set_ylabel(r"$d\sigma/dP_T$ [pb/GeV]")
-        ax.set_title(h.bins[b].label, fontsize=10)
-        ax.grid(alpha=0.3)
+        _label_bin_panel(ax, h, b, top, floor=1e-5)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=min(3, len(labels)), fontsize=8, frameon=False)
     return _finish(fig, path, dpi=120)

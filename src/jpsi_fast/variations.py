@@ -29,7 +29,8 @@ import numpy as np
 from .components import CENTRAL, Variation
 from .params import LDME_FIELDS, LDME_MAX, LDME_SET_UNCERTAINTIES, LDME_SETS, POSITIVE_LDME_SETS, Params
 
-__all__ = ["Variations", "SCALE_POINTS", "WIDTH_FIELDS", "BAND_SOURCES", "band", "band_sources", "band_table"]
+__all__ = ["Variations", "SCALE_POINTS", "WIDTH_FIELDS", "BAND_SOURCES", "band", "band_sources", "band_table",
+           "shown_band_sources", "band_column_names", "layout_band"]
 
 #: (xi_R, xi_F) of the scale-variation sets (docs/physics.md §10.2), central first
 SCALE_POINTS = {
@@ -274,6 +275,26 @@ def band_sources(variations) -> tuple:
     """The band sources (of :data:`BAND_SOURCES`) that a list of variations supports, in that order."""
     have = {v.source for v in variations} - {"central"}
     return tuple(s for s in BAND_SOURCES if s in have or (s == "total" and have & set(TOTAL_SOURCES)))
+
+
+def shown_band_sources(variations) -> tuple:
+    """The sources worth showing side by side: :func:`band_sources` without "total" when it would only repeat
+    a single source."""
+    have = band_sources(variations)
+    if len([s for s in have if s in TOTAL_SOURCES]) < 2:
+        have = tuple(s for s in have if s != "total")
+    return have
+
+
+def band_column_names(variations) -> tuple:
+    """Dataset columns of the bands: ``sigma_U_<source>_lo`` / ``_hi`` for every source of :func:`band_sources`."""
+    return tuple(f"sigma_U_{s}_{t}" for s in band_sources(variations) for t in ("lo", "hi"))
+
+
+def layout_band(layout, values, source, cl=None):
+    """:func:`band` of ``values`` (n_variations, ...) with a layout's variations, PDF set and (default) confidence
+    level: the one call behind Result/IntegrationResult/Histogram/Events ``band``."""
+    return band(values, layout.variations, source, layout.pdf_set, layout.cl if cl is None else cl)
 
 
 def band_table(values, variations, pdf_set=None, cl=68.27):

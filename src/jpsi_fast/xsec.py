@@ -172,11 +172,11 @@ class Result:
         the replica mean) and ``cl`` the confidence level [%] (default the Variations' one).
         ``per_component=True``: the band of every channel x state instead, arrays shaped like the central
         values (n_channels, n_states, ...) (``channels``/``state`` ignored)."""
-        from .variations import band
+        from .variations import layout_band
         if not self.has_variations:
             raise ValueError("this result has no theory variations: evaluate with variations=jpsi_fast.Variations(...)")
         values = self.values if per_component else self.by_variation(channels, state)
-        return band(values, self.layout.variations, source, self.layout.pdf_set, self.cl if cl is None else cl)
+        return layout_band(self.layout, values, source, cl)
 
     @property
     def cl(self):
