@@ -38,10 +38,9 @@ cdef struct KernelParams:
     const int* term_unit    # [terms] group * N_CHANNELS * N_ELEMENTS + N_ELEMENTS * channel + element
     const int* term_lumi    # [terms] slot (charge sum) or n_lumi + slot (gluon)
     int n_scratch           # doubles of per-point scratch
-    int direct              # 1: every output is one term with coefficient 1 (base components): out[i] =
-                            # unit[term_unit[i]] * lumi[term_lumi[i]]
-    # direct outputs in base-set-major order, every base set writing the same n_ce channel elements (the base
-    # components of any Layout): out[b * n_ce + k] = A_g[k] * charge_sum_b + B_g[k] * gluon_b, a contiguous loop
+    # outputs that are single channel elements with coefficient 1, in base-set-major order, every base set writing
+    # the same n_ce elements (the base components of any Layout): out[b * n_ce + k] = A_g[k] * charge_sum_b +
+    # B_g[k] * gluon_b, a contiguous loop; other layouts use the general term loop
     int set_major
     int n_sets
     int n_ce

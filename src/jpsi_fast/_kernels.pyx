@@ -153,10 +153,10 @@ cdef class KernelConfig:
         self.kp.ffw = &fwv[0]
         self.kp.term_unit = &tuv[0]
         self.kp.term_lumi = &tlv[0]
-        self.kp.direct = bool(np.all(np.diff(offsets) == 1) and np.all(coef == 1.0))
+        single_terms = bool(np.all(np.diff(offsets) == 1) and np.all(coef == 1.0))
         n_sets = len(sets)
         n_ce = self.kp.n_out // n_sets if self.kp.n_out % n_sets == 0 else 0
-        self.kp.set_major = bool(self.kp.direct and n_ce > 0
+        self.kp.set_major = bool(single_terms and n_ce > 0
                                  and np.array_equal(b_of, np.repeat(np.arange(n_sets), n_ce))
                                  and np.all(r_of.reshape(n_sets, n_ce) == r_of[:n_ce]))
         ce_unit = np.ascontiguousarray(r_of[:max(n_ce, 1)], dtype=np.intc)
@@ -292,12 +292,6 @@ cdef int cross_section_point(const KernelParams* kp, const PDFView* pdf, double 
             o = out + b * nce * stride
             for k in range(nce):
                 o[k * stride] = a_g[k] * sq + b_g[k] * gl
-        if scratch != stack:
-            free(scratch)
-        return 0
-    if kp.direct:
-        for i in range(kp.n_out):
-            out[i * stride] = unit[kp.term_unit[i]] * lumi[kp.term_lumi[i]]
         if scratch != stack:
             free(scratch)
         return 0
