@@ -292,11 +292,12 @@ class CrossSection:
 
     def _pdfs_and_scales(self, layout):
         """(PDF, xi_F) pairs a layout evaluates: the own PDF at every xi_F, the set's members at xi_F = 1."""
-        out = [(self.pdf, xi) for xi in sorted({v.xi_f for v in (layout.variations if layout else ())} | {1.0})
-               if layout is None or any(v.xi_f == xi and v.member is None for v in layout.variations)]
-        if layout is not None and layout.pdf_set is not None:
-            out.extend((m, 1.0) for m in layout.pdf_set.members[:1])       # members share one range
-        return out or [(self.pdf, 1.0)]
+        if layout is None:
+            return [(self.pdf, 1.0)]
+        out = [(self.pdf, xi) for xi in sorted({v.xi_f for v in layout.variations if v.member is None})]
+        if layout.pdf_set is not None:
+            out.append((layout.pdf_set[0], 1.0))                          # members share one range
+        return out
 
     def _q_range(self, pdf=None, xi_f=1.0):
         """Range of Q [GeV] whose factorization scale mu_F = xi_F mu_f_factor Q lies in the PDF's Q range."""
