@@ -1,11 +1,17 @@
 """Generate the Cython include files with the package's numerical constants.
 
-Run from the repository root:  python tools/gen_constants.py [--grv94 path/to/grv94lo.json]
+Run from the repository root:
+    python tools/gen_constants.py [--grv94 path/to/grv94lo.json] [--grsv2000 path/to/grsv2000_dir]
 
 Writes
 * ``src/jpsi_fast/_grv94_coefficients.pxi`` - GRV94 LO parameters (docs/physics.md §6) from ``grv94lo.json``
   (default ``../shared/physics/grv94lo.json``, the project's data folder beside the checkout), as a table
   [distribution][parameter][power of s]. Without that file the committed table is kept (and the script says so).
+* ``src/jpsi_fast/_grsv2000_tables.pxi`` - GRSV 2000 LO helicity PDFs (docs/physics.md §11.3), standard and
+  valence scenarios, from the authors' grids ``std2000_lo_g1.grid`` and ``val2000_lo_g1.grid`` (default directory
+  ``../shared/pdfsets/grsv2000``): the ln x and ln Q^2 knots and, per scenario, the six parton columns x Du, x Dd,
+  x Dubar, x Ddbar, x Ds, x Dg divided by x^a (1-x)^b at the knots [42 x][30 Q^2][6] (x = 1 zero row appended),
+  as static C arrays at full double precision. Without the grids the committed table is kept.
 * ``src/jpsi_fast/_quadrature_rules.pxi`` - Gauss-Hermite / Gauss-Legendre nodes and weights and the
   Chebyshev coefficients of the exponentially scaled Bessel function I0e used by the Gaussian TMD
   convolution (fitted here to scipy.special.i0e; accuracy checked below).
@@ -13,6 +19,7 @@ Writes
 The generated files are committed, so building the package never needs ``../shared`` or SciPy.
 """
 import argparse
+import hashlib
 import json
 from pathlib import Path
 
@@ -109,13 +116,112 @@ I0E_HIGH_FLAT = {_fmt(high)}
 '''
 
 
+# ---------------------------------------------------------------- GRSV 2000 LO (docs/physics.md §11.3)
+#: the x knots of the authors' reader (grsv2000pdf_g1.f, PARPOL); x = 1 is the appended zero row
+GRSV_X_KNOTS = [
+    1e-4, 1.5e-4, 2.2e-4, 3.2e-4, 4.8e-4, 7e-4,
+    1e-3, 1.5e-3, 2.2e-3, 3.2e-3, 4.8e-3, 7e-3,
+    1e-2, 1.5e-2, 2.2e-2, 3.2e-2, 5.0e-2, 7.5e-2,
+    0.1, 0.125, 0.15, 0.175, 0.2, 0.225, 0.25, 0.275,
+    0.3, 0.325, 0.35, 0.375, 0.4, 0.45, 0.5, 0.55,
+    0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 1.0,
+]
+#: the Q^2 knots [GeV^2]
+GRSV_Q2_KNOTS = [
+    0.8, 1.0, 1.25, 1.5, 2.0, 2.5, 4.0, 6.4, 10.0, 15.0, 25.0, 40.0, 64.0,
+    1e2, 1.8e2, 3.2e2, 5.8e2, 1e3, 1.8e3, 3.2e3, 5.8e3, 1e4, 1.8e4, 3.2e4, 5.8e4,
+    1e5, 1.8e5, 3.2e5, 5.8e5, 1e6,
+]
+#: the embedded parton columns: (name, column in the grid file, a, b); the column is divided by x^a (1-x)^b.
+#: Order matters: _pdf.pyx indexes the tables with GRSV_U .. GRSV_G (_pdf.pxd) and checks the powers at import.
+GRSV_COLUMNS = [("u", 0, 1.0, 3), ("d", 1, 1.0, 4), ("ubar", 2, 0.5, 8), ("dbar", 3, 0.5, 8),
+                ("s", 4, 0.5, 8), ("g", 5, 0.5, 5)]
+#: numbers per grid line (the six partons, then g1p and g1n, which are not embedded)
+GRSV_FILE_COLUMNS = 8
+#: scenario -> (grid file name, first number of the grid as stated in the authors' reader header)
+GRSV_SCENARIOS = {"std": ("std2000_lo_g1.grid", 3.4686e-03), "val": ("val2000_lo_g1.grid", 2.4395e-04)}
+#: values per line of the generated C initializers
+GRSV_PER_LINE = 6
+
+
+def read_grsv_grid(path):
+    """The grid file as an array [41 x][30 Q^2][8 columns] (x outer, Q^2 inner); ValueError on a wrong shape."""
+    rows = [[float(v) for v in line.split()] for line in Path(path).read_text().splitlines() if line.strip()]
+    nx, nq = len(GRSV_X_KNOTS) - 1, len(GRSV_Q2_KNOTS)
+    table = np.array(rows, dtype=float)
+    if table.shape != (nx * nq, GRSV_FILE_COLUMNS):
+        raise ValueError(f"{path}: expected {nx * nq} lines of {GRSV_FILE_COLUMNS} numbers, got {table.shape}")
+    return table.reshape(nx, nq, GRSV_FILE_COLUMNS)
+
+
+def grsv_reduced(table):
+    """The six parton columns divided by x^a (1-x)^b at the x knots, [42][30][6], the row x = 1 zero."""
+    xk = np.array(GRSV_X_KNOTS[:-1])[:, None]
+    red = np.zeros((len(GRSV_X_KNOTS), len(GRSV_Q2_KNOTS), len(GRSV_COLUMNS)))
+    for k, (_, col, a, b) in enumerate(GRSV_COLUMNS):
+        red[:-1, :, k] = table[:, :, col] / (xk ** a * (1.0 - xk) ** b)
+    return red
+
+
+def _c_array(cname, values, indent="    "):
+    """A static const double C array initialised with ``values`` (repr: exact round trip)."""
+    vals = [repr(float(v)) for v in np.ravel(values)]
+    lines = [", ".join(vals[i:i + GRSV_PER_LINE]) for i in range(0, len(vals), GRSV_PER_LINE)]
+    sep = ",\n" + indent + "    "
+    return f"{indent}static const double {cname}[{len(vals)}] = {{\n{indent}    " + sep.join(lines) + "};\n"
+
+
+def grsv2000_pxi(grid_dir):
+    """The text of _grsv2000_tables.pxi from the two grid files in ``grid_dir``."""
+    grid_dir = Path(grid_dir)
+    arrays = [_c_array("JPSI_FAST_GRSV_LOGX", np.log(GRSV_X_KNOTS)),
+              _c_array("JPSI_FAST_GRSV_LOGQ2", np.log(GRSV_Q2_KNOTS))]
+    sources = []
+    for scen, (fname, first) in GRSV_SCENARIOS.items():
+        path = grid_dir / fname
+        table = read_grsv_grid(path)
+        if table[0, 0, 0] != first:
+            raise ValueError(f"{path}: first number {table[0, 0, 0]!r}, the authors' reader states {first!r}")
+        sources.append(f"# {fname}: sha256 {hashlib.sha256(path.read_bytes()).hexdigest()}")
+        arrays.append(_c_array(f"JPSI_FAST_GRSV_{scen.upper()}", grsv_reduced(table)))
+    nx, nq, nc = len(GRSV_X_KNOTS), len(GRSV_Q2_KNOTS), len(GRSV_COLUMNS)
+    sources = "\n".join(sources)
+    c_code = "".join(arrays)
+    return f'''# GENERATED by tools/gen_constants.py from the GRSV 2000 LO grids - do not edit by hand.
+# M. Glueck, E. Reya, M. Stratmann, W. Vogelsang, PRD 63 (2001) 094005, hep-ph/0011215; docs/physics.md §11.3;
+# provenance: ../shared/pdfsets/grsv2000/PROVENANCE.md.
+{sources}
+# GRSV_LOGX [GRSV_NX], GRSV_LOGQ2 [GRSV_NQ]: ln x and ln(Q^2 / GeV^2) of the knots (x = 1: the appended zero row).
+# GRSV_STD, GRSV_VAL [GRSV_NX][GRSV_NQ][GRSV_NCOL]: x Du, x Dd, x Dubar, x Ddbar, x Ds, x Dg divided by
+# x^a (1-x)^b at the knots, (a, b) = GRSV_POWERS per column; zero on the row x = 1.
+cdef enum:
+    GRSV_NX = {nx}
+    GRSV_NQ = {nq}
+    GRSV_NCOL = {nc}
+GRSV_POWERS = {[(a, b) for _, _, a, b in GRSV_COLUMNS]!r}
+GRSV_X_KNOTS_LIST = {GRSV_X_KNOTS!r}
+GRSV_Q2_KNOTS_LIST = {GRSV_Q2_KNOTS!r}
+cdef extern from *:
+    """
+{c_code}    """
+    const double GRSV_LOGX "JPSI_FAST_GRSV_LOGX"[GRSV_NX]
+    const double GRSV_LOGQ2 "JPSI_FAST_GRSV_LOGQ2"[GRSV_NQ]
+    const double GRSV_STD "JPSI_FAST_GRSV_STD"[GRSV_NX * GRSV_NQ * GRSV_NCOL]
+    const double GRSV_VAL "JPSI_FAST_GRSV_VAL"[GRSV_NX * GRSV_NQ * GRSV_NCOL]
+'''
+
+
 DEFAULT_GRV94 = ROOT.parent / "shared" / "physics" / "grv94lo.json"
+DEFAULT_GRSV2000 = ROOT.parent / "shared" / "pdfsets" / "grsv2000"
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--grv94", type=Path, default=None,
                     help=f"grv94lo.json (default {DEFAULT_GRV94} when it exists; else the committed table is kept)")
+    ap.add_argument("--grsv2000", type=Path, default=None, metavar="DIR",
+                    help=f"directory with std2000_lo_g1.grid and val2000_lo_g1.grid (default {DEFAULT_GRSV2000} "
+                         "when it has them; else the committed table is kept)")
     args = ap.parse_args(argv)
     try:
         quad = quadrature_pxi()
@@ -132,6 +238,16 @@ def main(argv=None):
     else:
         print(f"kept the committed {PKG / '_grv94_coefficients.pxi'}: {json_path} not found "
               "(pass --grv94 PATH to regenerate it)")
+    grsv_dir = args.grsv2000 or DEFAULT_GRSV2000
+    missing = [f for f, _ in GRSV_SCENARIOS.values() if not (grsv_dir / f).is_file()]
+    if not missing:
+        (PKG / "_grsv2000_tables.pxi").write_text(grsv2000_pxi(grsv_dir))
+        print("wrote", PKG / "_grsv2000_tables.pxi", "from", grsv_dir)
+    elif args.grsv2000 is not None:
+        raise SystemExit(f"gen_constants: {', '.join(missing)} not found in {grsv_dir}")
+    else:
+        print(f"kept the committed {PKG / '_grsv2000_tables.pxi'}: {grsv_dir} lacks {', '.join(missing)} "
+              "(pass --grsv2000 DIR to regenerate it)")
 
 
 if __name__ == "__main__":

@@ -335,3 +335,81 @@ cdef inline void pdf_charge_sum_gluon_scales(const PDFView* pdf, double x, doubl
             return
     for m in range(n):
         pdf_charge_sum_gluon(pdf, x, q2 * scale2[m], eq2, all_light, &charge_sum[m], &xg[m])
+
+
+# ---------------------------------------------------------------- helicity PDFs: GRSV 2000 LO (docs/physics.md §11)
+cdef enum:
+    GRSV_U = 0             # columns of the embedded GRSV 2000 LO tables (the grid file's order): x Du, x Dd,
+    GRSV_D = 1             # x Dubar, x Ddbar, x Ds (= x Dsbar), x Dg; Du, Dd total (valence + sea quarks)
+    GRSV_UBAR = 2
+    GRSV_DBAR = 3
+    GRSV_S = 4
+    GRSV_G = 5
+
+cdef struct GRSVView:
+    # one scenario of GRSV 2000 LO: x Df / (x^a (1-x)^b) at the knots, interpolated bilinearly in (ln x, ln Q^2)
+    int nx                     # 42 x knots: 1e-4 ... 0.9 and the zero row x = 1
+    int nq                     # 30 Q^2 knots: 0.8 ... 1e6 GeV^2
+    const double* logx         # ln x knots [nx]
+    const double* logq2        # ln Q^2 knots [nq]
+    const double* reduced      # [nx][nq][6 columns GRSV_U .. GRSV_G], static data of _pdf (never freed)
+    double xmin                # validity range: 1e-4 <= x <= 1, 0.8 <= Q^2 <= 1e6 GeV^2 (the knot range)
+    double xmax
+    double q2min
+    double q2max
+
+cdef class GRSV2000Table:
+    cdef GRSVView view
+    cdef readonly str scenario
+
+cdef void grsv_xdelta(const GRSVView* t, double x, double q2, double* xdf6) noexcept nogil
+cdef void grsv_flavours(const GRSVView* t, double x, double q2, double* xdf7) noexcept nogil
+
+
+cdef inline int grsv_range_code(const GRSVView* t, double x, double q2) noexcept nogil:
+    """PDF_RANGE_OK (0) inside the helicity PDF's range, PDF_RANGE_X (5) for x outside, PDF_RANGE_Q (6) for
+    Q^2 outside (x first; NaN counts as outside): the codes of pdf_range_code()."""
+    if not (x >= t.xmin and x <= t.xmax):
+        return PDF_RANGE_X
+    if not (q2 >= t.q2min and q2 <= t.q2max):
+        return PDF_RANGE_Q
+    return PDF_RANGE_OK
+
+
+cdef inline double positivity_clamp(double xdf, double xf) noexcept nogil:
+    """docs/physics.md (11.19): sign(x Df) min(|x Df|, x f), with x f < 0 taken as 0 (so |result| <= max(x f, 0));
+    x Df itself where |x Df| <= x f already."""
+    if xf < 0.0:
+        xf = 0.0
+    if xdf > xf:
+        return xf
+    if xdf < -xf:
+        return -xf
+    return xdf
+
+
+cdef inline void helicity_combine(const double* xdf, const double* xf, const double* eq2, double* charge_sum,
+                                  double* xdg) noexcept nogil:
+    """From the seven x Df of grsv_flavours() (kernel order g, u, d, s, ubar, dbar, sbar): charge_sum =
+    sum_q eq2[q] x Df_q over the quarks with eq2[q] != 0 (eq2[0] ignored) and xdg = x Dg. ``xf``: the unpolarized
+    x f of the same seven partons at the same (x, mu_F^2) -- each flavour is clamped, |x Df| <= x f (11.19),
+    before the sum -- or NULL for no clamp."""
+    cdef int k
+    cdef double v
+    charge_sum[0] = 0.0
+    for k in range(1, N_PARTONS):
+        if eq2[k] != 0.0:
+            v = xdf[k] if xf == NULL else positivity_clamp(xdf[k], xf[k])
+            charge_sum[0] += eq2[k] * v
+    xdg[0] = xdf[0] if xf == NULL else positivity_clamp(xdf[0], xf[0])
+
+
+cdef inline void helicity_charge_sum_gluon(const GRSVView* t, double x, double q2, const double* eq2,
+                                           const double* xf, double* charge_sum, double* xdg) noexcept nogil:
+    """The helicity PDF factors of the kernels at (x, Q^2 = mu_F^2): charge_sum = sum_q eq2[q] x Df_q (the ff
+    channel's sum_q e_q^2 x (Dq + Dqbar) for eq2 = the squared charges of the summed quarks and antiquarks) and
+    xdg = x Dg (the PGF channels); ``xf``: unpolarized x f of the 7 kernel partons for the per-flavour positivity
+    clamp, or NULL (helicity_combine). No range check: see grsv_range_code()."""
+    cdef double xdf[N_PARTONS]
+    grsv_flavours(t, x, q2, xdf)
+    helicity_combine(xdf, xf, eq2, charge_sum, xdg)

@@ -8,6 +8,9 @@
 * LHAPDF ``lhagrid1`` (``PDF_LHAGRID``): LHAPDF 6.2 ``LogBicubicInterpolator``, re-implemented from the
   description in docs/physics.md section 6, written as a weighted sum of <= 16 knot values whose weights depend
   only on (x, Q^2) and the knots (``lha_weights``), evaluated by the one loop ``lha_dot``; ForcePositive after.
+* GRSV 2000 LO helicity PDFs (``GRSV2000Table``, ``grsv_flavours``, docs/physics.md section 11.3): the
+  authors' grids embedded as divided knot values (``_grsv2000_tables.pxi``), bilinear in (ln x, ln Q^2); the
+  kernels' factors and the positivity clamp (11.19) are ``helicity_charge_sum_gluon`` / ``helicity_combine``.
 * Many members at once (``lumi_set_eval``, docs/physics.md section 10.3): for a set whose members share their
   knots the weights are computed once per point and applied to all members, stored member-contiguous.
 
@@ -22,6 +25,7 @@ from cpython.mem cimport PyMem_Malloc, PyMem_Free
 from libc.string cimport memcpy
 
 include "_grv94_coefficients.pxi"
+include "_grsv2000_tables.pxi"
 
 cnp.import_array()
 
@@ -895,3 +899,211 @@ cdef class LumiSetCore:
             for i in range(n):
                 lumi_set_eval(&self.lumi, xv[i], qv[i], &ev[0], &sv[i, 0], &gv[i, 0])
         return sumq, xg
+
+
+# ---------------------------------------------------------------- helicity PDFs: GRSV 2000 LO (docs/physics.md §11.3)
+#: (a, b) of the factor x^a (1-x)^b of each column GRSV_U .. GRSV_G that grsv_xdelta multiplies back (written out
+#: as products there); must equal the generator's GRSV_POWERS in _grsv2000_tables.pxi (checked at import)
+GRSV_FACTOR_POWERS = [(1.0, 3), (1.0, 4), (0.5, 8), (0.5, 8), (0.5, 8), (0.5, 5)]
+if GRSV_POWERS != GRSV_FACTOR_POWERS or GRSV_G + 1 != GRSV_NCOL:
+    raise ImportError("_grsv2000_tables.pxi does not match _pdf.pyx (columns or powers x^a (1-x)^b); "
+                      "regenerate it with tools/gen_constants.py")
+#: scenario names of GRSV2000Table -> the embedded table
+GRSV_SCENARIO_NAMES = ("standard", "valence")
+#: kernel parton (g, u, d, s, ubar, dbar, sbar) -> GRSV column (Dsbar = Ds)
+cdef int GRSV_KERNEL_COLUMN[N_PARTONS]
+GRSV_KERNEL_COLUMN[:] = [GRSV_G, GRSV_U, GRSV_D, GRSV_S, GRSV_UBAR, GRSV_DBAR, GRSV_S]
+
+
+cdef inline int grsv_knot(const double* k, int n, double v) noexcept nogil:
+    """j of the interpolation interval [j-1, j]: the first knot with k[j] >= v, clamped to [1, n-1] (below the
+    first knot the first interval, above the last knot the last one: linear extrapolation, CERNLIB DFINT)."""
+    cdef int lo = 0, hi = n, mid
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if k[mid] < v:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo < 1:
+        return 1
+    if lo > n - 1:
+        return n - 1
+    return lo
+
+
+cdef void grsv_xdelta(const GRSVView* t, double x, double q2, double* xdf6) noexcept nogil:
+    """x Df of the six columns GRSV_U .. GRSV_G (u, d, ubar, dbar, s = sbar, g) at (x, Q^2 [GeV^2]), docs/physics.md
+    (11.17)-(11.18): one knot search in ln x and one in ln Q^2, bilinear interpolation of the divided values on
+    the cell, times x^a (1-x)^b at x. No range check (grsv_range_code)."""
+    cdef double lx = log(x), lq = log(q2)
+    cdef int jx = grsv_knot(t.logx, t.nx, lx), jq = grsv_knot(t.logq2, t.nq, lq), c
+    cdef double tx = (lx - t.logx[jx - 1]) / (t.logx[jx] - t.logx[jx - 1])
+    cdef double tq = (lq - t.logq2[jq - 1]) / (t.logq2[jq] - t.logq2[jq - 1])
+    cdef double w00 = (1.0 - tx) * (1.0 - tq), w10 = tx * (1.0 - tq), w01 = (1.0 - tx) * tq, w11 = tx * tq
+    cdef const double* r00 = t.reduced + ((jx - 1) * t.nq + (jq - 1)) * GRSV_NCOL
+    cdef const double* r01 = r00 + GRSV_NCOL
+    cdef const double* r10 = r00 + t.nq * GRSV_NCOL
+    cdef const double* r11 = r10 + GRSV_NCOL
+    cdef double sx = sqrt(x), o = 1.0 - x, o2, o4, sea
+    for c in range(GRSV_NCOL):
+        xdf6[c] = w00 * r00[c] + w10 * r10[c] + w01 * r01[c] + w11 * r11[c]
+    # x^a (1-x)^b of GRSV_FACTOR_POWERS
+    o2 = o * o
+    o4 = o2 * o2
+    sea = sx * (o4 * o4)
+    xdf6[GRSV_U] *= x * (o2 * o)
+    xdf6[GRSV_D] *= x * o4
+    xdf6[GRSV_UBAR] *= sea
+    xdf6[GRSV_DBAR] *= sea
+    xdf6[GRSV_S] *= sea
+    xdf6[GRSV_G] *= sx * (o4 * o)
+
+
+cdef void grsv_flavours(const GRSVView* t, double x, double q2, double* xdf7) noexcept nogil:
+    """x Df of the kernel partons g, u, d, s, ubar, dbar, sbar (sbar = s) at (x, Q^2 [GeV^2]) into xdf7[0..6]
+    (grsv_xdelta reordered). No range check (grsv_range_code)."""
+    cdef double v[GRSV_NCOL]
+    cdef int k
+    grsv_xdelta(t, x, q2, v)
+    for k in range(N_PARTONS):
+        xdf7[k] = v[GRSV_KERNEL_COLUMN[k]]
+
+
+cdef inline double grsv_xfx(const GRSVView* t, int pid, double x, double q2) noexcept nogil:
+    """x Df of one PDG id (21 or 0 = gluon); 0 for the flavours the grids lack (c, b, t and others)."""
+    cdef double v[N_PARTONS]
+    cdef int k = kernel_index(0 if pid == 21 else pid)
+    if k < 0:
+        return 0.0
+    grsv_flavours(t, x, q2, v)
+    return v[k]
+
+
+cdef class GRSV2000Table:
+    """C data of one GRSV 2000 LO scenario (docs/physics.md §11.3) embedded in the package: the knots and the
+    divided knot values of ``_grsv2000_tables.pxi``; the kernels read ``view`` (``grsv_flavours``,
+    ``helicity_charge_sum_gluon``). :class:`jpsi_fast.pdf.GRSV2000LO` wraps it and validates arguments; the
+    methods here take contiguous float64 arrays and check nothing but shapes.
+
+    Parameters
+    ----------
+    scenario : {"standard", "valence"}
+        GRSV's flavour-symmetric polarized sea (``std2000_lo_g1.grid``) or the broken-sea valence scenario
+        (``val2000_lo_g1.grid``).
+    """
+
+    def __init__(self, str scenario="standard"):
+        if scenario not in GRSV_SCENARIO_NAMES:
+            raise ValueError(f"scenario must be one of {GRSV_SCENARIO_NAMES}, got {scenario!r}")
+        self.scenario = scenario
+        self.view.nx = GRSV_NX
+        self.view.nq = GRSV_NQ
+        self.view.logx = GRSV_LOGX
+        self.view.logq2 = GRSV_LOGQ2
+        self.view.reduced = &GRSV_STD[0] if scenario == "standard" else &GRSV_VAL[0]
+        self.view.xmin, self.view.xmax = GRSV_X_KNOTS_LIST[0], GRSV_X_KNOTS_LIST[GRSV_NX - 1]
+        self.view.q2min, self.view.q2max = GRSV_Q2_KNOTS_LIST[0], GRSV_Q2_KNOTS_LIST[GRSV_NQ - 1]
+
+    def __reduce__(self):
+        return (GRSV2000Table, (self.scenario,))
+
+    @property
+    def x_range(self):
+        """(xmin, xmax) = (1e-4, 1) of the grids, both included."""
+        return (self.view.xmin, self.view.xmax)
+
+    @property
+    def q2_range(self):
+        """(Q^2 min, Q^2 max) = (0.8, 1e6) GeV^2 of the grids, both included."""
+        return (self.view.q2min, self.view.q2max)
+
+    @property
+    def x_knots(self):
+        """The 42 x knots (the last, x = 1, is the appended zero row)."""
+        return np.array(GRSV_X_KNOTS_LIST)
+
+    @property
+    def q2_knots(self):
+        """The 30 Q^2 knots [GeV^2]."""
+        return np.array(GRSV_Q2_KNOTS_LIST)
+
+    @property
+    def log_knots(self):
+        """(ln x knots, ln Q^2 knots) as embedded."""
+        return (np.array(<const double[:GRSV_NX]>GRSV_LOGX), np.array(<const double[:GRSV_NQ]>GRSV_LOGQ2))
+
+    @property
+    def reduced(self):
+        """Copy of the embedded divided knot values, shape (42, 30, 6): columns u, d, ubar, dbar, s, g divided by
+        x^a (1-x)^b (GRSV_FACTOR_POWERS)."""
+        return np.array(<const double[:GRSV_NX * GRSV_NQ * GRSV_NCOL]>self.view.reduced).reshape(
+            GRSV_NX, GRSV_NQ, GRSV_NCOL)
+
+    def xfx_q2(self, const int[::1] pid, const double[::1] x, const double[::1] q2, double[::1] out):
+        """out[i] = x Df_pid[i](x[i], Q^2[i]) (PDG ids, 21 or 0 = gluon, 0 for c, b, t); no validation."""
+        cdef Py_ssize_t i, n = x.shape[0]
+        if pid.shape[0] != n or q2.shape[0] != n or out.shape[0] != n:
+            raise ValueError("pid, x, q2 and out must have the same length")
+        with nogil:
+            for i in range(n):
+                out[i] = grsv_xfx(&self.view, pid[i], x[i], q2[i])
+
+    def flavours(self, const double[::1] x, const double[::1] q2, xf=None):
+        """(7, n) array of x Df of g, u, d, s, ubar, dbar, sbar (the kernels' order) at (x[i], Q^2[i] [GeV^2]);
+        with ``xf`` (7, n) unpolarized x f, each clamped by positivity_clamp (11.19)."""
+        cdef Py_ssize_t i, k, n = x.shape[0]
+        cdef const double[:, ::1] f
+        cdef bint clamp = xf is not None
+        cdef double buf[N_PARTONS]
+        if q2.shape[0] != n:
+            raise ValueError("x and q2 must have the same length")
+        if clamp:
+            f = np.ascontiguousarray(xf, dtype=np.float64)
+            if f.shape[0] != N_PARTONS or f.shape[1] != n:
+                raise ValueError(f"xf must have shape ({N_PARTONS}, {n})")
+        out = np.empty((N_PARTONS, n))
+        cdef double[:, ::1] o = out
+        with nogil:
+            for i in range(n):
+                grsv_flavours(&self.view, x[i], q2[i], buf)
+                for k in range(N_PARTONS):
+                    o[k, i] = positivity_clamp(buf[k], f[k, i]) if clamp else buf[k]
+        return out
+
+    def charge_sum_gluon(self, const double[::1] x, const double[::1] q2, eq2, xf=None):
+        """(charge_sum, xdg), each (n,): helicity_charge_sum_gluon at (x[i], Q^2[i] [GeV^2]) with the squared
+        charges ``eq2`` (7 values, kernel order, eq2[0] ignored) and, when given, the unpolarized ``xf`` (7, n)
+        for the per-flavour positivity clamp."""
+        cdef Py_ssize_t i, n = x.shape[0]
+        cdef const double[::1] e = np.ascontiguousarray(eq2, dtype=np.float64).ravel()
+        cdef const double[::1, :] f
+        cdef const double* fp = NULL
+        cdef bint clamp = xf is not None
+        if q2.shape[0] != n:
+            raise ValueError("x and q2 must have the same length")
+        if e.shape[0] != N_PARTONS:
+            raise ValueError(f"eq2 must hold {N_PARTONS} squared charges (g, u, d, s, ubar, dbar, sbar)")
+        if clamp:
+            f = np.asfortranarray(xf, dtype=np.float64)        # the 7 partons of a point contiguous
+            if f.shape[0] != N_PARTONS or f.shape[1] != n:
+                raise ValueError(f"xf must have shape ({N_PARTONS}, {n})")
+        sumq, xdg = np.empty(n), np.empty(n)
+        cdef double[::1] sv = sumq
+        cdef double[::1] gv = xdg
+        with nogil:
+            for i in range(n):
+                if clamp:
+                    fp = &f[0, i]
+                helicity_charge_sum_gluon(&self.view, x[i], q2[i], &e[0], fp, &sv[i], &gv[i])
+        return sumq, xdg
+
+    def range_codes(self, const double[::1] x, const double[::1] q2):
+        """grsv_range_code() of each point (0 inside, 5 x outside, 6 Q^2 outside)."""
+        cdef Py_ssize_t i, n = x.shape[0]
+        out = np.empty(n, dtype=np.intc)
+        cdef int[::1] o = out
+        with nogil:
+            for i in range(n):
+                o[i] = grsv_range_code(&self.view, x[i], q2[i])
+        return out

@@ -9,6 +9,10 @@ range, unless the PDF was made with ``extrapolate="nearest"`` (x and Q^2 frozen 
 they pickle by their options (GRV94 LO) or by file path and a fingerprint of the file contents (grids, sets),
 and are re-read on unpickling; a file that changed since raises :class:`PDFFileError`.
 
+The helicity PDFs :class:`GRSV2000LO` (GRSV 2000 LO, embedded; docs/physics.md section 11.3) have the same
+``xfxQ``/``xfxQ2`` interface and return x*Delta f; :func:`enforce_positivity` is the clamp |x Delta f| <= x f
+(section 11.4).
+
 Files are read strictly: a member file that is truncated, has a missing separator, duplicate or inconsistent
 flavour ids, a value that is not a finite number, knots out of order or out of range, a wrong number of values,
 or bytes that are not UTF-8, raises :class:`PDFFileError` naming the file and the 1-based line.
@@ -30,9 +34,9 @@ from . import _pdf
 from ._pdf import LumiSetCore
 from ._validate import as_float_array, check_interval
 
-__all__ = ["PDF", "GRV94LO", "LHAGrid", "PDFSet", "PDFUncertainty", "load", "load_set", "write_lhagrid",
-           "read_lhagrid1", "parse_info", "pdf_uncertainty", "pdf_correlation", "PDFFileError", "default_pdf",
-           "available_sets", "LumiSetCore", "EXTRAPOLATE_MODES"]
+__all__ = ["PDF", "GRV94LO", "GRSV2000LO", "enforce_positivity", "LHAGrid", "PDFSet", "PDFUncertainty", "load",
+           "load_set", "write_lhagrid", "read_lhagrid1", "parse_info", "pdf_uncertainty", "pdf_correlation",
+           "PDFFileError", "default_pdf", "available_sets", "LumiSetCore", "EXTRAPOLATE_MODES"]
 
 #: accepted values of the ``extrapolate`` option
 EXTRAPOLATE_MODES = (None, "nearest")
@@ -92,10 +96,16 @@ def _as_pids(pid) -> np.ndarray:
     return arr
 
 
-def _range_error(name: str, arr: np.ndarray, bad: np.ndarray, lo: float, hi: float, unit: str, what: str):
+#: the remedy _range_error names by default (PDFs with an ``extrapolate`` option)
+EXTRAPOLATE_HINT = "or use extrapolate='nearest'"
+
+
+def _range_error(name: str, arr: np.ndarray, bad: np.ndarray, lo: float, hi: float, unit: str, what: str,
+                 hint: str | None = EXTRAPOLATE_HINT):
     first = float(arr.ravel()[np.flatnonzero(bad.ravel())[0]])
     u = f" {unit}" if unit else ""
-    raise ValueError(f"{name} must be in [{lo!r}, {hi!r}]{u} ({what}; or use extrapolate='nearest'); got "
+    h = f"; {hint}" if hint else ""
+    raise ValueError(f"{name} must be in [{lo!r}, {hi!r}]{u} ({what}{h}); got "
                      f"{first!r} ({int(bad.sum())} of {arr.size} values out of range)")
 
 
@@ -191,10 +201,6 @@ class PDF:
         """A value identifying the PDF: type, name, member file and options."""
         return (type(self).__name__, self.name, self.path, self.extrapolate, getattr(self, "exact", None))
 
-    def key(self):
-        """A value identifying the PDF: type, name, member file and options."""
-        return (type(self).__name__, self.name, self.path, self.extrapolate, getattr(self, "exact", None))
-
     def __repr__(self):
         return f"<{type(self).__name__} {self.name}>"
 
@@ -241,6 +247,201 @@ class GRV94LO(PDF):
 def default_pdf() -> GRV94LO:
     """The package default: tabulated GRV94 LO."""
     return GRV94LO()
+
+
+# ---------------------------------------------------------------- helicity PDFs (docs/physics.md section 11)
+#: scenario names GRSV2000LO accepts -> the scenario
+GRSV2000_SCENARIOS = {"standard": "standard", "std": "standard", "valence": "valence", "val": "valence"}
+#: PDG ids of the GRSV 2000 grids (21 and 0: gluon; +-3: Ds = Dsbar) and the heavy flavours they lack (x Df = 0)
+GRSV2000_PIDS = (1, 2, 3, -1, -2, -3, GLUON, 0)
+GRSV2000_HEAVY_PIDS = (4, 5, 6, -4, -5, -6)
+
+
+def enforce_positivity(xdf, xf):
+    """The positivity clamp of docs/physics.md (11.19): x Df -> sign(Df) min(|x Df|, x f), per flavour.
+
+    Parameters
+    ----------
+    xdf : float or array_like
+        x * Delta f, the helicity (polarized) momentum density of one flavour.
+    xf : float or array_like
+        x * f, the unpolarized momentum density of the same flavour at the same (x, mu_F); x f < 0 (possible in
+        LHAPDF sets) counts as 0.
+
+    Returns
+    -------
+    float or ndarray
+        The clamped x Delta f, broadcast over both arguments: |result| <= max(x f, 0), and equal to ``xdf``
+        wherever |x Delta f| <= x f already (the kernels apply the same rule, ``positivity_clamp`` in _pdf.pxd).
+
+    Raises
+    ------
+    TypeError
+        Non-real input.
+    ValueError
+        Non-finite values, or shapes that do not broadcast.
+    """
+    d = as_float_array("xdf", xdf)
+    f = as_float_array("xf", xf)
+    check_interval("xdf", d)
+    check_interval("xf", f)
+    f = np.maximum(f, 0.0)
+    out = np.clip(*np.broadcast_arrays(d, -f, f))
+    return out if out.ndim else float(out)
+
+
+class GRSV2000LO:
+    """GRSV 2000 LO helicity parton distributions x*Delta f(x, Q^2), embedded (docs/physics.md section 11.3).
+
+    M. Glueck, E. Reya, M. Stratmann, W. Vogelsang, "Models for the polarized parton distributions of the
+    nucleon", Phys. Rev. D 63 (2001) 094005, hep-ph/0011215 -- the LO sets. The authors' grids
+    ``std2000_lo_g1.grid`` and ``val2000_lo_g1.grid`` (provenance: ../shared/pdfsets/grsv2000/PROVENANCE.md,
+    byte-identical to the files of github.com/miyachi-yu/Mellin beside the authors' reader grsv2000pdf_g1.f; no
+    licence is stated in them) are compiled into the package (``_grsv2000_tables.pxi``, written by
+    tools/gen_constants.py); nothing is read at run time. Interpolation as the authors' reader: each column
+    divided by x^a (1-x)^b, bilinear in (ln x, ln Q^2), multiplied back (eqs. 11.17-11.18); agrees with the
+    reference reader :class:`jpsi_fast.reference.GRSV2000` to 1e-15 relative (7e-14 next to sign changes,
+    3e-16 absolute).
+
+    Parameters
+    ----------
+    scenario : {"standard", "std", "valence", "val"}
+        "standard" (default): flavour-symmetric polarized sea; "valence": broken sea.
+
+    Attributes
+    ----------
+    scenario : str
+        "standard" or "valence".
+    x_range : (float, float)
+        (1e-4, 1.0): validity range in x, both ends included (x Delta f = 0 at x = 1).
+    q2_range : (float, float)
+        (0.8, 1e6) GeV^2: validity range in Q^2, both ends included.
+    Q_range : (float, float)
+        The same range in Q [GeV].
+    core : jpsi_fast._pdf.GRSV2000Table
+        The C table the kernels evaluate (``grsv_flavours``, ``helicity_charge_sum_gluon`` in _pdf.pxd).
+
+    Notes
+    -----
+    Flavours (PDG ids): 2 u, 1 d, -2 ubar, -1 dbar, 3 s and -3 sbar (= s), 21 or 0 gluon; Delta u and Delta d
+    are the total quark densities (valence + sea quarks). The grids have no charm or heavier quarks: ids +-4, +-5,
+    +-6 give 0. Other ids raise ValueError.
+
+    Positivity (docs/physics.md section 11.4): GRSV 2000 was fitted with GRV98 as its unpolarized partner;
+    against this package's :class:`GRV94LO` (tabulated and analytic alike), |x Delta f| > x f at large x. Where
+    the clamp |x Delta f| <= x f starts to act, measured (x step 1e-5):
+
+    ======== =========== ======= ======= ======= ======= ======= =======================
+    scenario Q^2 [GeV^2]  g       u       d       ubar    dbar    s = sbar
+    ======== =========== ======= ======= ======= ======= ======= =======================
+    standard 10          0.671   0.830   0.831   0.758   0.801   never
+    standard 1000        0.708   0.794   0.795   0.706   0.752   0.828 (gap 0.833-0.851)
+    valence  10          never   never   never   0.878   0.864   never
+    valence  1000        0.865   0.893   never   0.852   0.851   never
+    ======== =========== ======= ======= ======= ======= ======= =======================
+
+    (up to x ~ 0.92-1). Over the whole grid range it acts nowhere below x = 0.649 (the lowest onset, x = 0.6497:
+    ubar, standard scenario, Q^2 = 1e6 GeV^2). :meth:`xfxQ2` returns the unclamped values unless ``positivity``
+    is given; :func:`enforce_positivity` clamps given values.
+
+    Pickles by its scenario.
+    """
+
+    def __init__(self, scenario: str = "standard"):
+        if not isinstance(scenario, str) or scenario not in GRSV2000_SCENARIOS:
+            raise ValueError(f"scenario must be one of {', '.join(map(repr, GRSV2000_SCENARIOS))}, "
+                             f"got {scenario!r}")
+        self.scenario = GRSV2000_SCENARIOS[scenario]
+        self.name = f"GRSV2000LO ({self.scenario})"
+        self.core = _pdf.GRSV2000Table(self.scenario)
+        xlo, xhi = self.core.x_range
+        q2lo, q2hi = self.core.q2_range
+        self.x_range = (float(xlo), float(xhi))
+        self.q2_range = (float(q2lo), float(q2hi))
+        self.Q_range = (math.sqrt(q2lo), math.sqrt(q2hi))
+
+    def __reduce__(self):
+        return (GRSV2000LO, (self.scenario,))
+
+    def __repr__(self):
+        return f"<GRSV2000LO {self.scenario}>"
+
+    def key(self):
+        """A value identifying the helicity PDF: type and scenario."""
+        return (type(self).__name__, self.scenario)
+
+    def xfxQ2(self, pid, x, Q2, positivity=None):
+        """x*Delta f(x, Q^2), the helicity momentum density (docs/physics.md §11.3).
+
+        Parameters
+        ----------
+        pid : int or array_like of int
+            PDG ids: 1, 2, 3, -1, -2, -3, 21 or 0 (gluon); +-4, +-5, +-6 give 0.
+        x : float or array_like
+            Bjorken x, 1e-4 <= x <= 1.
+        Q2 : float or array_like
+            Factorization scale squared [GeV^2], 0.8 <= Q2 <= 1e6.
+        positivity : None, False, True or PDF
+            None or False (default): the GRSV values. True: clamped per flavour to |x Delta f| <= x f of the
+            package default :func:`default_pdf` (GRV94 LO) at the same (pid, x, Q^2) (:func:`enforce_positivity`,
+            eq. 11.19); a :class:`PDF`: clamped against that unpolarized PDF (its range applies).
+
+        Returns
+        -------
+        float or ndarray
+            x Delta f, broadcast over the three arguments (a float for scalar arguments).
+
+        Raises
+        ------
+        TypeError
+            ``pid`` not integer, x or Q2 not real, ``positivity`` not None, bool or a PDF.
+        ValueError
+            A PDG id other than the above; x or Q2 not finite or outside the range (the message names the
+            argument and the allowed range).
+        """
+        return self._evaluate(pid, x, Q2, "Q2", positivity)
+
+    def xfxQ(self, pid, x, Q, positivity=None):
+        """x*Delta f(x, Q) with Q in GeV, 0.894 <= Q <= 1000 (see :meth:`xfxQ2`)."""
+        return self._evaluate(pid, x, Q, "Q", positivity)
+
+    def _check(self, pid: np.ndarray, x: np.ndarray, q: np.ndarray, qname: str) -> None:
+        """ValueError naming the argument and its allowed values or range (q: Q2 [GeV^2] or Q [GeV], qname)."""
+        bad = ~np.isin(pid, GRSV2000_PIDS + GRSV2000_HEAVY_PIDS)
+        if bad.any():
+            raise ValueError(f"pid must be a PDG id in {GRSV2000_PIDS} (21 or 0: gluon) or {GRSV2000_HEAVY_PIDS} "
+                             f"(give 0), got {int(pid.ravel()[np.flatnonzero(bad.ravel())[0]])}")
+        check_interval("x", x)
+        unit, (lo, hi) = ("GeV^2", self.q2_range) if qname == "Q2" else ("GeV", self.Q_range)
+        check_interval(qname, q, unit=unit)
+        what = f"validity range of {self.name}"
+        bad = ~((x >= self.x_range[0]) & (x <= self.x_range[1]))
+        if bad.any():
+            _range_error("x", x, bad, *self.x_range, "", what, hint=None)
+        bad = ~((q >= lo) & (q <= hi))
+        if bad.any():
+            _range_error(qname, q, bad, lo, hi, unit, what, hint=None)
+
+    def _evaluate(self, pid, x, q, qname, positivity):
+        if not (positivity is None or isinstance(positivity, (bool, PDF))):
+            raise TypeError(f"positivity must be None, True, False or a jpsi_fast.pdf.PDF, got "
+                            f"{type(positivity).__name__}")
+        pid_arr = _as_pids(pid)
+        x = as_float_array("x", x)
+        q = as_float_array(qname, q)
+        p, xb, qb = np.broadcast_arrays(pid_arr, x, q)
+        self._check(p, xb, qb, qname)
+        if qname == "Q":                     # Q inside Q_range: Q^2 inside q2_range up to the rounding of Q * Q
+            qb = np.clip(qb * qb, *self.q2_range)
+        out = np.empty(xb.shape)
+        self.core.xfx_q2(np.ascontiguousarray(p, dtype=np.intc).ravel(), np.ascontiguousarray(xb).ravel(),
+                         np.ascontiguousarray(qb).ravel(), out.reshape(-1))
+        if positivity is not None and positivity is not False:
+            unpolarized = default_pdf() if positivity is True else positivity
+            act = out != 0.0                 # x Delta f = 0 needs no clamp (and x = 1 is outside GRV94's range)
+            if act.any():
+                out[act] = enforce_positivity(out[act], unpolarized.xfxQ2(p[act], xb[act], qb[act]))
+        return out if out.ndim else float(out)
 
 
 # ---------------------------------------------------------------- .info (YAML subset)
