@@ -40,11 +40,15 @@ def test_demo(tmp_path):
     p = run_cli("demo", "--out", str(tmp_path))
     assert "pgf_3s1_1" in p.stdout and "sigma_U [pb]" in p.stdout and "region map" in p.stdout
     assert "LDME-set envelope" in p.stdout and "scale)" in p.stdout           # theory bands by default
-    for name in ("demo_dsigma_dpt_bins.png", "demo_dsigma_dpt_bands.png", "demo_region_map_z_Q.png"):
+    assert "lambda_thetaphi" in p.stdout and "+0.529" in p.stdout             # SPEC §12 check point, channel sum
+    for name in ("demo_dsigma_dpt_bins.png", "demo_dsigma_dpt_bands.png", "demo_region_map_z_Q.png",
+                 "demo_lambdas_vs_pt.png"):
         assert_png(tmp_path / name)
     table = data.read_dataset(tmp_path / "demo_dsigma_dpt_bins.csv")
     channels = table["channel"] != "total"
-    assert np.count_nonzero(channels) == 4 * 4 * 3 * 24 and np.all(table["dsigma_dPT"] >= 0)
+    yields = np.isin(table["state"], ("U", "L", "T"))
+    assert np.count_nonzero(channels) == 4 * 4 * 5 * 24 and np.all(table["dsigma_dPT"][yields] >= 0)
+    assert set(table["state"][channels]) == {"U", "L", "T", "Sp0", "Spm"}
     assert np.count_nonzero(~channels) == 4 * 24                             # channel-sum rows with the bands
     assert np.all(table["scale_lo"][~channels] <= table["dsigma_dPT"][~channels])
     assert np.all(np.isnan(table["scale_lo"][channels]))
@@ -204,3 +208,35 @@ def test_streaming_chunks_identical(tmp_path):
     assert all(np.array_equal(ta[c], tb[c]) for c in data.dataset_columns())
     with pytest.raises(ValueError, match="exactly one"):
         data.write_dataset(tmp_path / "c.parquet", xs, grid=spec, sample=10)
+
+
+def test_evaluate_lambdas_and_polarized_beams(tmp_path):
+    p = run_cli("evaluate", "--x", "0.2,0.6", "--z", "0.3,0.5", "--Q", "12,40", "--PT", "0.5,2", "--lambdas")
+    assert "+0.529" in p.stdout and "+0.582" in p.stdout                      # SPEC §12 sums of channels (gaussian)
+    out = tmp_path / "pol.csv"
+    p = run_cli("evaluate", "--x", "0.2", "--z", "0.3", "--Q", "12", "--PT", "0.5", "--tmd-pdf", "collinear",
+                "--lambda-e", "1", "--S-N", "1", "--no-helicity-positivity", "--output", str(out))
+    t = data.read_dataset(out)
+    assert float(t["A_LL_U"][0]) == pytest.approx(0.0613381, abs=6e-8)       # SPEC §11 check value
+    ref = jf.CrossSection(jf.Params(tmd_pdf="collinear"), helicity_positivity=False).evaluate(
+        0.2, 0.3, 12, 0.5, lambda_e=1, S_N=1)
+    np.testing.assert_allclose(t["sigma_ff_U"], ref["ff", "U"], rtol=1e-15)
+    bad = run_cli("evaluate", "--x", "0.2", "--z", "0.3", "--Q", "12", "--PT", "0.5", "--lambda-e", "2", check=False)
+    assert bad.returncode == 2 and "--lambda-e" in bad.stderr
+    bad = run_cli("evaluate", "--x", "0.2", "--z", "0.3", "--Q", "12", "--PT", "0.5", "--states", "U,Sxx",
+                  check=False)
+    assert bad.returncode != 0 and "--states" in bad.stderr
+
+
+def test_bins_lambdas_and_polarized(tmp_path):
+    p = run_cli("bins", "--nitn", "2", "--neval", "20000", "--warmup", "1", "--pt-edges", "0,6,6", "--lambdas",
+                "--out", str(tmp_path))
+    assert "lambda_theta =" in p.stdout
+    assert_png(tmp_path / "lambdas_vs_pt.png")
+    p = run_cli("bins", "--nitn", "2", "--neval", "20000", "--warmup", "1", "--pt-edges", "0,6,6", "--lambda-e",
+                "1", "--S-N", "-1", "--out", str(tmp_path))
+    assert "A_LL(U) =" in p.stdout
+    t = data.read_dataset(tmp_path / "dsigma_dpt_bins.csv")
+    assert "U_LL" in set(t["state"])
+    bad = run_cli("bins", "--lambdas", "--lambda-e", "1", "--out", str(tmp_path), check=False)
+    assert bad.returncode != 0 and "unpolarized" in bad.stderr

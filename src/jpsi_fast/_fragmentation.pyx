@@ -3,7 +3,9 @@
 the TMD PDF (docs/physics.md §4), as nogil C functions with thin vectorised Python wrappers.
 
 Gaussian convolution C[D](z, P_T) = int d^2k_T  G_w(k_T + P_T/z) D(z, k_T), G_w(p) = exp(-p^2/w)/(pi w)
-(normalised: multiply by f_q(x, Q) for the specification's C[f_q, D]). Two quadratures:
+(normalised: multiply by f_q(x, Q) for the specification's C[f_q, D]), and its angular moments
+R_{n,n}[D] = int d^2k_T G_w(k_T + P_T/z) (k_T/M)^n cos(n phi) D(z, k_T) (phi the azimuth of k_T about -P_T) for the
+off-diagonal density-matrix elements (docs/physics.md §12; R_{0,0} = C). Two quadratures:
 
 * b = m^2/w >= 10, m^2 = M^2(1-z)/z^2 the distance of D's pole (at k_T^2 = -m^2): 2-D Gauss-Hermite
   (12 x 6 nodes, symmetric half) in the Gaussian variable p = k_T + P_T/z. D is then a rational function of
@@ -13,9 +15,10 @@ Gaussian convolution C[D](z, P_T) = int d^2k_T  G_w(k_T + P_T/z) D(z, k_T), G_w(
   (1/w) int du exp(-(sqrt(u) - a)^2/w) I0e(2 a sqrt(u)/w) D(u), a = P_T/z, u = k_T^2, in the variable
   tau = ln(1 + u/m^2) which removes the pole's scale; composite 16-point Gauss-Legendre on >= 8 panels of
   width <= 1 over sqrt(u) in [a - 8 sqrt(w), a + 8 sqrt(w)] (the Gaussian beyond is < e^-64). Error ~1e-13.
+  R_{1,1} and R_{2,2} weigh the same nodes with (k/M) I1e and (k/M)^2 I2e instead of I0e.
 """
 import numpy as np
-from libc.math cimport log, exp, expm1, sqrt, ceil, M_PI
+from libc.math cimport log, exp, expm1, sqrt, ceil, M_PI, M_SQRT2
 
 include "_quadrature_rules.pxi"
 
@@ -27,6 +30,8 @@ cdef double GL_X[GL_N]
 cdef double GL_W[GL_N]
 cdef double I0E_LOW[I0E_NLOW]
 cdef double I0E_HIGH[I0E_NHIGH]
+cdef double I1E_LOW[I1E_NLOW]
+cdef double I1E_HIGH[I1E_NHIGH]
 
 
 def _init_rules():
@@ -44,6 +49,10 @@ def _init_rules():
         I0E_LOW[i] = I0E_LOW_FLAT[i]
     for i in range(I0E_NHIGH):
         I0E_HIGH[i] = I0E_HIGH_FLAT[i]
+    for i in range(I1E_NLOW):
+        I1E_LOW[i] = I1E_LOW_FLAT[i]
+    for i in range(I1E_NHIGH):
+        I1E_HIGH[i] = I1E_HIGH_FLAT[i]
 
 
 _init_rules()
@@ -59,6 +68,8 @@ cdef enum:
     FF_D1LT = 9
     FF_D1TT = 10
 cdef double GAUSS_HERMITE_MIN_B = 10.0     # switch between the two convolution quadratures (module docstring)
+cdef double BESSEL_I2_SERIES_MAX = 2.0     # below: I2 from its power series (the recurrence would cancel)
+cdef int BESSEL_I2_SERIES_TERMS = 14       # (x/2)^2 <= 1: the 14th term is < 1e-20 of the first
 
 
 cdef double alpha_s_one_loop(double mu, double lambda_qcd, int n_f) noexcept nogil:
@@ -94,34 +105,65 @@ cdef double tmd_ff_value(int which, double z, double kT2, const FFConst* c) noex
     return 0.0
 
 
-cdef double bessel_i0e(double x) noexcept nogil:
-    """exp(-|x|) I0(x) from Chebyshev fits (tools/gen_constants.py; rel. error < 1e-13)."""
-    cdef const double* c
-    cdef int n, k
-    cdef double y, b0 = 0.0, b1 = 0.0, b2 = 0.0
-    if x < 0:
-        x = -x
-    if x <= 8.0:
-        c, n, y = I0E_LOW, I0E_NLOW, 0.25 * x - 1.0
-    else:
-        c, n, y = I0E_HIGH, I0E_NHIGH, 16.0 / x - 1.0
+cdef inline double chebyshev_sum(const double* c, int n, double y) noexcept nogil:
+    """sum_k c_k T_k(y) (Clenshaw)."""
+    cdef double b0 = 0.0, b1 = 0.0, b2 = 0.0
+    cdef int k
     for k in range(n - 1, 0, -1):
         b2 = b1
         b1 = b0
         b0 = c[k] + 2.0 * y * b1 - b2
-    b0 = c[0] + y * b0 - b1
-    return b0 if x <= 8.0 else b0 / sqrt(x)
+    return c[0] + y * b0 - b1
 
 
-cdef void gaussian_convolution_LT(double z, double PT, double w, const FFConst* c,
-                                  double* outL, double* outT) noexcept nogil:
-    """C[D_L] and C[D_T] for a normalised Gaussian TMD PDF of width w = <k_T^2> [GeV^2] (module docstring)."""
+cdef double bessel_i0e(double x) noexcept nogil:
+    """exp(-|x|) I0(x) from Chebyshev fits (tools/gen_constants.py; rel. error < 1e-13)."""
+    if x < 0:
+        x = -x
+    if x <= 8.0:
+        return chebyshev_sum(I0E_LOW, I0E_NLOW, 0.25 * x - 1.0)
+    return chebyshev_sum(I0E_HIGH, I0E_NHIGH, 16.0 / x - 1.0) / sqrt(x)
+
+
+cdef double bessel_i1e(double x) noexcept nogil:
+    """exp(-x) I1(x) for x >= 0 from Chebyshev fits (tools/gen_constants.py; rel. error < 1e-13)."""
+    if x <= 8.0:
+        return x * chebyshev_sum(I1E_LOW, I1E_NLOW, 0.25 * x - 1.0)
+    return chebyshev_sum(I1E_HIGH, I1E_NHIGH, 16.0 / x - 1.0) / sqrt(x)
+
+
+cdef double bessel_i2e(double x, double i0e, double i1e) noexcept nogil:
+    """exp(-x) I2(x) for x >= 0 given i0e = exp(-x) I0(x), i1e = exp(-x) I1(x): the recurrence
+    I2 = I0 - 2 I1 / x for x >= BESSEL_I2_SERIES_MAX (at most one digit lost), else the power series
+    I2(x) = sum_k (x/2)^(2k+2) / (k! (k+2)!) to double precision."""
+    cdef double h2, term, acc
+    cdef int k
+    if x >= BESSEL_I2_SERIES_MAX:
+        return i0e - 2.0 * i1e / x
+    h2 = 0.25 * x * x
+    term = 0.5 * h2
+    acc = term
+    for k in range(1, BESSEL_I2_SERIES_TERMS):
+        term *= h2 / (k * (k + 2.0))
+        acc += term
+    return acc * exp(-x)
+
+
+cdef void gaussian_convolution_states(double z, double PT, double w, const FFConst* c, bint offdiag,
+                                      double* out) noexcept nogil:
+    """The ff channel's per-unit-PDF FF convolutions for a normalised Gaussian TMD PDF of width w = <k_T^2>
+    [GeV^2] (module docstring): out[FF_OUT_L] = C[D_L], out[FF_OUT_T] = C[D_T] and, with ``offdiag``,
+    out[FF_OUT_P0] = -R_{1,1}[D1LT]/sqrt2 and out[FF_OUT_PM] = R_{2,2}[D1TT] (docs/physics.md §12; else 0)."""
     cdef double a = PT / z, m2 = c.M2 * (1.0 - z) / (z * z), sw = sqrt(w)
-    cdef double cL, cT, accL = 0.0, accT = 0.0, px, X, k2, delta, inv2, wt
-    cdef double klo, khi, tlo, thi, h, t0, tau, et, u, k, g
+    cdef double cL, cT, accL = 0.0, accT = 0.0, accP0 = 0.0, accPM = 0.0, px, X, k2, delta, inv2, wt
+    cdef double klo, khi, tlo, thi, h, t0, tau, et, u, k, g, t, i0, i1
+    cdef double c_lt = -2.0 * c.norm * (2.0 - z) * (1.0 - z) / c.M      # D1LT = c_lt / Delta^2   (§3)
+    cdef double c_tt = -2.0 * c.norm * z * (1.0 - z) / c.M              # D1TT = c_tt / Delta^2
     cdef int i, j, npan, p
     ff_state_coefficients(z, c, &cL, &cT)
     if m2 >= GAUSS_HERMITE_MIN_B * w:
+        # nodes in p = k_T + P_T/z: k_T = (px, py), px = sqrt(w) X - a, the Gaussian centred at k_T = -P_T/z,
+        # so k cos(phi) = -px, k^2 cos(2 phi) = px^2 - py^2 with py^2 = w Y^2
         for i in range(GH_NX):
             px = sw * GH_X[i] - a
             X = px * px
@@ -131,8 +173,17 @@ cdef void gaussian_convolution_LT(double z, double PT, double w, const FFConst* 
                 inv2 = GH_XW[i] * GH_YW[j] / (delta * delta)
                 accL += inv2
                 accT += k2 * inv2
-        outL[0] = cL * accL
-        outT[0] = cT * accT
+                if offdiag:
+                    accP0 += px * inv2
+                    accPM += (X - w * GH_Y2[j]) * inv2
+        out[FF_OUT_L] = cL * accL
+        out[FF_OUT_T] = cT * accT
+        if a == 0.0:            # isotropic: the angular moments vanish exactly (the rule leaves ~1e-19 of U)
+            accP0 = 0.0
+            accPM = 0.0
+        # -R11[D1LT]/sqrt2 = -<(-px/M) D1LT>/sqrt2,  R22[D1TT] = <(px^2 - py^2)/M^2 D1TT>
+        out[FF_OUT_P0] = c_lt * accP0 / (M_SQRT2 * c.M)
+        out[FF_OUT_PM] = c_tt * accPM / c.M2
         return
     klo = a - 8.0 * sw
     if klo < 0.0:
@@ -151,14 +202,22 @@ cdef void gaussian_convolution_LT(double z, double PT, double w, const FFConst* 
             et = exp(tau)
             u = m2 * expm1(tau)
             k = sqrt(u)
-            # (1/w) du Gauss(k) I0e D(u), du = m^2 e^tau dtau, Delta = z^2 m^2 e^tau
-            g = (0.5 * h * GL_W[j]) * exp(-(k - a) * (k - a) / w) * bessel_i0e(2.0 * k * a / w) * m2 * et / w
+            t = 2.0 * k * a / w
+            # (1/w) du Gauss(k) Ine D(u), du = m^2 e^tau dtau, Delta = z^2 m^2 e^tau
+            g = (0.5 * h * GL_W[j]) * exp(-(k - a) * (k - a) / w) * m2 * et / w
             delta = z * z * m2 * et
             inv2 = g / (delta * delta)
-            accL += inv2
-            accT += u * inv2
-    outL[0] = cL * accL
-    outT[0] = cT * accT
+            i0 = bessel_i0e(t)
+            accL += inv2 * i0
+            accT += u * inv2 * i0
+            if offdiag:
+                i1 = bessel_i1e(t)
+                accP0 += k * inv2 * i1
+                accPM += u * inv2 * bessel_i2e(t, i0, i1)
+    out[FF_OUT_L] = cL * accL
+    out[FF_OUT_T] = cT * accT
+    out[FF_OUT_P0] = -c_lt * accP0 / (M_SQRT2 * c.M)
+    out[FF_OUT_PM] = c_tt * accPM / c.M2
 
 
 # ------------------------------------------------------------------ vectorised Python wrappers (no checks)
@@ -185,24 +244,32 @@ def _tmd_ff(int which, const double[::1] z, const double[::1] kT, double M, doub
 
 
 def _gaussian_convolution(const double[::1] z, const double[::1] PT, double w, double M, double alpha_s,
-                          double ldme_3s1_8, double n_c):
-    """(C[D_L], C[D_T]) arrays for a normalised Gaussian of width w (testing / diagnostics)."""
+                          double ldme_3s1_8, double n_c, bint offdiag=True):
+    """(C[D_L], C[D_T], -R11[D1LT]/sqrt2, R22[D1TT]) arrays for a normalised Gaussian of width w (testing)."""
     cdef FFConst c
     cdef Py_ssize_t i
     fill_ff_const(&c, M, alpha_s, ldme_3s1_8, n_c)
-    L = np.empty(z.shape[0])
-    T = np.empty(z.shape[0])
-    cdef double[::1] l = L, t = T
+    out = np.zeros((z.shape[0], FF_OUT_N))
+    cdef double[:, ::1] o = out
     with nogil:
         for i in range(z.shape[0]):
-            gaussian_convolution_LT(z[i], PT[i], w, &c, &l[i], &t[i])
-    return L, T
+            gaussian_convolution_states(z[i], PT[i], w, &c, offdiag, &o[i, 0])
+    return tuple(out.T)
 
 
-def _bessel_i0e(const double[::1] x):
+def _bessel_ine(int order, const double[::1] x):
+    """exp(-x) I_order(x), order 0, 1, 2 (testing; x >= 0 for orders 1, 2)."""
     out = np.empty(x.shape[0])
     cdef double[::1] o = out
     cdef Py_ssize_t i
+    cdef double i0, i1
+    if order not in (0, 1, 2):
+        raise ValueError(f"order must be 0, 1 or 2, got {order}")
     for i in range(x.shape[0]):
-        o[i] = bessel_i0e(x[i])
+        i0 = bessel_i0e(x[i])
+        if order == 0:
+            o[i] = i0
+            continue
+        i1 = bessel_i1e(x[i])
+        o[i] = i1 if order == 1 else bessel_i2e(x[i], i0, i1)
     return out

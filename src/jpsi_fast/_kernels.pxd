@@ -2,19 +2,30 @@
 # component (channel x kernel element, in the order of jpsi_fast.components.Layout.base) at one point, without the
 # GIL. cimport jpsi_fast._kernels to call them from other Cython code (the physics integrand does).
 from ._fragmentation cimport FFConst
-from ._pdf cimport PDFView, PDFLumiSet
+from ._pdf cimport PDFView, PDFLumiSet, GRSVView
 
 cdef enum:
     N_CHANNELS = 4          # ff, pgf_1s0_8, pgf_3pj_8, pgf_3s1_1 (components.CHANNELS)
-    N_ELEMENTS = 2          # U, L (components.KERNEL_ELEMENTS)
+    N_ELEMENTS = 8          # components.KERNEL_ELEMENTS
+    EL_U = 0                # dsigma summed over the J/psi helicities
+    EL_L = 1                # helicity 0 (= sigma_00)
+    EL_P0 = 2               # sigma_{+0} of the density matrix (docs/physics.md §12)
+    EL_PM = 3               # sigma_{+-}
+    EL_ULL = 4              # F_LL summed over the J/psi helicities (docs/physics.md §11), per unit helicity PDF
+    EL_LLL = 5              # F_LL of helicity 0
+    EL_VLU = 6              # F_LU(+1) - F_LU(-1): vector polarization per unit lambda_e (unpolarized PDFs)
+    EL_VUL = 7              # F_UL(+1) - F_UL(-1): per unit S_N (helicity PDFs)
     CH_FF = 0
     CH_1S0_8 = 1
     CH_3PJ_8 = 2
     CH_3S1_1 = 3
     ERR_NO_MEMORY = 7       # cross_section_point could not allocate its scratch (kinematic_errors() codes 1-6)
+    ERR_HELICITY_X = 8      # x outside the helicity PDF's range
+    ERR_HELICITY_Q = 9      # mu_F^2 outside the helicity PDF's range
     MAX_MUF = 8             # distinct factorization-scale factors xi_F per kernel (docs/physics.md §10.2)
     STACK_SCRATCH = 2048    # per-point scratch (doubles) kept on the stack; larger needs are malloc'ed
     PGF_SET_N = 4           # per width group: 1/<P_T^2>, 1/<dz^2>, c_1s0, c_3pj (the PGF smearing widths)
+    HELICITY_LUMI = 2       # helicity-PDF factors per point: charge sum, gluon (central mu_F)
 
 cdef struct KernelParams:
     double s_had            # e p centre-of-mass energy squared [GeV^2]
@@ -63,6 +74,12 @@ cdef struct KernelParams:
     double pt2_pgf          # <P_T^2> [GeV^2]
     double dz2_pgf          # <delta z^2>
     int channel_mask        # bit c set: compute channel c
+    int offdiag             # 1: some output needs the off-diagonal elements Sp0, Spm
+    int polarized           # 1: some output needs the beam-polarization elements EL_ULL .. EL_VUL (§11)
+    const GRSVView* hel     # helicity PDFs (NULL unless an output needs them); lumi slots 2 n_lumi (charge sum
+                            # sum_q e_q^2 x (Dq + Dqbar)) and 2 n_lumi + 1 (x Dg), at the central mu_F
+    int hel_clamp           # 1: |x Df| <= x f per flavour before summing (docs/physics.md §11 positivity)
+    double w_g1             # Gaussian width of the helicity TMD PDFs [GeV^2]
     double x_min            # numerical input limits (params.X_MIN, Z_MIN, Q_RANGE, PT_MAX)
     double z_min
     double q_min

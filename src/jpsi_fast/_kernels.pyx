@@ -9,14 +9,15 @@ independent, so results are bit-identical for any thread count and any chunking 
 """
 import numpy as np
 from cython.parallel cimport prange
-from libc.math cimport exp, log, sqrt, M_PI, NAN
+from libc.math cimport exp, log, sqrt, M_PI, M_SQRT2, NAN
 from libc.stdlib cimport malloc, free
 
-from ._fragmentation cimport (FFConst, alpha_s_one_loop, fill_ff_const, ff_states_LT,
-                              gaussian_convolution_LT)
+from ._fragmentation cimport (FFConst, FF_OUT_N, FF_OUT_L, FF_OUT_T, FF_OUT_P0, FF_OUT_PM, alpha_s_one_loop,
+                              fill_ff_const, ff_states, gaussian_convolution_states)
 from ._kinematics cimport inelasticity
-from ._pdf cimport (PDFView, PDFCore, LumiSetCore, lumi_set_eval, lumi_set_range_code,
-                   pdf_charge_sum_gluon_scales, pdf_range_code)
+from ._pdf cimport (PDFView, PDFCore, LumiSetCore, GRSV2000Table, N_PARTONS, lumi_set_eval,
+                   lumi_set_range_code, pdf_charge_sum_gluon_scales, pdf_range_code, pdf_partons,
+                   helicity_charge_sum_gluon, grsv_range_code, PDF_RANGE_X)
 
 #: kernel parton order and squared charges
 PARTON_NAMES = ("g", "u", "d", "s", "ubar", "dbar", "sbar")
@@ -26,6 +27,8 @@ QUARK_CHARGE2 = {"u": 4.0 / 9.0, "d": 1.0 / 9.0, "s": 1.0 / 9.0, "ubar": 4.0 / 9
 CHUNK = 256
 #: error code of evaluate_into when the per-point scratch could not be allocated
 NO_MEMORY = ERR_NO_MEMORY
+#: error codes of evaluate_into for points outside the helicity PDF's range (x, Q)
+HELICITY_RANGE = (ERR_HELICITY_X, ERR_HELICITY_Q)
 
 
 cdef class KernelConfig:
@@ -34,11 +37,14 @@ cdef class KernelConfig:
     (``derived=False``, for the integrand and for results with variations) or all of them (``derived=True``,
     T = U - L included). The layout's base sets (docs/physics.md §10: factorization scales, PDF-set members,
     TMD widths) are evaluated in the same pass; ``members`` is the :class:`jpsi_fast.pdf.LumiSetCore` of the
-    layout's PDF set (needed when a base set names a member)."""
+    layout's PDF set (needed when a base set names a member); ``helicity`` the
+    :class:`jpsi_fast._pdf.GRSV2000Table` of the helicity PDFs (needed when the layout has polarized-beam states,
+    docs/physics.md §11) and ``helicity_clamp`` whether |x Df| <= x f is enforced per flavour."""
 
-    def __init__(self, params, layout, bint derived=False, members=None):
+    def __init__(self, params, layout, bint derived=False, members=None, helicity=None, bint helicity_clamp=True):
         cdef int k, b
         cdef LumiSetCore lumi
+        cdef GRSV2000Table hel_table
         from .params import GEV2_TO_PB, PT_MAX, Q_RANGE, X_MIN, Z_MIN
         offsets, src, coef = layout.kernel_terms(derived)
         self.kp.n_out = offsets.shape[0] - 1
@@ -51,8 +57,27 @@ cdef class KernelConfig:
         self.kp.term_src = &sv[0]
         self.kp.term_coef = &cv[0]
         self.kp.channel_mask = 0
+        self.kp.offdiag = 0
+        self.kp.polarized = 0
+        need_hel = False
         for k in range(src.shape[0]):
             self.kp.channel_mask |= 1 << ((sv[k] // N_ELEMENTS) % N_CHANNELS)
+            if sv[k] % N_ELEMENTS in (EL_P0, EL_PM):
+                self.kp.offdiag = 1
+            if sv[k] % N_ELEMENTS >= EL_ULL:
+                self.kp.polarized = 1
+            if sv[k] % N_ELEMENTS in (EL_ULL, EL_LLL, EL_VUL):
+                need_hel = True
+        self.kp.hel = NULL
+        self.kp.hel_clamp = helicity_clamp
+        self.kp.w_g1 = params.w_g1
+        if need_hel:
+            if helicity is None:
+                raise ValueError("the layout's polarized-beam states need helicity PDFs: pass helicity=")
+            hel_table = helicity
+            self.kp.hel = &hel_table.view
+        if self.kp.polarized and len(layout.base_sets) > 1:
+            raise ValueError("polarized-beam states are evaluated for the central base set only")
         self.kp.x_min, self.kp.z_min = X_MIN, Z_MIN
         self.kp.q_min, self.kp.q_max = Q_RANGE
         self.kp.pt_max = PT_MAX
@@ -140,6 +165,9 @@ cdef class KernelConfig:
         term_unit = (np.asarray(set_group, dtype=np.intc)[b_of] * per_set + r_of).astype(np.intc)
         slot = np.asarray(set_lumi, dtype=np.intc)[b_of]
         term_lumi = np.where(ch_of == CH_FF, slot, self.kp.n_lumi + slot).astype(np.intc)
+        el_of = r_of % N_ELEMENTS
+        helicity_term = np.isin(el_of, (EL_ULL, EL_LLL, EL_VUL))
+        term_lumi = np.where(helicity_term, 2 * self.kp.n_lumi + (ch_of != CH_FF), term_lumi).astype(np.intc)
         ffw = np.array(ffw, dtype=np.float64)
         cdef const int[::1] gfv = group_ffw
         cdef const double[:, ::1] gpv = group_pgf
@@ -156,7 +184,7 @@ cdef class KernelConfig:
         single_terms = bool(np.all(np.diff(offsets) == 1) and np.all(coef == 1.0))
         n_sets = len(sets)
         n_ce = self.kp.n_out // n_sets if self.kp.n_out % n_sets == 0 else 0
-        self.kp.set_major = bool(single_terms and n_ce > 0
+        self.kp.set_major = bool(single_terms and n_ce > 0 and not self.kp.polarized
                                  and np.array_equal(b_of, np.repeat(np.arange(n_sets), n_ce))
                                  and np.all(r_of.reshape(n_sets, n_ce) == r_of[:n_ce]))
         ce_unit = np.ascontiguousarray(r_of[:max(n_ce, 1)], dtype=np.intc)
@@ -173,10 +201,11 @@ cdef class KernelConfig:
         self.kp.ce_is_ff = &cfv[0]
         self.kp.set_group = &sgv[0]
         self.kp.set_lumi = &slv[0]
-        self.kp.n_scratch = (2 * self.kp.n_lumi + 2 * self.kp.n_ffw + per_set * self.kp.n_groups
+        self.kp.n_scratch = (2 * self.kp.n_lumi + HELICITY_LUMI + FF_OUT_N * (self.kp.n_ffw + 1)
+                             + per_set * self.kp.n_groups
                              + 2 * n_ce * self.kp.n_groups)
         self._keep = (offsets, src, coef, group_ffw, group_pgf, ffw, term_unit, term_lumi, members, ce_unit,
-                      ce_is_ff, set_group_a, set_lumi_a)
+                      ce_is_ff, set_group_a, set_lumi_a, helicity)
 
     @property
     def n_out(self):
@@ -184,23 +213,39 @@ cdef class KernelConfig:
         return self.kp.n_out
 
 
-cdef void unit_elements(const KernelParams* kp, int g, double dL, double dT, double x, double z, double PT2,
-                        double y, double* cl) noexcept nogil:
-    """cl[N_ELEMENTS * channel + element] = dsigma/(dx dQ^2 dz dP_T^2) [pb/GeV^4] of elements U, L of every
-    channel in kp.channel_mask (others 0) for width group g (docs/physics.md §4-5) with unit PDF factors: the ff
-    elements per unit sum_q e_q^2 x f_q, the PGF elements per unit x g. dL, dT: the FF channel's L and T
-    convolutions at the group's width."""
+cdef void unit_elements(const KernelParams* kp, int g, const double* ff, const double* ff_g1, double x,
+                        double z, double PT2, double y, double* cl) noexcept nogil:
+    """cl[N_ELEMENTS * channel + element] = dsigma/(dx dQ^2 dz dP_T^2) [pb/GeV^4] of the kernel elements U, L,
+    Sp0, Spm (the last two only with kp.offdiag) and the beam-polarization elements U_LL, L_LL, V_LU, V_UL (only
+    with kp.polarized) of every channel in kp.channel_mask (others 0) for width group g (docs/physics.md §4-5,
+    §11-12) with unit PDF factors: the ff elements per unit sum_q e_q^2 x f_q (U_LL, L_LL, V_UL: x Dq), the PGF
+    elements per unit x g (x Dg). ff: the FF channel's convolutions at the group's width (FF_OUT_* of
+    _fragmentation); ff_g1: those at the helicity PDFs' width w_g1 (used with kp.polarized)."""
     cdef double Q2 = x * y * kp.s_had, iQ2 = 1.0 / Q2, iQ6, ym = 1.0 - y, Yf = ym + 0.5 * y * y, inv_x = 1.0 / x
-    cdef double tz, itz, itz2, omz, omz2, pre, ide, U, L
+    cdef double By = y * (1.0 - 0.5 * y), dep = By / Yf     # B(y) and D(y) = B/A of docs/physics.md §11
+    cdef double tz, itz, itz2, omz, omz2, pre, ide, U, L, pre_b, transfer
     cdef const double* pg = kp.group_pgf + g * PGF_SET_N
     cdef int k
     for k in range(N_CHANNELS * N_ELEMENTS):
         cl[k] = 0.0
     if kp.channel_mask & (1 << CH_FF):
-        # pi sigma0 sum_q e_q^2 f_q C[D],  sigma0 = 4 pi alpha^2 Yf / Q^4              (§4)
+        # pi sigma0 sum_q e_q^2 f_q C[D],  sigma0 = 4 pi alpha^2 Yf / Q^4              (§4, §12)
         pre = kp.c_ff * Yf * iQ2 * iQ2 * inv_x
-        cl[2 * CH_FF + 1] = pre * dL
-        cl[2 * CH_FF] = pre * dL + pre * dT
+        cl[N_ELEMENTS * CH_FF + EL_L] = pre * ff[FF_OUT_L]
+        cl[N_ELEMENTS * CH_FF + EL_U] = pre * ff[FF_OUT_L] + pre * ff[FF_OUT_T]
+        if kp.offdiag:
+            cl[N_ELEMENTS * CH_FF + EL_P0] = pre * ff[FF_OUT_P0]
+            cl[N_ELEMENTS * CH_FF + EL_PM] = pre * ff[FF_OUT_PM]
+        if kp.polarized:
+            # §11: F_LL(lambda) = pi sigma0 (B/A) sum e^2 C_wg1[Dq D_lambda]; G1L = transfer/2 * D_T per helicity
+            # (both ~ k_T^2/Delta^2), so sigma(+1) - sigma(-1) = transfer * C[D_T] with
+            # transfer = N_c z (2-z) / (3 (z^2 - 2z + 2)) (= the spec's helicity transfer for N_c = 3)
+            pre_b = pre * dep
+            transfer = kp.ff.n_c * z * (2.0 - z) / (3.0 * (z * z - 2.0 * z + 2.0))
+            cl[N_ELEMENTS * CH_FF + EL_LLL] = pre_b * ff_g1[FF_OUT_L]
+            cl[N_ELEMENTS * CH_FF + EL_ULL] = pre_b * ff_g1[FF_OUT_L] + pre_b * ff_g1[FF_OUT_T]
+            cl[N_ELEMENTS * CH_FF + EL_VLU] = pre_b * transfer * ff[FF_OUT_T]
+            cl[N_ELEMENTS * CH_FF + EL_VUL] = pre * transfer * ff_g1[FF_OUT_T]
     if not (kp.channel_mask & ~(1 << CH_FF)):
         return
     iQ6 = iQ2 * iQ2 * iQ2 * inv_x                            # 1/Q^6 times 1/x of f_g = x g / x
@@ -211,22 +256,35 @@ cdef void unit_elements(const KernelParams* kp, int g, double dL, double dT, dou
     omz2 = omz * omz
     if kp.channel_mask & ((1 << CH_1S0_8) | (1 << CH_3PJ_8)):
         # z alpha^2 alpha_s fg G_T G_z / Q^6 with G_T G_z = exp(-P_T^2/<P_T^2> - (1-z)^2/<dz^2>) / norms
+        # (§5; off-diagonal elements 0, §12)
         pre = z * iQ6 * exp(-PT2 * pg[0] - omz2 * pg[1])
         if kp.channel_mask & (1 << CH_1S0_8):                # §5, 1S0[8]: L = U/3
             U = pg[2] * Yf * pre * itz2 * itz
-            cl[2 * CH_1S0_8] = U
-            cl[2 * CH_1S0_8 + 1] = U * (1.0 / 3.0)
+            cl[N_ELEMENTS * CH_1S0_8 + EL_U] = U
+            cl[N_ELEMENTS * CH_1S0_8 + EL_L] = U * (1.0 / 3.0)
         if kp.channel_mask & (1 << CH_3PJ_8):                # §5, 3PJ[8] summed over J
             pre = pg[3] * pre * itz2 * itz2 * itz
-            cl[2 * CH_3PJ_8] = pre * (y * y * (8.0 - 8.0 * z + 3.0 * z * z) + 8.0 * ym * tz
-                                      - 2.0 * ym * z * tz * tz)
-            cl[2 * CH_3PJ_8 + 1] = pre * z * z * ((2.0 - y) * (2.0 - y) - 2.0 * z * ym)
+            cl[N_ELEMENTS * CH_3PJ_8 + EL_U] = pre * (y * y * (8.0 - 8.0 * z + 3.0 * z * z) + 8.0 * ym * tz
+                                                      - 2.0 * ym * z * tz * tz)
+            cl[N_ELEMENTS * CH_3PJ_8 + EL_L] = pre * z * z * ((2.0 - y) * (2.0 - y) - 2.0 * z * ym)
+        if kp.polarized:                                     # §11: F_LL = D(y) (Dg/g) F_UU, no single-spin terms
+            cl[N_ELEMENTS * CH_1S0_8 + EL_ULL] = dep * cl[N_ELEMENTS * CH_1S0_8 + EL_U]
+            cl[N_ELEMENTS * CH_1S0_8 + EL_LLL] = dep * cl[N_ELEMENTS * CH_1S0_8 + EL_L]
+            cl[N_ELEMENTS * CH_3PJ_8 + EL_ULL] = dep * cl[N_ELEMENTS * CH_3PJ_8 + EL_U]
+            cl[N_ELEMENTS * CH_3PJ_8 + EL_LLL] = dep * cl[N_ELEMENTS * CH_3PJ_8 + EL_L]
     if kp.channel_mask & (1 << CH_3S1_1):                    # §5, 3S1[1], gamma* g -> J/psi g
         ide = 1.0 / (PT2 + omz2 * kp.M2)
         pre = kp.c_3s1 * omz * Yf * iQ6 * itz2 / z * ide * ide
         L = pre * PT2
-        cl[2 * CH_3S1_1] = L + pre * omz2 * kp.M2 * (1.0 + omz2)
-        cl[2 * CH_3S1_1 + 1] = L
+        cl[N_ELEMENTS * CH_3S1_1 + EL_U] = L + pre * omz2 * kp.M2 * (1.0 + omz2)
+        cl[N_ELEMENTS * CH_3S1_1 + EL_L] = L
+        if kp.offdiag:                                       # §12: sigma_{+0}; sigma_{+-} = 0
+            cl[N_ELEMENTS * CH_3S1_1 + EL_P0] = -pre * tz * omz * kp.M * sqrt(PT2) / (2.0 * M_SQRT2)
+        if kp.polarized:                                     # §11: K' = pre / A; X_lambda, Y over den^2
+            cl[N_ELEMENTS * CH_3S1_1 + EL_ULL] = dep * cl[N_ELEMENTS * CH_3S1_1 + EL_U]
+            cl[N_ELEMENTS * CH_3S1_1 + EL_LLL] = dep * L
+            cl[N_ELEMENTS * CH_3S1_1 + EL_VLU] = -2.0 * dep * pre * omz2 * omz * kp.M2
+            cl[N_ELEMENTS * CH_3S1_1 + EL_VUL] = -2.0 * pre * omz2 * omz * kp.M2
 
 
 cdef int cross_section_point(const KernelParams* kp, const PDFView* pdf, double x, double z, double Q,
@@ -239,7 +297,9 @@ cdef int cross_section_point(const KernelParams* kp, const PDFView* pdf, double 
     cdef double stack[STACK_SCRATCH]
     cdef double* scratch = stack
     cdef double* lumi
-    cdef double* ffLT
+    cdef double* ffc
+    cdef double* ff_g1
+    cdef double xf[N_PARTONS]
     cdef double* unit
     cdef double v, sq, gl, Q2 = Q * Q, y = inelasticity(x, Q, kp.s_had), PT2 = PT * PT
     cdef double* ab
@@ -258,22 +318,35 @@ cdef int cross_section_point(const KernelParams* kp, const PDFView* pdf, double 
                 out[i * stride] = NAN
             return ERR_NO_MEMORY
     lumi = scratch                    # [charge sums of the nl PDF slots][gluons of the nl slots]
-    ffLT = scratch + 2 * nl
-    unit = ffLT + 2 * kp.n_ffw
+    ffc = scratch + 2 * nl + HELICITY_LUMI      # [n_ffw][FF_OUT_N] ff convolutions per TMD width
+    ff_g1 = ffc + FF_OUT_N * kp.n_ffw           # [FF_OUT_N] at the helicity PDFs' width (polarized beams)
+    unit = ff_g1 + FF_OUT_N
     pdf_charge_sum_gluon_scales(pdf, x, Q2, kp.muf2, kp.log_muf2, kp.n_muf, kp.eq2, kp.all_light, lumi, lumi + nl)
     if kp.n_members:
         lumi_set_eval(kp.members, x, Q2 * kp.muf2[0], kp.eq2, lumi + kp.n_muf, lumi + nl + kp.n_muf)
-    for m in range(2 * kp.n_ffw):
-        ffLT[m] = 0.0
+    lumi[2 * nl] = 0.0
+    lumi[2 * nl + 1] = 0.0
+    if kp.hel != NULL:                # helicity PDFs at the central mu_F, clamped per flavour against x f
+        if kp.hel_clamp:
+            pdf_partons(pdf, x, Q2 * kp.muf2[0], xf)
+        helicity_charge_sum_gluon(kp.hel, x, Q2 * kp.muf2[0], kp.eq2, xf if kp.hel_clamp else NULL,
+                                  &lumi[2 * nl], &lumi[2 * nl + 1])
+    for m in range(FF_OUT_N * (kp.n_ffw + 1)):
+        ffc[m] = 0.0
     if kp.channel_mask & (1 << CH_FF):
         for m in range(kp.n_ffw):
             if kp.gaussian:
-                gaussian_convolution_LT(z, PT, kp.ffw[m], &kp.ff, &ffLT[2 * m], &ffLT[2 * m + 1])
+                gaussian_convolution_states(z, PT, kp.ffw[m], &kp.ff, kp.offdiag, ffc + FF_OUT_N * m)
             else:
-                ff_states_LT(z, PT2 / (z * z), &kp.ff, &ffLT[2 * m], &ffLT[2 * m + 1])
+                ff_states(z, PT, &kp.ff, kp.offdiag, ffc + FF_OUT_N * m)
+        if kp.polarized:
+            if kp.gaussian:
+                gaussian_convolution_states(z, PT, kp.w_g1, &kp.ff, 0, ff_g1)
+            else:
+                ff_states(z, PT, &kp.ff, 0, ff_g1)
     for g in range(kp.n_groups):
-        m = kp.group_ffw[g]
-        unit_elements(kp, g, ffLT[2 * m], ffLT[2 * m + 1], x, z, PT2, y, unit + g * N_CHANNELS * N_ELEMENTS)
+        unit_elements(kp, g, ffc + FF_OUT_N * kp.group_ffw[g], ff_g1, x, z, PT2, y,
+                      unit + g * N_CHANNELS * N_ELEMENTS)
     if kp.set_major:
         # A_g[k] = unit of element k if it is an ff element else 0, B_g[k] the other way round: per base set
         # out = A * charge sum + B * gluon (the zero product adds exactly 0), a contiguous, vectorizable loop
@@ -325,7 +398,13 @@ cdef int point_error(const KernelParams* kp, const PDFView* pdf, double x, doubl
             if code:
                 return code
         if kp.n_members:
-            return lumi_set_range_code(kp.members, x, Q * Q * kp.muf2[0])
+            code = lumi_set_range_code(kp.members, x, Q * Q * kp.muf2[0])
+            if code:
+                return code
+        if kp.hel != NULL:
+            code = grsv_range_code(kp.hel, x, Q * Q * kp.muf2[0])
+            if code:
+                return ERR_HELICITY_X if code == PDF_RANGE_X else ERR_HELICITY_Q
     return 0
 
 
@@ -356,7 +435,8 @@ def kinematic_errors():
     """Error codes of evaluate_into -> (argument, allowed range) (limits from jpsi_fast.params)."""
     from .params import PT_MAX, Q_RANGE, X_MIN, Z_MIN
     return {1: ("x", f"[{X_MIN:g}, 1)"), 2: ("z", f"[{Z_MIN:g}, 1)"), 3: ("Q", f"[{Q_RANGE[0]:g}, {Q_RANGE[1]:g}] GeV"),
-            4: ("PT", f"[0, {PT_MAX:g}] GeV"), 5: ("x", "the PDF's x range"), 6: ("Q", "the PDF's Q range")}
+            4: ("PT", f"[0, {PT_MAX:g}] GeV"), 5: ("x", "the PDF's x range"), 6: ("Q", "the PDF's Q range"),
+            ERR_HELICITY_X: ("x", "the helicity PDF's x range"), ERR_HELICITY_Q: ("Q", "the helicity PDF's Q range")}
 
 
 def evaluate_into(KernelConfig cfg, PDFCore pdf, const double[::1] x, const double[::1] z,

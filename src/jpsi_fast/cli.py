@@ -172,7 +172,17 @@ def _setup(args):
                        f"allowed: {sorted(dom_fields)}")
     domain = jf.Domain(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in dom_cfg.items()})
     domain.check(params)
-    return jf.CrossSection(params, pdf), domain
+    helicity = jf.pdf.GRSV2000LO(getattr(args, "helicity_pdf", None) or "standard")
+    return jf.CrossSection(params, pdf, helicity_pdf=helicity,
+                           helicity_positivity=not getattr(args, "no_helicity_positivity", False)), domain
+
+
+def _beam(args):
+    """(lambda_e, S_N) from --lambda-e / --S-N, or None when neither is given (unpolarized beams)."""
+    lam_e, s_n = getattr(args, "lambda_e", None), getattr(args, "S_N", None)
+    if lam_e is None and s_n is None:
+        return None
+    return (lam_e or 0.0, s_n or 0.0)
 
 
 def _out_dir(args):
@@ -238,6 +248,18 @@ def _band_text(c, lo, hi):
     return f"+{hi - c:.2e} -{c - lo:.2e}"
 
 
+def _polarized_beams(p):
+    """--lambda-e, --S-N, --helicity-pdf, --no-helicity-positivity (docs/physics.md §11)."""
+    p.add_argument("--lambda-e", type=_float_type(-1.0, 1.0), default=None, metavar="P_e",
+                   help="electron beam polarization in [-1, 1] (+1: right-handed helicity; docs/physics.md §11)")
+    p.add_argument("--S-N", dest="S_N", type=_float_type(-1.0, 1.0), default=None, metavar="P_N",
+                   help="proton beam polarization (helicity) in [-1, 1]")
+    p.add_argument("--helicity-pdf", choices=("standard", "valence"), default=None,
+                   help="GRSV 2000 LO helicity PDFs scenario (default standard)")
+    p.add_argument("--no-helicity-positivity", action="store_true",
+                   help="do not enforce |x Df| <= x f per flavour (it acts only at x > 0.65)")
+
+
 def _common(p, physics=True, seed=False, out=True, threads=True, bands=False, band_default=False):
     if physics:
         from .params import LDME_SETS
@@ -288,12 +310,15 @@ def _table(rows, header):
     return "\n".join(lines)
 
 
-def _states(text):
-    from .components import STATES
+def _states(text, allowed="default"):
+    """States from a comma-separated list: the default states U, L, T (``allowed="default"``) or also the
+    density-matrix elements S00, Spp, Sp0, Spm (``"all"``); no duplicates."""
+    from .components import ALL_STATES, STATES
+    ok = ALL_STATES if allowed == "all" else STATES
     states = tuple(s.strip() for s in text.split(",") if s.strip())
-    bad = [s for s in states if s not in STATES]
-    if bad or not states:
-        raise CLIError(f"--states: expected states from {STATES} separated by commas, got {text!r}")
+    bad = [s for s in states if s not in ok]
+    if bad or not states or len(set(states)) != len(states):
+        raise CLIError(f"--states: expected distinct states from {ok} separated by commas, got {text!r}")
     return states
 
 
@@ -301,6 +326,7 @@ def _states(text):
 def cmd_demo(args):
     import numpy as np
     import jpsi_fast as jf
+    from .integrate import Estimate
     t0 = time.perf_counter()
     xs, domain = _setup(args)
     out = _out_dir(args)
@@ -310,8 +336,9 @@ def cmd_demo(args):
           f"({jf.resolve_n_threads(args.threads)} threads)")
     var = _variations(args, xs, default_on=True)
     pts = np.array(DEMO_POINTS).T
-    r = xs.evaluate(*pts, n_threads=args.threads, variations=var)
-    frac, lam, names = r.fractions("U"), r.lambda_theta(), r.dominant_names("U")
+    r = xs.evaluate(*pts, n_threads=args.threads, variations=var, states=DEMO_STATES)
+    frac, lam, names = r.fractions("U"), r.lambdas(), r.dominant_names("U")
+    a_ll = xs.evaluate(*pts, n_threads=args.threads, states=("U", "U_LL"), lambda_e=0.0, S_N=0.0).A_LL("U")
     y = domain.inelasticity(pts[0], pts[2], p)
     print("\n1. dsigma/(dx dQ^2 dz dP_T^2) [pb/GeV^4], state U, and each channel's share of sigma_U"
           + ("; theory bands (docs/physics.md §10.4): scale/PDF/total as +up -down, LDME sets as [min, max]"
@@ -322,22 +349,29 @@ def cmd_demo(args):
         rows.append([f"{x:g}", f"{z:g}", f"{Q:g}", f"{PT:g}", f"{y[i]:.3f}", f"{r.total('U')[i]:.4e}",
                      *(bands[s][i] for s in bands),
                      *(f"{frac[c, i]:.4f}" for c in range(len(r.channels))), names[i],
-                     "nan" if np.isnan(lam[i]) else f"{lam[i]:.3f}"])
-    print(_table(rows, ["x", "z", "Q", "PT", "y", "sigma_U", *bands, *r.channels, "dominant", "lambda"]))
-    print("   (y > 1 is kinematically forbidden: every channel is 0; lambda = lambda_theta of the channel sum)")
+                     *(_fmt_lambda(lam[k][i]) for k in LAMBDA_KEYS), _fmt_lambda(a_ll[i])])
+    print(_table(rows, ["x", "z", "Q", "PT", "y", "sigma_U", *bands, *r.channels, "dominant", *LAMBDA_NAMES,
+                        "A_LL"]))
+    print("   (y > 1 is kinematically forbidden: every channel is 0; lambda_theta, lambda_phi, lambda_thetaphi: "
+          "J/psi -> l+ l- decay parameters of the channel sum in the helicity frame, docs/physics.md §12; A_LL: "
+          "double-spin asymmetry of sigma_U with GRSV 2000 LO helicity PDFs, §11)")
     integ = jf.Integrator(domain, seed=args.seed, n_threads=args.threads)
-    res = integ.integrate(xs, nitn=6, neval=100_000, warmup=3, variations=var)
+    res = integ.integrate(xs, nitn=6, neval=100_000, warmup=3, variations=var, states=DEMO_STATES)
     print(f"\n2. integrated over the domain (x in {domain.x}, z in {domain.z}, Q in {domain.Q} GeV, "
           f"P_T in {domain.PT} GeV, y <= 1{', P_T <= zQ/2' if domain.tmd_cut else ''}) [pb]")
-    rows = [[c, str(res[c, "U"]), str(res[c, "L"]), f"{res[c, 'U'].mean / res.total('U').mean:.3f}"]
-            for c in res.channels]
-    rows.append(["total", str(res.total("U")), str(res.total("L")), "1"])
-    print(_table(rows, ["channel", "sigma_U [pb]", "sigma_L [pb]", "share"]))
+    rows = [[c, str(res[c, "U"]), str(res[c, "L"]), f"{res[c, 'U'].mean / res.total('U').mean:.3f}",
+             *_lambda_cells(res.lambdas(c))] for c in res.channels]
+    rows.append(["total", str(res.total("U")), str(res.total("L")), "1", *_lambda_cells(res.lambdas())])
+    print(_table(rows, ["channel", "sigma_U [pb]", "sigma_L [pb]", "share", *LAMBDA_NAMES]))
+    print("   (decay parameters of the integrated density matrices, total: the channels' matrices added)")
     print(f"   chi2/dof = {res.chi2_dof:.2f}, {res.neval:,} evaluations")
     if var is not None:
         print("   " + _integrated_band_line(res))
-    h = integ.histogram(xs, nitn=4, neval=100_000, warmup=1, variations=var)
+    h = integ.histogram(xs, nitn=4, neval=100_000, warmup=1, variations=var, states=DEMO_STATES)
     bins_png = _saved(h.plot(out / "demo_dsigma_dpt_bins.png"), out / "demo_dsigma_dpt_bins.png")
+    from .plotting import plot_lambdas
+    lam_png = out / "demo_lambdas_vs_pt.png"
+    bins_png = f"{bins_png}, {_saved(plot_lambdas(h, lam_png), lam_png)}"
     _write_hist_table(h, out / "demo_dsigma_dpt_bins.csv")
     if var is not None:
         from .plotting import plot_histogram_bands
@@ -346,8 +380,12 @@ def cmd_demo(args):
     print("\n3. dsigma/dP_T in the 2 x 2 (z, Q) bins, state U, summed over channels [pb/GeV] at P_T = 0.125 / 1.125 / "
           "3.125 GeV")
     tot, err = h.total("U")
-    rows = [[b.label.replace("≤", "<="), *(f"{tot[k, j]:.3e}" for j in (0, 4, 12))] for k, b in enumerate(h.bins)]
-    print(_table(rows, ["bin", "0.125", "1.125", "3.125"]))
+    lam, lam_err = h.lambdas(pt_summed=True)
+    rows = [[b.label.replace("≤", "<="), *(f"{tot[k, j]:.3e}" for j in (0, 4, 12)),
+             *_lambda_cells({n: Estimate(float(lam[n][k]), float(lam_err[n][k])) for n in LAMBDA_KEYS})]
+            for k, b in enumerate(h.bins)]
+    print(_table(rows, ["bin", "0.125", "1.125", "3.125", *LAMBDA_NAMES]))
+    print("   (lambdas: the bin's density matrix integrated over P_T, all channels)")
     rm = jf.RegionMapper(xs, domain, target="dominant", batch_size=1000, budget=3000, seed=args.seed,
                          n_threads=args.threads)
     rm.fit()
@@ -358,6 +396,25 @@ def cmd_demo(args):
           f"{ev['sigma_weighted']['sigma_weighted_accuracy']:.4f} on 20,000 exactly labelled events")
     print(f"\nwrote {bins_png}, {out / 'demo_dsigma_dpt_bins.csv'}, {map_png}   ({time.perf_counter() - t0:.1f} s)")
     return 0
+
+
+#: states the demo computes: the default ones and the density-matrix elements of the decay lambdas
+DEMO_STATES = ("U", "L", "T", "Sp0", "Spm")
+LAMBDA_KEYS = ("theta", "phi", "thetaphi")
+LAMBDA_NAMES = ("lambda_theta", "lambda_phi", "lambda_thetaphi")
+
+
+def _fmt_lambda(v):
+    return "nan" if not math.isfinite(v) else f"{round(v, 3) + 0.0:+.3f}"
+
+
+def _lambda_cells(lam):
+    """'value +- error' texts of lambda_theta, lambda_phi, lambda_thetaphi (Estimate-like values)."""
+    out = []
+    for k in LAMBDA_KEYS:
+        e = lam[k]
+        out.append(_fmt_lambda(e.mean) + ("" if not math.isfinite(e.sdev) or e.sdev == 0 else f" +- {e.sdev:.1g}"))
+    return out
 
 
 def _point_bands(r):
@@ -400,6 +457,13 @@ def cmd_evaluate(args):
     from .data import DatasetWriter, iter_dataset
     xs, _ = _setup(args)
     var = _variations(args, xs)
+    beam = _beam(args)
+    states = _states(args.states, allowed="all")
+    if beam is not None:
+        states += tuple(st for st in ("U", "U_LL") if st not in states)
+    if args.lambdas:
+        states += tuple(s for s in ("L", "Sp0", "Spm") if s not in states)
+        states = states if "U" in states or "T" in states else states + ("U",)
     if args.input:
         if any(getattr(args, n) is not None for n in ("x", "z", "Q", "PT")):
             raise CLIError("evaluate: give either --input FILE or --x/--z/--Q/--PT, not both")
@@ -422,27 +486,39 @@ def cmd_evaluate(args):
             if missing:
                 raise CLIError(f"--input: {args.input} lacks column(s) {missing}")
             x, z, Q, PT = (np.asarray(d[c], dtype=float) for c in ("x", "z", "Q", "PT"))
-            r = xs.evaluate(x, z, Q, PT, n_threads=args.threads, variations=var)
+            r = xs.evaluate(x, z, Q, PT, n_threads=args.threads, variations=var, states=states,
+                            **({} if beam is None else {"lambda_e": beam[0], "S_N": beam[1]}))
             central = r.variation("central") if var is not None else r
             flat = central.values.reshape(central.layout.n_components, -1)
             cols = {"x": x, "z": z, "Q": Q, "PT": PT}
             for k, name in enumerate(central.layout.names):
                 cols["sigma_" + name.replace(":", "_")] = flat[k]
+            lam = central.lambdas() if args.lambdas else {}
+            cols.update({f"lambda_{k}": np.asarray(v, dtype=float).reshape(-1) for k, v in lam.items()})
+            if beam is not None:
+                cols["A_LL_U"] = np.asarray(central.A_LL("U"), dtype=float).reshape(-1)
             cols.update(band_columns(r) if var is not None else {})
             if writer:
                 writer.write(cols)
-            keep = [k for k, name in enumerate(central.layout.names) if name.split(":")[1] in ("U", "L")]
+            shown_states = ("U", "L") if set(states) <= {"U", "L", "T"} else states      # the table's columns
+            keep = [k for k, name in enumerate(central.layout.names) if name.split(":")[1] in shown_states]
             head = ["x", "z", "Q", "PT"] + [central.layout.names[k] for k in keep]
             bands = _point_bands(r) if var is not None else {}
-            head += [f"U {s}" for s in bands]
+            head += [f"U {s}" for s in bands] + (list(LAMBDA_NAMES) if lam else []) + (["A_LL_U"] if beam else [])
             for i in range(min(len(x), PRINT_ROWS - len(shown))):
                 shown.append([f"{x[i]:g}", f"{z[i]:g}", f"{Q[i]:g}", f"{PT[i]:g}"] +
-                             [f"{flat[k, i]:.4e}" for k in keep] + [bands[s][i] for s in bands])
+                             [f"{flat[k, i]:.4e}" for k in keep] + [bands[s][i] for s in bands] +
+                             [_fmt_lambda(float(cols[f"lambda_{k}"][i])) for k in LAMBDA_KEYS if lam] +
+                             ([f"{float(cols['A_LL_U'][i]):.4f}"] if beam else []))
             total += len(x)
     if out:
         print(f"wrote {total:,} rows to {out}")
     if shown:
-        print("dsigma/(dx dQ^2 dz dP_T^2) [pb/GeV^4]")
+        print("dsigma/(dx dQ^2 dz dP_T^2) [pb/GeV^4]" + ("; lambdas: J/psi -> l+ l- decay parameters of the channel "
+                                                          "sum, helicity frame (docs/physics.md §12)" if args.lambdas
+                                                          else "")
+              + (f"; beam polarizations lambda_e = {beam[0]:g}, S_N = {beam[1]:g}: U, L, T include lambda_e S_N F_LL,"
+                 " A_LL_U = F_LL/F_UU of the channel sum (docs/physics.md §11)" if beam else ""))
         print(_table(shown, head))
         if total > len(shown):
             print(f"... {total - len(shown):,} more rows" + ("" if out else " (use --output)"))
@@ -497,20 +573,43 @@ def cmd_bins(args):
     var = _variations(args, xs)
     out = _out_dir(args)
     integ = jf.Integrator(domain, seed=args.seed, n_threads=args.threads)
-    h = integ.histogram(xs, pt_edges=edges, nitn=args.nitn, neval=args.neval, warmup=args.warmup, variations=var)
+    from .components import STATES
+    beam = _beam(args)
+    if beam is not None and args.lambdas:
+        raise CLIError("bins: --lambdas (the off-diagonal density matrix) is for unpolarized beams only; "
+                       "drop --lambda-e/--S-N")
+    hist_states = DEMO_STATES if args.lambdas else (STATES + ("U_LL", "L_LL", "T_LL") if beam is not None else None)
+    h = integ.histogram(xs, pt_edges=edges, nitn=args.nitn, neval=args.neval, warmup=args.warmup, variations=var,
+                        states=hist_states, beam=beam)
     table = out / f"dsigma_dpt_bins.{args.format}"
     _write_hist_table(h, table)
     fig = out / f"dsigma_dpt_bins.{args.figure}"
     _saved(h.plot(fig, states=states), fig)
+    if args.lambdas:
+        from .plotting import plot_lambdas
+        lam_fig = out / f"lambdas_vs_pt.{args.figure}"
+        _saved(plot_lambdas(h, lam_fig), lam_fig)
+        fig = f"{fig}, {lam_fig}"
     if var is not None:
         from .plotting import plot_histogram_bands
         band_fig = out / f"dsigma_dpt_bands.{args.figure}"
         _saved(plot_histogram_bands(h, band_fig), band_fig)
         fig = f"{fig}, {band_fig}"
     tot, _ = h.total("U")
-    print("dsigma/dP_T summed over channels, state U [pb/GeV]; integral over P_T [pb]:")
+    print("dsigma/dP_T summed over channels, state U [pb/GeV]; integral over P_T [pb]"
+          + (f" at lambda_e = {beam[0]:g}, S_N = {beam[1]:g} (table rows U_LL, L_LL, T_LL: the F_LL parts)"
+             if beam is not None else "") + ":")
+    lam = h.lambdas(pt_summed=True) if args.lambdas else None
     for k, b in enumerate(h.bins):
-        print(f"  {b.label.replace('≤', '<=')}: {float((tot[k] * np.diff(h.pt_edges)).sum()):.4e} pb")
+        extra = ""
+        if lam is not None:
+            extra = "   " + ", ".join(f"{n} = {_fmt_lambda(float(lam[0][key][k]))} +- {float(lam[1][key][k]):.1g}"
+                                      for n, key in zip(LAMBDA_NAMES, LAMBDA_KEYS))
+        if beam is not None:
+            ll = float((h.total("U_LL")[0][k] * np.diff(h.pt_edges)).sum())
+            pol = float((tot[k] * np.diff(h.pt_edges)).sum())
+            extra += f"   A_LL(U) = {ll / (pol - beam[0] * beam[1] * ll):.4f}"
+        print(f"  {b.label.replace('≤', '<=')}: {float((tot[k] * np.diff(h.pt_edges)).sum()):.4e} pb{extra}")
     print(f"wrote {table} and {fig}")
     return 0
 
@@ -632,6 +731,11 @@ def build_parser():
                        (" [GeV]" if n in ("Q", "PT") else ""))
     p.add_argument("--input", default=None, help="CSV or Parquet file with columns x, z, Q, PT (streamed)")
     p.add_argument("--output", default=None, help="write the table to this CSV/Parquet file")
+    p.add_argument("--states", default="U,L,T", help="states computed: U, L, T and the density-matrix elements "
+                   "S00, Spp, Sp0, Spm (default U,L,T; docs/physics.md §12)")
+    p.add_argument("--lambdas", action="store_true", help="add the J/psi -> l+ l- decay parameters lambda_theta, "
+                   "lambda_phi, lambda_thetaphi, lambda_tilde of the channel sum (helicity frame)")
+    _polarized_beams(p)
     p.set_defaults(func=cmd_evaluate)
     p = sub.add_parser("bins", help="binned dsigma/dP_T table and figure for the 2 x 2 (z, Q) bins")
     _common(p, seed=True, bands=True)
@@ -641,8 +745,12 @@ def build_parser():
                    help="evaluations per iteration (default 200000)")
     p.add_argument("--warmup", type=_int_type(0, 10_000), default=4, help="adapting iterations first (default 4)")
     p.add_argument("--states", default="U,L", help="states drawn, from U, L, T (default U,L)")
+    p.add_argument("--lambdas", action="store_true", help="also bin the density matrix: lambda_theta, lambda_phi, "
+                   "lambda_thetaphi per bin (table rows for the elements Sp0, Spm; figure lambdas_vs_pt; the lambdas of each "
+                   "(z, Q) bin printed)")
     p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="table format (default csv)")
     p.add_argument("--figure", choices=("png", "pdf"), default="png", help="figure format (default png)")
+    _polarized_beams(p)
     p.set_defaults(func=cmd_bins)
     p = sub.add_parser("grid", help="dataset of a grid or of sampled events, to Parquet or CSV")
     _common(p, seed=True, out=False, bands=True)
@@ -683,10 +791,11 @@ def build_parser():
     p = sub.add_parser("regions", help="active-learning region map: metrics, learning curves, maps")
     _common(p, seed=True, bands=True)
     p.add_argument("--target", choices=("dominant", "ff_vs_pgf", "share", "large", "robust_dominant",
-                                        "dominance_probability"), default="dominant",
+                                        "dominance_probability", "lambda_separation"), default="dominant",
                    help="what the map learns (default dominant); robust_dominant / dominance_probability use the "
                         "theory variations (default 7-point scales and the positive LDME sets; dominance_probability "
-                        "uses the central value and the LDME sets only)")
+                        "uses the central value and the LDME sets only); lambda_separation: where lambda_theta of "
+                        "quark fragmentation and of PGF differ by more than 0.3")
     p.add_argument("--state", choices=("U", "L", "T"), default="U", help="polarisation state (default U)")
     p.add_argument("--budget", type=_int_type(10), default=10_000, help="labels in all (default 10000)")
     p.add_argument("--batch", type=_int_type(10), default=2000, help="labels per round (default 2000)")

@@ -14,8 +14,11 @@ results, datasets and the command line all read:
   covariance is kept (default: all of them).
 
 Channels (docs/physics.md §4-5): quark fragmentation ``ff`` (3S1[8]) and photon-gluon fusion ``pgf_1s0_8``,
-``pgf_3pj_8``, ``pgf_3s1_1``. States (docs/physics.md §1): ``U`` summed over the J/psi helicities, ``L`` helicity
-0, ``T`` helicities +-1 summed (= U - L).
+``pgf_3pj_8``, ``pgf_3s1_1``. States (docs/physics.md §1, §12): ``U`` summed over the J/psi helicities, ``L``
+helicity 0, ``T`` helicities +-1 summed (= U - L) -- the default states -- and the elements of the J/psi spin
+density matrix in the helicity frame (Condon-Shortley, basis +1, 0, -1; unpolarized beams, integrated over the
+lepton azimuth): ``S00`` = sigma_00 (= L), ``Spp`` = sigma_++ = sigma_-- (= (U - L)/2), ``Sp0`` = sigma_+0 =
+-sigma_-0 and ``Spm`` = sigma_+- = sigma_-+, all in pb/GeV^4 like the cross section.
 """
 from __future__ import annotations
 
@@ -23,17 +26,69 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CHANNELS", "STATES", "KERNEL_ELEMENTS", "CHANNEL_LABELS", "Layout", "GenericLayout", "Variation",
+__all__ = ["CHANNELS", "STATES", "DENSITY_STATES", "BEAM_STATES", "ALL_STATES", "KERNEL_ELEMENTS", "state_terms",
+           "state_combination", "check_beam",
+           "CHANNEL_LABELS", "Layout", "GenericLayout", "Variation",
            "channel_shares", "dominant_channel", "channel_factors"]
 
 #: physics channels, in kernel order
 CHANNELS = ("ff", "pgf_1s0_8", "pgf_3pj_8", "pgf_3s1_1")
-#: J/psi polarisation states offered to users
+#: the default J/psi polarisation states: unpolarized, longitudinal, transverse
 STATES = ("U", "L", "T")
-#: states the kernels compute directly (kernel element order)
-KERNEL_ELEMENTS = ("U", "L")
-#: every other state as a linear combination of kernel elements
-DERIVED_STATES = {"T": {"U": 1.0, "L": -1.0}}
+#: the independent elements of the J/psi spin density matrix (docs/physics.md §12)
+DENSITY_STATES = ("S00", "Spp", "Sp0", "Spm")
+#: the beam-polarization parts (docs/physics.md §11): X_LL = F_LL of state X (the part of the yield proportional
+#: to lambda_e S_N), V_LU, V_UL = the J/psi vector polarization sigma(+1) - sigma(-1) per unit lambda_e and per unit
+#: S_N (not measurable through dileptons), V = lambda_e V_LU + S_N V_UL at the layout's beam polarizations
+BEAM_STATES = ("U_LL", "L_LL", "T_LL", "V_LU", "V_UL", "V")
+#: every state a layout may hold
+ALL_STATES = STATES + DENSITY_STATES + BEAM_STATES
+#: states the kernels compute directly (kernel element order; _kernels.pxd EL_*)
+KERNEL_ELEMENTS = ("U", "L", "Sp0", "Spm", "U_LL", "L_LL", "V_LU", "V_UL")
+#: kernel elements proportional to the helicity PDFs (docs/physics.md §11)
+HELICITY_ELEMENTS = ("U_LL", "L_LL", "V_UL")
+#: every state as a linear combination of kernel elements for unpolarized beams
+_UNPOLARIZED_TERMS = {"U": {"U": 1.0}, "L": {"L": 1.0}, "T": {"U": 1.0, "L": -1.0}, "S00": {"L": 1.0},
+                      "Spp": {"U": 0.5, "L": -0.5}, "Sp0": {"Sp0": 1.0}, "Spm": {"Spm": 1.0},
+                      "U_LL": {"U_LL": 1.0}, "L_LL": {"L_LL": 1.0}, "T_LL": {"U_LL": 1.0, "L_LL": -1.0},
+                      "V_LU": {"V_LU": 1.0}, "V_UL": {"V_UL": 1.0}}
+#: the double-spin part of each helicity-summed state (docs/physics.md §11: F_LL of the same helicities)
+_LL_PART = {"U": "U_LL", "L": "L_LL", "T": "T_LL", "S00": "L_LL", "Spp": "T_LL"}
+#: factor of the double-spin part (Spp = T/2)
+_LL_FACTOR = {"Spp": 0.5}
+
+
+def state_terms(state, beam=(0.0, 0.0)):
+    """A state as {kernel element: coefficient} for beam polarizations ``beam`` = (lambda_e, S_N) (docs/physics.md
+    §11-12): dsigma = F_UU + lambda_e S_N F_LL for the helicity-summed states (U, L, T, S00, Spp; the single-spin
+    terms cancel there), V = lambda_e V_LU + S_N V_UL. The off-diagonal elements Sp0, Spm exist for unpolarized
+    beams only."""
+    if state not in ALL_STATES:
+        raise ValueError(f"unknown state {state!r}; allowed: {ALL_STATES}")
+    lam_e, s_n = beam
+    if state == "V":
+        return {"V_LU": float(lam_e), "V_UL": float(s_n)}
+    terms = dict(_UNPOLARIZED_TERMS[state])
+    if state in _LL_PART and lam_e * s_n != 0.0:
+        for e, w in _UNPOLARIZED_TERMS[_LL_PART[state]].items():
+            terms[e] = terms.get(e, 0.0) + _LL_FACTOR.get(state, 1.0) * lam_e * s_n * w
+    return terms
+
+
+def check_beam(beam):
+    """(lambda_e, S_N) as floats in [-1, 1] (beam polarizations; +-1 = helicities); None -> (0, 0)."""
+    if beam is None:
+        return (0.0, 0.0)
+    try:
+        lam_e, s_n = (float(v) for v in beam)
+    except (TypeError, ValueError):
+        raise TypeError(f"beam must be a pair (lambda_e, S_N) of numbers, got {beam!r}") from None
+    for name, v in (("lambda_e", lam_e), ("S_N", s_n)):
+        if not -1.0 <= v <= 1.0:
+            raise ValueError(f"{name} (a beam polarization) must be in [-1, 1], got {v!r}")
+    return (lam_e + 0.0, s_n + 0.0)
+
+
 #: plot labels of the channels
 CHANNEL_LABELS = {"ff": r"$q\to J/\psi$ (${}^3S_1^{[8]}$)", "pgf_1s0_8": r"PGF ${}^1S_0^{[8]}$",
                   "pgf_3pj_8": r"PGF ${}^3P_J^{[8]}$", "pgf_3s1_1": r"PGF ${}^3S_1^{[1]}$"}
@@ -55,6 +110,27 @@ def _names(value, allowed, what):
     if len(set(items)) != len(items):
         raise ValueError(f"{what} has duplicates: {items}")
     return items
+
+
+def _element_vector(state, beam=(0.0, 0.0)):
+    """A state as a vector over KERNEL_ELEMENTS."""
+    v = np.zeros(len(KERNEL_ELEMENTS))
+    for e, w in state_terms(state, beam).items():
+        v[KERNEL_ELEMENTS.index(e)] += w
+    return v
+
+
+def state_combination(state, have, beam=(0.0, 0.0)):
+    """``state`` as a linear combination of the states ``have`` (e.g. U = L + T, Spp = T/2) at beam
+    polarizations ``beam``: a dict {state in have: coefficient}; ValueError when ``have`` cannot form it."""
+    if state in have:
+        return {state: 1.0}
+    target = _element_vector(state, beam)
+    A = np.array([_element_vector(s, beam) for s in have]).T if len(have) else np.zeros((len(target), 0))
+    coef = np.linalg.lstsq(A, target, rcond=None)[0] if len(have) else np.zeros(0)
+    if np.max(np.abs(A @ coef - target)) > 1e-12:
+        raise ValueError(f"state {state!r} cannot be formed from the states {tuple(have)}")
+    return {s: float(c) for s, c in zip(have, np.round(coef, 12)) if c != 0.0}
 
 
 def channel_shares(values, axis=0):
@@ -98,13 +174,16 @@ class Layout:
     Parameters
     ----------
     channels : names from :data:`CHANNELS` (default all), in any order.
-    states : names from :data:`STATES` (default all).
+    states : names from :data:`ALL_STATES` (default :data:`STATES`: U, L, T; the density-matrix elements
+        :data:`DENSITY_STATES` on request).
     variations : a sequence of :class:`Variation` (the first must be the central one), e.g. from
         :meth:`jpsi_fast.Variations.resolve`; default: the central value only.
     params : the Params the variations are relative to (needed for alpha_s and LDME ratios when there are
         variations).
     pdf_set : the :class:`jpsi_fast.pdf.PDFSet` whose members the ``pdf`` variations name (their ``member``).
     cl : confidence level [%] of the PDF band.
+    beam : beam polarizations (lambda_e, S_N) in [-1, 1] (docs/physics.md §11; default unpolarized): the
+        helicity-summed states then include lambda_e S_N F_LL, and V = lambda_e V_LU + S_N V_UL.
 
     The kernels write ``base`` = base sets x channels x kernel elements, a base set being what needs its own
     computation (a PDF scale or member, TMD widths); every component is ``derive @ base``: derived states
@@ -112,9 +191,14 @@ class Layout:
     """
 
     def __init__(self, channels=None, states=None, variations=None, params=None, pdf_set=None, cl=68.27,
-                 kernel_params=None):
+                 kernel_params=None, beam=None):
         self.channels = _names(channels, CHANNELS, "channels")
-        self.states = _names(states, STATES, "states")
+        self.states = STATES if states is None else _names(states, ALL_STATES, "states")
+        #: beam polarizations (lambda_e, S_N) the states refer to (docs/physics.md §11)
+        self.beam = check_beam(beam)
+        if self.beam != (0.0, 0.0) and {"Sp0", "Spm"} & set(self.states):
+            raise ValueError("the off-diagonal density-matrix elements Sp0, Spm are derived for unpolarized beams "
+                             "only (docs/physics.md §12): use lambda_e = S_N = 0")
         self.variations = tuple(variations) if variations else (CENTRAL,)
         if self.variations[0].source != "central":
             raise ValueError("the first variation must be the central one")
@@ -135,10 +219,14 @@ class Layout:
         self.pdf_set = pdf_set if members else None
         #: confidence level [%] of the PDF band (docs/physics.md §10.3)
         self.cl = float(cl)
-        need = set()
-        for s in self.states:
-            need.update(DERIVED_STATES[s] if s in DERIVED_STATES else (s,))
+        terms = {s: state_terms(s, self.beam) for s in self.states}
+        need = set().union(*terms.values())
         self.elements = tuple(e for e in KERNEL_ELEMENTS if e in need)
+        #: the layout needs the kernels' beam-polarization elements (and, most of them, the helicity PDFs)
+        self.polarized = bool(need & set(KERNEL_ELEMENTS[KERNEL_ELEMENTS.index("U_LL"):]))
+        if self.polarized and len(self.variations) > 1:
+            raise ValueError("theory variations (docs/physics.md §10) with the polarized-beam states "
+                             f"{BEAM_STATES} are not supported yet: evaluate them separately")
         keys = []
         for v in self.variations:
             if v.base_key not in keys:
@@ -156,7 +244,7 @@ class Layout:
             b = keys.index(v.base_key)
             for ci in range(nc):
                 for si, s in enumerate(self.states):
-                    for e, w in DERIVED_STATES.get(s, {s: 1.0}).items():
+                    for e, w in terms[s].items():
                         self.derive[(vi * nc + ci) * ns + si, (b * nc + ci) * ne + self.elements.index(e)] = \
                             w * self.factors[vi, ci]
         #: base components whose covariance is always accumulated together (one block per base set and channel)

@@ -24,7 +24,8 @@ from ._openmp_helpers import resolve_n_threads
 from ._progress import progress_bar
 from ._validate import as_float_array, integer, real
 from ._xsec_integrand import contains_array, cut_jacobian, inelasticity_array
-from .components import CHANNELS, STATES, Layout
+from .components import CHANNELS, DENSITY_STATES, STATES, Layout
+from .xsec import decay_lambdas_with_errors
 
 __all__ = ["Domain", "Bin", "standard_bins", "Integrator", "Estimate", "IntegrationResult", "Histogram", "Events"]
 
@@ -238,11 +239,34 @@ def _variance_weights(rows, pairs):
 
 
 def _pair_matrix(pairs, values, K):
-    """Dense (K, K) symmetric matrix from pair values; NaN where no pair was accumulated."""
-    C = np.full((K, K), np.nan)
-    C[pairs[:, 0], pairs[:, 1]] = values
-    C[pairs[:, 1], pairs[:, 0]] = values
+    """Dense symmetric (..., K, K) matrix from pair values (n_pairs, ...); NaN where no pair was accumulated."""
+    values = np.asarray(values, dtype=float)
+    C = np.full(values.shape[1:] + (K, K), np.nan)
+    C[..., pairs[:, 0], pairs[:, 1]] = np.moveaxis(values, 0, -1)
+    C[..., pairs[:, 1], pairs[:, 0]] = np.moveaxis(values, 0, -1)
     return C
+
+
+def _density_base_weights(layout, channel):
+    """(4, n_base) base weights of S00, Spp, Sp0, Spm of the central variation summed over ``channel`` (None: all
+    the layout's channels; a name; or a sequence of names)."""
+    from .xsec import _state_weights
+    channels = (channel,) if isinstance(channel, str) else channel
+    try:
+        return np.array([layout.base_weights(_state_weights(layout, channels, e, 0)) for e in DENSITY_STATES])
+    except ValueError as err:
+        raise ValueError(f"{err}: the decay lambdas need the density-matrix states, e.g. "
+                         "states=('U', 'L', 'Sp0', 'Spm')") from None
+
+
+def _project_cov(W, C):
+    """W C W^T for base covariances C (..., n_base, n_base) with NaN where not accumulated: NaN where a needed
+    entry is missing."""
+    need = (np.abs(W) > 0).astype(float)
+    missing = np.einsum("ai,...ij,bj->...ab", need, np.isnan(C).astype(float), need) > 0
+    out = np.einsum("ai,...ij,bj->...ab", W, np.where(np.isnan(C), 0.0, C), W)
+    out[missing] = np.nan
+    return out
 
 
 def _chi2_sf(chi2, dof):
@@ -337,6 +361,40 @@ class IntegrationResult:
                             "or result.combination(weights)")
         return self.combination(self.layout.weights(state=state))
 
+    def lambdas(self, channel=None) -> dict:
+        """Dilepton decay parameters (docs/physics.md §12) of the integrated density matrix -- the channel sum
+        (channels' elements added) or one ``channel`` (a name or a sequence of names) -- as :class:`Estimate`
+        objects ``theta``, ``phi``, ``thetaphi``, ``tilde``; errors propagated with the Monte Carlo covariance of
+        the integrated elements. Needs the states Sp0 and Spm (``layout=xs.layout(states=("U", "L", "Sp0",
+        "Spm"))``)."""
+        lay = self.layout
+        if not isinstance(lay, Layout):
+            raise TypeError("lambdas() needs a cross-section layout with the density-matrix states")
+        W = _density_base_weights(lay, channel)
+        C = _pair_matrix(self.pairs, self.pair_cov, len(self.mean_base))
+        c = self.value_scale
+        lam, err = decay_lambdas_with_errors(W @ self.mean_base * c, _project_cov(W, C) * (c * c))
+        return {k: Estimate(float(lam[k]), float(err[k])) for k in lam}
+
+    def A_LL(self, state="U", channel=None) -> Estimate:
+        """Double-spin asymmetry int F_LL / int F_UU of ``state`` (U, L or T; docs/physics.md §11) of the channel sum
+        or of ``channel`` (a name or a sequence of names), with the error propagated from the Monte Carlo covariance
+        of the two integrals. Needs the states ``state`` and ``state + "_LL"`` (``states=("U", "U_LL")``)."""
+        from .xsec import _state_weights
+        lay = self.layout
+        if not isinstance(lay, Layout):
+            raise TypeError("A_LL() needs a cross-section layout")
+        if state not in ("U", "L", "T"):
+            raise ValueError(f"A_LL is defined for the states U, L, T, got {state!r}")
+        channels = (channel,) if isinstance(channel, str) else channel
+        ll = _state_weights(lay, channels, state + "_LL", 0)
+        uu = _state_weights(lay, channels, state, 0) - lay.beam[0] * lay.beam[1] * ll
+        W = np.array([lay.base_weights(ll), lay.base_weights(uu)])
+        C = _project_cov(W, _pair_matrix(self.pairs, self.pair_cov, len(self.mean_base)))
+        num, den = W @ self.mean_base
+        g = np.array([1.0 / den, -num / den ** 2])
+        return Estimate(float(num / den), float(math.sqrt(max(g @ C @ g, 0.0))))
+
     # ---------------------------------------------------------------- theory variations (docs/physics.md §10)
     def by_variation(self, channels=None, state="U") -> np.ndarray:
         """(n_variations,) integrals [pb] of the sum over ``channels`` (default all) of ``state``, one per theory
@@ -429,6 +487,13 @@ class Histogram:
     variation_values: np.ndarray | None = None
     #: the component layout (with its variations) when ``variation_values`` is set
     layout: object = None
+    #: per bin: the base components [pb/GeV] (n_bins, n_pt, n_base), the base-pair index list (n_pairs, 2) and
+    #: their covariance (n_bins, n_pt, n_pairs) -- for errors of functions of several components (:meth:`lambdas`)
+    base_values: np.ndarray | None = None
+    pairs: np.ndarray | None = None
+    pair_cov: np.ndarray | None = None
+    #: the layout the base components belong to
+    base_layout: object = None
 
     @property
     def pt_centers(self):
@@ -447,9 +512,39 @@ class Histogram:
         return layout_band(self.layout, per_var, source, cl)
 
     def total(self, state="U"):
-        """(n_bins, n_pt) channel sum for one state and its error (channels' errors added in quadrature)."""
+        """(n_bins, n_pt) channel sum for one state and its error (with the channels' covariance from the same
+        points when it was accumulated, else their errors added in quadrature)."""
         k = self.states.index(state)
-        return self.values[:, :, k].sum(axis=1), np.sqrt((self.errors[:, :, k] ** 2).sum(axis=1))
+        value = self.values[:, :, k].sum(axis=1)
+        if self.pair_cov is not None and isinstance(self.base_layout, Layout):
+            from .xsec import _state_weights
+            w = self.base_layout.base_weights(_state_weights(self.base_layout, None, state, 0))
+            var = _project_cov(w[None], self._base_cov())[..., 0, 0]
+            if np.all(np.isfinite(var)):
+                return value, np.sqrt(np.maximum(var, 0.0))
+        return value, np.sqrt((self.errors[:, :, k] ** 2).sum(axis=1))
+
+    def _base_cov(self):
+        """(n_bins, n_pt, n_base, n_base) covariance of the base components (NaN where not accumulated)."""
+        return _pair_matrix(self.pairs, np.moveaxis(self.pair_cov, -1, 0), self.base_values.shape[-1])
+
+    def lambdas(self, channel=None, pt_summed=False):
+        """Dilepton decay parameters (docs/physics.md §12) per bin from the binned density-matrix elements (summed
+        over the channel sum's channels, or one ``channel``; never averaged lambdas), with errors propagated with
+        the elements' covariance: (values, errors), dicts ``theta``, ``phi``, ``thetaphi``, ``tilde`` of
+        (n_bins, n_pt) arrays, or with ``pt_summed`` of (n_bins,) arrays for each (z, Q) bin integrated over the
+        P_T bins (errors then neglect the small correlation between P_T bins). Needs a histogram of the states
+        Sp0, Spm (``states=("U", "L", "Sp0", "Spm")``)."""
+        if self.base_values is None or not isinstance(self.base_layout, Layout):
+            raise ValueError("this histogram has no density-matrix elements: fill it with a cross section and "
+                             "states including 'Sp0', 'Spm'")
+        W = _density_base_weights(self.base_layout, channel)
+        elements, cov = self.base_values @ W.T, _project_cov(W, self._base_cov())
+        if pt_summed:
+            width = np.diff(self.pt_edges)
+            elements = np.einsum("bpk,p->bk", elements, width)
+            cov = np.einsum("bpkl,p->bkl", cov, width ** 2)
+        return decay_lambdas_with_errors(elements, cov)
 
     def plot(self, path=None, states=("U", "L"), fig=None):
         """One panel per (z, Q) bin, a curve per channel with error bands (see
@@ -593,14 +688,19 @@ class Integrator:
         self._adapted_key = None
 
     # ------------------------------------------------------------------ integrand and components
-    def integrand(self, f, layout=None, variations=None) -> Integrand:
+    def integrand(self, f, layout=None, variations=None, states=None, beam=None) -> Integrand:
         """The :class:`Integrand` integrated for ``f``: ``f`` itself when it is one, ``f.integrand(domain)`` for
         a :class:`CrossSection` on a Domain-built Integrator, a :class:`CallableIntegrand` for a callable on box
-        bounds. ``variations`` (cross sections only): theory variations as extra components."""
-        if variations is not None and not hasattr(f, "integrand"):
-            raise TypeError("variations apply to a jpsi_fast.CrossSection")
-        if variations is not None:
-            layout = f.layout(variations=variations)
+        bounds. ``variations`` (cross sections only): theory variations as extra components; ``states`` (cross
+        sections only): the states integrated (default U, L, T; e.g. ("U", "L", "Sp0", "Spm") for the density
+        matrix, docs/physics.md §12); ``beam`` (cross sections only): beam polarizations (lambda_e, S_N) in
+        [-1, 1] (docs/physics.md §11; with states such as "U_LL" for :meth:`IntegrationResult.A_LL`)."""
+        if (variations is not None or states is not None or beam is not None) and not hasattr(f, "integrand"):
+            raise TypeError("variations, states and beam apply to a jpsi_fast.CrossSection")
+        if variations is not None or states is not None or beam is not None:
+            if layout is not None:
+                raise ValueError("give layout, or variations/states/beam, not both")
+            layout = f.layout(states=STATES if states is None else states, variations=variations, beam=beam)
         if isinstance(f, Integrand):
             ig = f
         elif self.domain is not None:
@@ -743,7 +843,7 @@ class Integrator:
     # ------------------------------------------------------------------ public API
     def integrate(self, f, nitn: int = 10, neval: int = 200_000, warmup: int = 5, adapt: bool = True,
                   adapt_to=None, rtol: float | None = None, progress=None, track=None,
-                  variations=None) -> IntegrationResult:
+                  variations=None, states=None, beam=None) -> IntegrationResult:
         """Integrate ``f`` over the domain.
 
         ``f``: a :class:`CrossSection` (integrand 4 Q P_T dsigma/(dx dQ^2 dz dP_T^2), every channel x state,
@@ -758,13 +858,15 @@ class Integrator:
         tqdm bar (None: automatic for long runs). ``track``: components whose full covariance is kept (default:
         the layout's tracked set; "all": every base component). ``variations``: a :class:`jpsi_fast.Variations`
         (cross sections only) -- every theory variation is integrated from the same points
-        (:meth:`IntegrationResult.band`); the map adapts to the central value.
+        (:meth:`IntegrationResult.band`); the map adapts to the central value. ``states`` (cross sections only):
+        the J/psi states integrated (default U, L, T; add "Sp0", "Spm" for :meth:`IntegrationResult.lambdas`, "U_LL"
+        for :meth:`IntegrationResult.A_LL`); ``beam``: beam polarizations (lambda_e, S_N) (docs/physics.md §11).
         """
         nitn, neval, warmup = self._check_counts(nitn, neval, warmup)
         if rtol is not None:
             rtol = real("rtol", rtol, 1e-15, 1.0)
         t0 = time.perf_counter()
-        ig = self.integrand(f, variations=variations)
+        ig = self.integrand(f, variations=variations, states=states, beam=beam)
         aidx, aw = self._adapt_spec(ig, adapt_to)
         pairs = self._pairs(ig, aidx, track)
         bar = progress_bar(warmup + nitn, "VEGAS+", progress, (warmup + nitn) * neval)
@@ -795,15 +897,17 @@ class Integrator:
                                  ig.value_scale)
 
     def histogram(self, f, bins=None, pt_edges=None, nitn: int = 10, neval: int = 200_000, warmup: int = 5,
-                  adapt_to=None, progress=None, variations=None) -> Histogram:
+                  adapt_to=None, progress=None, variations=None, states=None, beam=None) -> Histogram:
         """dsigma/dP_T [pb/GeV] in (z, Q) bins (default :func:`standard_bins`) and P_T bins ``pt_edges`` [GeV]
         (default 24 bins over the domain's P_T range), for every component, from one run: ``warmup`` adapting
         iterations, then ``nitn`` with the map frozen, combined by an unweighted average. Bins are half-open
         [lo, hi) and should not overlap (a point counts in the first bin that contains it). Works for any
         integrand with observables named z, Q and PT. ``variations``: a :class:`jpsi_fast.Variations` (cross
-        sections): every bin of every theory variation from the same points (:meth:`Histogram.band`)."""
+        sections): every bin of every theory variation from the same points (:meth:`Histogram.band`); ``states``
+        (cross sections): the J/psi states binned (default U, L, T; with "Sp0", "Spm": :meth:`Histogram.lambdas`);
+        ``beam``: beam polarizations (lambda_e, S_N) (docs/physics.md §11)."""
         nitn, neval, warmup = self._check_counts(nitn, neval, warmup)
-        ig = self.integrand(f, variations=variations)
+        ig = self.integrand(f, variations=variations, states=states, beam=beam)
         names = ig.observable_names
         missing = [n for n in ("z", "Q", "PT") if n not in names]
         if missing:
@@ -827,7 +931,8 @@ class Integrator:
             raise ValueError("pt_edges must be >= 2 finite, increasing, non-negative P_T values [GeV]")
         layout = ig.layout
         comp = np.arange(layout.n_base, dtype=np.intc)
-        hpairs = layout.pairs(tracked=False)
+        # the central base set's full covariance per bin (channel sums, decay lambdas); variations: blocks only
+        hpairs = layout.pairs(tracked=isinstance(layout, Layout))
         nbins = len(bins) * (len(pt_edges) - 1)
         need = 8.0 * nbins * (len(comp) + len(hpairs)) * (4 * self.n_threads + self.n_threads + 1)
         if need > HIST_MEMORY_LIMIT:
@@ -864,9 +969,13 @@ class Integrator:
         by_var = None
         if getattr(layout, "n_variations", 1) > 1:
             by_var, vals, errs = vals, vals[:, 0], errs[:, 0]
+        nb, npt = len(bins), len(pt_edges) - 1
+        base_binned = (base * c).reshape(nb, npt, -1) / width[None, :, None]
+        pair_binned = (pair * (c * c)).reshape(nb, npt, -1) / (width ** 2)[None, :, None]
         return Histogram(vals, errs, bins, pt_edges, getattr(layout, "channels", layout.names),
                          getattr(layout, "states", ("value",)), neval=n_tot, variation_values=by_var,
-                         layout=layout if by_var is not None else None)
+                         layout=layout if by_var is not None else None, base_values=base_binned, pairs=hpairs,
+                         pair_cov=pair_binned, base_layout=layout)
 
     # ------------------------------------------------------------------ sampling
     def _draw(self, ig, purpose, call, first_chunk, n_chunks, aidx, aw):

@@ -84,6 +84,7 @@ FIELD_RANGES = {
     "ldme_3p0_8_reduced": (0.0, LDME_MAX, "GeV^3"),
     "ldme_3s1_1": (0.0, LDME_MAX, "GeV^3"),
     "kt2_pdf": (1e-4, 25.0, "GeV^2"),
+    "w_g1": (1e-4, 25.0, "GeV^2"),
     "pt2_pgf": (1e-4, 25.0, "GeV^2"),
     "dz2_pgf": (1e-4, 1.0, ""),
 }
@@ -158,6 +159,8 @@ class Params:
     allow_negative_ldme : LDMEs must be >= 0 (the LO channels are then >= 0) unless this is True; then a
         UserWarning says which channels can be negative (the NLO fits bk2011_a/b, gwwz2013 need it).
     kt2_pdf : Gaussian TMD-PDF width w = <k_T^2> of the quarks [GeV^2].
+    w_g1 : Gaussian width <k_T^2> of the quark helicity TMD PDFs g1L [GeV^2] (docs/physics.md §11; polarized
+        beams, Gaussian model).
     pt2_pgf, dz2_pgf : PGF transverse <P_T^2> [GeV^2] and longitudinal <delta z^2> smearing.
     flavours : light (anti)quarks summed in quark fragmentation, any subset of u, d, s, ubar, dbar, sbar.
     tmd_pdf : "gaussian" (default) or "collinear" (the w -> 0 limit) model of the FF channel.
@@ -179,6 +182,7 @@ class Params:
     ldme_3s1_1: float | None = None
     allow_negative_ldme: bool = False
     kt2_pdf: float = 0.25
+    w_g1: float = 0.19
     pt2_pgf: float = 0.25
     dz2_pgf: float = 0.04
     flavours: tuple = LIGHT_FLAVOURS

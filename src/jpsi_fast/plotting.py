@@ -10,7 +10,8 @@ import numpy as np
 
 from .components import CHANNEL_LABELS
 
-__all__ = ["plot_histogram", "plot_region_map", "plot_learning_curves", "plot_feature_importance"]
+__all__ = ["plot_histogram", "plot_histogram_bands", "plot_lambdas", "plot_region_map", "plot_learning_curves",
+           "plot_feature_importance"]
 
 LINESTYLES = {"U": "-", "L": "--", "T": ":"}
 VARIABLE_LABELS = {"x": "$x$", "z": "$z$", "Q": "$Q$", "PT": "$P_T$"}
@@ -121,6 +122,48 @@ def plot_histogram_bands(h, path=None, sources=None, state="U", fig=None):
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=min(3, len(labels)), fontsize=8, frameon=False)
     return _finish(fig, path, dpi=120)
+
+
+#: axis labels of the dilepton decay parameters (docs/physics.md §12)
+LAMBDA_LABELS = {"theta": r"$\lambda_\theta$", "phi": r"$\lambda_\varphi$", "thetaphi": r"$\lambda_{\theta\varphi}$",
+                 "tilde": r"$\tilde\lambda$"}
+
+
+def plot_lambdas(h, path=None, params=("theta", "phi", "thetaphi"), channels=None, fig=None):
+    """Dilepton decay parameters versus P_T of a :class:`jpsi_fast.Histogram` filled with the density-matrix
+    states: a row of panels per (z, Q) bin, a column per parameter; a step curve per channel (default all) and for
+    the channel sum (black; density matrices added, never averaged lambdas), each with its propagated Monte Carlo
+    error band. Helicity frame (docs/physics.md §12)."""
+    plt = _pyplot()
+    channels = h.channels if channels is None else tuple(channels)
+    curves = [(ch, f"C{h.channels.index(ch)}", CHANNEL_LABELS.get(ch, ch), h.lambdas(ch)) for ch in channels]
+    curves.append((None, "k", "sum of channels", h.lambdas()))
+    nb = len(h.bins)
+    if fig is None:
+        fig = plt.figure(figsize=(4.0 * len(params), 2.8 * nb + 0.7), layout="constrained")
+    axes = np.atleast_2d(fig.subplots(nb, len(params), squeeze=False, sharex=True))
+    for b in range(nb):
+        for j, name in enumerate(params):
+            ax = axes[b, j]
+            for ch, color, label, (vals, errs) in curves:
+                v, e = vals[name][b], errs[name][b]
+                if not np.any(np.isfinite(v)):
+                    continue
+                lw = 1.8 if ch is None else 1.1
+                ax.stairs(v, h.pt_edges, color=color, lw=lw, label=label, baseline=None)
+                ax.fill_between(h.pt_edges, np.append(v - e, (v - e)[-1]), np.append(v + e, (v + e)[-1]),
+                                step="post", color=color, alpha=0.2, lw=0)
+            ax.axhline(0.0, color="0.6", lw=0.6)
+            ax.set_ylim(-1.05, 1.05)
+            ax.set_ylabel(LAMBDA_LABELS[name])
+            ax.grid(alpha=0.3)
+            if b == nb - 1:
+                ax.set_xlabel(r"$P_T$ [GeV]")
+            if j == 0:
+                ax.set_title(h.bins[b].label, fontsize=9, loc="left")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=8, frameon=False)
+    return _finish(fig, path, dpi=110)
 
 
 def plot_region_map(grid_x, grid_y, predicted, truth, class_names, var_x, var_y, fixed, title, path=None, ax=None):

@@ -6,11 +6,16 @@ import numpy as np
 from . import _kernels
 from ._openmp_helpers import resolve_n_threads
 from ._validate import as_float_array, check_interval
-from .components import CHANNEL_LABELS, CHANNELS, STATES, Layout, channel_shares, dominant_channel
+from .components import (ALL_STATES, CHANNEL_LABELS, CHANNELS, DENSITY_STATES, STATES, Layout, channel_shares,
+                         dominant_channel, state_combination)
 from .params import PT_MAX, Q_RANGE, X_MIN, Z_MIN, Params
 from .pdf import PDF, default_pdf
 
-__all__ = ["CHANNELS", "STATES", "CHANNEL_LABELS", "CrossSection", "Result"]
+#: states added to the default ones when beam polarizations are given (docs/physics.md §11)
+POLARIZED_DEFAULT_STATES = ("U_LL", "L_LL", "T_LL", "V")
+
+__all__ = ["CHANNELS", "STATES", "DENSITY_STATES", "CHANNEL_LABELS", "CrossSection", "Result", "decay_lambdas",
+           "decay_lambdas_with_errors"]
 
 #: points per call of the compiled loop: Ctrl-C is seen between blocks (small enough for the slowest points, the
 #: Gaussian model near z = 1 at ~0.1 ms each; the per-call overhead is ~10 us)
@@ -95,16 +100,14 @@ class Result:
         return self.states.index(st)
 
     def _state_values(self, state):
-        """(n_channels, ...) values of one state, deriving U = L + T or T = U - L when needed."""
+        """(n_channels, ...) values of one state, formed from the result's states when it lacks it (U = L + T,
+        T = U - L, S00 = L, Spp = (U - L)/2; components.state_combination)."""
         v = self._central
-        if state in self.states:
-            return v[:, self._st(state)]
-        have = set(self.states)
-        if state == "U" and {"L", "T"} <= have:
-            return v[:, self._st("L")] + v[:, self._st("T")]
-        if state == "T" and {"U", "L"} <= have:
-            return v[:, self._st("U")] - v[:, self._st("L")]
-        raise KeyError(f"state {state!r} cannot be formed from {self.states}")
+        try:
+            comb = state_combination(state, self.states, self.layout.beam)
+        except ValueError as err:
+            raise KeyError(str(err)) from None
+        return sum((c * v[:, self._st(s)] for s, c in comb.items()), np.zeros(v.shape[:1] + v.shape[2:]))
 
     def total(self, state="U"):
         """Sum over the result's channels for one state [pb/GeV^4]."""
@@ -133,8 +136,46 @@ class Result:
             L, T = L.sum(axis=0), T.sum(axis=0)
         else:
             L, T = L[self._ch(channel)], T[self._ch(channel)]
-        den = T + 2 * L
-        return np.divide(T - 2 * L, den, out=np.full_like(den, np.nan), where=den > 0)
+        return decay_lambdas(L, T / 2.0, 0.0, 0.0)["theta"]
+
+    def density_matrix(self, channel=None):
+        """The J/psi spin density matrix (docs/physics.md §12) of the channel sum (density matrices of the
+        channels added) or of one ``channel`` (a name, or a sequence of names to sum): dict S00, Spp, Sp0, Spm of
+        arrays [pb/GeV^4]. Needs a result with the states Sp0 and Spm (``states=(..., "Sp0", "Spm")``)."""
+        names = (channel,) if isinstance(channel, str) else (self.channels if channel is None else tuple(channel))
+        idx = [self._ch(c) for c in names]
+        return {e: self._state_values(e)[idx].sum(axis=0) for e in DENSITY_STATES}
+
+    def lambdas(self, channel=None):
+        """Dilepton decay parameters of J/psi -> l+ l- in the helicity frame (docs/physics.md §12) of the channel
+        sum (density matrices added first; never averaged lambdas) or of one ``channel``: dict ``theta``, ``phi``,
+        ``thetaphi``, ``tilde`` (the frame-invariant (lambda_theta + 3 lambda_phi)/(1 - lambda_phi)) of arrays
+        shaped like the inputs; NaN where the cross section is 0 (y > 1). Needs the states Sp0 and Spm besides
+        U and L (or T): ``xs.evaluate(..., states=("U", "L", "Sp0", "Spm"))``."""
+        return decay_lambdas(**self.density_matrix(channel))
+
+    def A_LL(self, state="U", channel=None):
+        """Double-spin asymmetry A_LL = F_LL / F_UU of ``state`` (U, L or T; docs/physics.md §11) of the channel
+        sum or of one ``channel``; NaN where F_UU = 0. Independent of the beam polarizations the result was
+        evaluated at; needs the states X and X_LL (the default states of ``evaluate(..., lambda_e=, S_N=)``)."""
+        if state not in ("U", "L", "T"):
+            raise ValueError(f"A_LL is defined for the states U, L, T, got {state!r}")
+        ll = self._state_values(state + "_LL")
+        pol = self._state_values(state)
+        lam_e, s_n = self.layout.beam
+        if channel is None:
+            ll, pol = ll.sum(axis=0), pol.sum(axis=0)
+        else:
+            ll, pol = ll[self._ch(channel)], pol[self._ch(channel)]
+        uu = pol - lam_e * s_n * ll
+        return np.divide(ll, uu, out=np.full_like(uu, np.nan), where=uu != 0)
+
+    def vector_polarization(self, channel=None):
+        """sigma(+1) - sigma(-1) [pb/GeV^4] at the result's beam polarizations (docs/physics.md §11) of the channel
+        sum or of one ``channel``: the J/psi vector polarization from the single-spin terms F_LU, F_UL.
+        **Theory only**: the parity-conserving J/psi -> l+ l- decay does not see it (no dilepton observable)."""
+        v = self._state_values("V")
+        return v.sum(axis=0) if channel is None else v[self._ch(channel)]
 
     def per_dQ_dPT(self):
         """Values converted to dsigma/(dx dQ dz dP_T) = 4 Q P_T dsigma/(dx dQ^2 dz dP_T^2) [pb/GeV^2]."""
@@ -189,16 +230,55 @@ class Result:
 
 
 def _state_weights(layout, channels, state, variation):
-    """Component weights of the sum over ``channels`` of ``state`` of one variation; U = L + T and T = U - L are
-    formed when the layout lacks the state itself."""
-    have = layout.states
-    if state in have:
-        return layout.weights(channels, state, variation)
-    if state == "U" and {"L", "T"} <= set(have):
-        return layout.weights(channels, "L", variation) + layout.weights(channels, "T", variation)
-    if state == "T" and {"U", "L"} <= set(have):
-        return layout.weights(channels, "U", variation) - layout.weights(channels, "L", variation)
-    raise ValueError(f"state {state!r} cannot be formed from the states {have} of this result")
+    """Component weights of the sum over ``channels`` of ``state`` of one variation; a state the layout lacks is
+    formed from its states (components.state_combination: U = L + T, T = U - L, ...)."""
+    comb = state_combination(state, layout.states, layout.beam)
+    return sum((c * layout.weights(channels, s, variation) for s, c in comb.items()), np.zeros(layout.n_components))
+
+
+def decay_lambdas(S00, Spp, Sp0, Spm):
+    """Decay parameters of J/psi -> l+ l- from the density matrix (docs/physics.md §12), rho = sigma / Tr sigma:
+    lambda_theta = (1 - 3 rho00)/(1 + rho00) = (Spp - S00)/(Spp + S00), lambda_phi = 2 rho_+- /(1 + rho00) =
+    Spm/(Spp + S00), lambda_thetaphi = sqrt2 (rho_+0 - rho_-0)/(1 + rho00) = sqrt2 Sp0/(Spp + S00) and the
+    frame-invariant lambda_tilde = (lambda_theta + 3 lambda_phi)/(1 - lambda_phi). Arrays (any matching shapes)
+    in, dict ``theta``, ``phi``, ``thetaphi``, ``tilde`` out; NaN where Spp + S00 <= 0 (no cross section)."""
+    S00, Spp, Sp0, Spm = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (S00, Spp, Sp0, Spm)))
+    den = Spp + S00
+    ok = den > 0
+
+    def ratio(num):
+        return np.divide(num, den, out=np.full(den.shape, np.nan), where=ok)[()]
+
+    out = {"theta": ratio(Spp - S00), "phi": ratio(Spm), "thetaphi": ratio(np.sqrt(2.0) * Sp0)}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["tilde"] = (out["theta"] + 3.0 * out["phi"]) / (1.0 - out["phi"])
+    return out
+
+
+def decay_lambdas_with_errors(elements, cov):
+    """:func:`decay_lambdas` of integrated or binned density-matrix elements with errors propagated linearly.
+
+    elements : (..., 4) S00, Spp, Sp0, Spm (e.g. [pb] or [pb/GeV]);  cov : (..., 4, 4) their covariance.
+    Returns (values, errors): dicts ``theta``, ``phi``, ``thetaphi``, ``tilde`` of arrays of shape (...) (NaN where
+    Spp + S00 <= 0 or the covariance is unknown)."""
+    e = np.asarray(elements, dtype=float)
+    cov = np.asarray(cov, dtype=float)
+    S00, Spp, Sp0, Spm = np.moveaxis(e, -1, 0)
+    lam = decay_lambdas(S00, Spp, Sp0, Spm)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = Spp + S00
+        zero = np.zeros_like(d)
+        # gradients with respect to (S00, Spp, Sp0, Spm)
+        g_theta = np.stack([-2 * Spp / d ** 2, 2 * S00 / d ** 2, zero, zero], axis=-1)
+        g_phi = np.stack([-Spm / d ** 2, -Spm / d ** 2, zero, 1 / d], axis=-1)
+        g_tp = np.stack([-np.sqrt(2.0) * Sp0 / d ** 2, -np.sqrt(2.0) * Sp0 / d ** 2, np.sqrt(2.0) / d, zero], axis=-1)
+        phi, theta = lam["phi"], lam["theta"]
+        g_tilde = ((1 - phi)[..., None] * g_theta + (3 + theta)[..., None] * g_phi) / ((1 - phi) ** 2)[..., None]
+        errs = {}
+        for name, g in (("theta", g_theta), ("phi", g_phi), ("thetaphi", g_tp), ("tilde", g_tilde)):
+            var = np.einsum("...i,...ij,...j->...", g, cov, g)
+            errs[name] = np.where(np.isfinite(lam[name]), np.sqrt(np.maximum(var, 0.0)), np.nan)[()]
+    return lam, errs
 
 
 class CrossSection:
@@ -210,24 +290,46 @@ class CrossSection:
         Model parameters (default ``Params()``).
     pdf : PDF, optional
         Collinear PDFs (default: tabulated GRV94 LO).
+    helicity_pdf : jpsi_fast.pdf.GRSV2000LO, optional
+        Helicity PDFs x Df for longitudinally polarized beams (docs/physics.md §11; default: GRSV 2000 LO, standard
+        scenario, used only when polarized-beam states are asked for).
+    helicity_positivity : bool
+        Enforce |x Df| <= x f per flavour at each (x, mu_F) against ``pdf`` (default True; GRSV 2000 was fitted
+        with GRV98 and exceeds GRV94 LO at large x, docs/physics.md §11).
 
     A value object: picklable (the PDF is re-read on unpickling), equal cross sections have equal :meth:`key`.
     """
 
-    def __init__(self, params: Params | None = None, pdf: PDF | None = None):
+    def __init__(self, params: Params | None = None, pdf: PDF | None = None, helicity_pdf=None,
+                 helicity_positivity: bool = True):
+        from .pdf import GRSV2000LO
         self.params = params if params is not None else Params()
         if not isinstance(self.params, Params):
             raise TypeError(f"params must be a jpsi_fast.Params, got {type(self.params).__name__}")
         self.pdf = pdf if pdf is not None else default_pdf()
         if not isinstance(self.pdf, PDF):
             raise TypeError(f"pdf must be a jpsi_fast.pdf.PDF (GRV94LO, LHAGrid), got {type(self.pdf).__name__}")
+        if helicity_pdf is not None and not isinstance(helicity_pdf, GRSV2000LO):
+            raise TypeError(f"helicity_pdf must be a jpsi_fast.pdf.GRSV2000LO, got {type(helicity_pdf).__name__}")
+        #: helicity PDFs (None: GRSV 2000 LO standard, built when first needed)
+        self.helicity_pdf = helicity_pdf
+        if not isinstance(helicity_positivity, (bool, np.bool_)):
+            raise TypeError(f"helicity_positivity must be True or False, got {helicity_positivity!r}")
+        self.helicity_positivity = bool(helicity_positivity)
 
     def __reduce__(self):
-        return (CrossSection, (self.params, self.pdf))
+        return (CrossSection, (self.params, self.pdf, self.helicity_pdf, self.helicity_positivity))
 
     def key(self):
-        """A value identifying the cross section: (Params, the PDF's key)."""
-        return (self.params, self.pdf.key())
+        """A value identifying the cross section: (Params, the PDF's key, the helicity PDF's key or None, the
+        positivity switch)."""
+        hel = None if self.helicity_pdf is None else self.helicity_pdf.key()
+        return (self.params, self.pdf.key(), hel, self.helicity_positivity)
+
+    def helicity(self):
+        """The helicity PDFs used for polarized beams (the given ones or GRSV 2000 LO standard)."""
+        from .pdf import GRSV2000LO
+        return self.helicity_pdf if self.helicity_pdf is not None else GRSV2000LO()
 
     def kernel_config(self, layout: Layout | None = None, derived: bool = False) -> "_kernels.KernelConfig":
         """The C parameter block writing the base components of ``layout`` (default all channels x states), or
@@ -235,18 +337,22 @@ class CrossSection:
         layout = layout if layout is not None else Layout()
         members = None if layout.pdf_set is None else layout.pdf_set.lumi_core(self.charges())
         params = getattr(layout, "kernel_params", None) or self.params
-        return _kernels.KernelConfig(params, layout, derived, members)
+        hel = self.helicity().core if getattr(layout, "polarized", False) else None
+        return _kernels.KernelConfig(params, layout, derived, members, hel, self.helicity_positivity)
 
     def charges(self) -> np.ndarray:
         """(7,) squared quark charges summed in the FF channel, in the kernels' parton order (g first, 0)."""
         return np.array([0.0] + [_kernels.QUARK_CHARGE2[p] if p in self.params.flavours else 0.0
                                  for p in _kernels.PARTON_NAMES[1:]])
 
-    def layout(self, channels=None, states=STATES, variations=None) -> Layout:
+    def layout(self, channels=None, states=STATES, variations=None, beam=None) -> Layout:
         """The component layout of these channels x states and, with ``variations`` (a
-        :class:`jpsi_fast.Variations`), of every theory variation (docs/physics.md §10)."""
+        :class:`jpsi_fast.Variations`), of every theory variation (docs/physics.md §10); ``beam`` = (lambda_e,
+        S_N) beam polarizations (docs/physics.md §11)."""
         if variations is None or getattr(variations, "empty", False):
-            return Layout(channels, states)
+            return Layout(channels, states, beam=beam)
+        if beam is not None and tuple(beam) != (0, 0):
+            raise ValueError("theory variations with polarized beams are not supported yet")
         from .variations import Variations
         if not isinstance(variations, Variations):
             raise TypeError(f"variations must be a jpsi_fast.Variations, got {type(variations).__name__}")
@@ -305,21 +411,34 @@ class CrossSection:
         f = xi_f * self.params.mu_f_factor
         return lo / f, hi / f
 
-    def evaluate(self, x, z, Q, PT, channels=None, states=STATES, n_threads=None, variations=None) -> Result:
+    def evaluate(self, x, z, Q, PT, channels=None, states=None, n_threads=None, variations=None, lambda_e=None,
+                 S_N=None) -> Result:
         """dsigma/(dx dQ^2 dz dP_T^2) [pb/GeV^4] at Bjorken x, J/psi energy fraction z, Q [GeV], P_T [GeV].
 
         Inputs broadcast like NumPy (any real dtype / layout; converted once). ``channels``: names from
-        :data:`CHANNELS` (default all); ``states``: from :data:`STATES`. Points with y = Q^2/(x s) > 1 are
+        :data:`CHANNELS` (default all); ``states``: from :data:`ALL_STATES` (default U, L, T; the density-matrix
+        elements S00, Spp, Sp0, Spm of docs/physics.md §12 on request, for :meth:`Result.lambdas`; asking for Sp0
+        or Spm adds the off-diagonal convolutions). Points with y = Q^2/(x s) > 1 are
         kinematically forbidden and give exactly 0 (docs/physics.md §1). ``n_threads``: None = OpenMP default,
         negative counts back from the core count; results do not depend on it. ``variations``: a
         :class:`jpsi_fast.Variations` -- every theory variation is evaluated in the same pass (docs/physics.md
         §10) and the result has :meth:`Result.band`.
 
+        ``lambda_e``, ``S_N``: electron and proton beam polarizations in [-1, 1] (+-1: helicities; docs/physics.md
+        §11): the states U, L, T, S00, Spp then hold F_UU + lambda_e S_N F_LL, and the default states add U_LL,
+        L_LL, T_LL (the F_LL parts, for :meth:`Result.A_LL`) and V = sigma(+1) - sigma(-1), the J/psi vector
+        polarization (theory only: J/psi -> l+ l- does not see it). Helicity PDFs: ``self.helicity()``.
+
         Raises ValueError naming the argument when a value is outside 0 < x < 1, 0 < z < 1, Q > 0, P_T >= 0
         (or NaN/inf) -- numerically: x, z >= 1e-9, 1e-3 <= Q <= 1e6 GeV, P_T <= 1e6 GeV (jpsi_fast.params), where
         every channel is finite -- or outside the PDF's range where y <= 1; TypeError for non-real input.
         """
-        layout = self.layout(channels, states, variations)
+        beam = None
+        if lambda_e is not None or S_N is not None:
+            beam = (0.0 if lambda_e is None else lambda_e, 0.0 if S_N is None else S_N)
+        if states is None:
+            states = STATES + (POLARIZED_DEFAULT_STATES if beam is not None else ())
+        layout = self.layout(channels, states, variations, beam=beam)
         nthr = resolve_n_threads(n_threads)
         args = {n: as_float_array(n, v) for n, v in (("x", x), ("z", z), ("Q", Q), ("PT", PT))}
         try:
@@ -353,7 +472,12 @@ class CrossSection:
         name, allowed = _kernels.kinematic_errors()[code]
         arr = flat[("x", "z", "Q", "PT").index(name)]
         where = f" (first invalid point at flat index {index})"
-        if code >= 5:
+        if code in _kernels.HELICITY_RANGE:
+            hel = self.helicity()
+            f = self.params.mu_f_factor
+            lo, hi = hel.x_range if name == "x" else (hel.Q_range[0] / f, hel.Q_range[1] / f)
+            allowed = f"[{lo:g}, {hi:g}]{' GeV' if name == 'Q' else ''} of the helicity PDF {hel.name} where y <= 1"
+        elif code >= 5:
             pairs = self._pdfs_and_scales(layout)
             xlo, xhi = max(p.x_range[0] for p, _ in pairs), min(p.x_range[1] for p, _ in pairs)
             qlo = max(self._q_range(p, xi)[0] for p, xi in pairs)

@@ -66,7 +66,10 @@ class RegionMapper:
         every one of ``variations``, plus a 5th class "ambiguous" where the dominant channel changes),
         "dominance_probability" (per channel, the fraction of the central + LDME-set variations under which it
         dominates: a probabilistic target, see the end), or a callable ``f(X) -> labels`` (integers
-        0..n-1; or a pair (labels, boundary mask)) for synthetic targets.
+        0..n-1; or a pair (labels, boundary mask)) for synthetic targets; "lambda_separation" (classes similar = 0,
+        separated = 1: where the dilepton polar parameter lambda_theta of quark fragmentation and of photon-gluon
+        fusion -- its channels' density matrices added -- differ by more than ``threshold``, docs/physics.md §12:
+        where a lambda_theta measurement tells the mechanisms apart).
     state : polarisation state whose cross section defines the labels ("U", "L" or "T").
     variations : :class:`jpsi_fast.Variations` of the targets "robust_dominant" and "dominance_probability" (default
         :func:`default_variations`: 7-point scales + the positive LDME sets); "robust_dominant" uses every

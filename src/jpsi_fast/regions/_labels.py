@@ -11,8 +11,9 @@ from ._robust import dominance_probability, robust_dominant, robust_margin
 
 #: built-in targets: channel with the largest share; quark fragmentation vs all PGF; share of each channel above a
 #: threshold (multi-label); sigma above a threshold; the channel dominant under every theory variation (or
-#: "ambiguous"); the fraction of the LDME sets under which each channel dominates (a probability per channel)
-TARGETS = ("dominant", "ff_vs_pgf", "share", "large", "robust_dominant", "dominance_probability")
+#: "ambiguous"); the fraction of the LDME sets under which each channel dominates (a probability per channel);
+#: where the dilepton parameter lambda_theta of quark fragmentation and of PGF differ by more than a threshold
+TARGETS = ("dominant", "ff_vs_pgf", "share", "large", "robust_dominant", "dominance_probability", "lambda_separation")
 #: targets whose labels need the cross section with theory variations (RegionMapper's ``variations=``)
 VARIATION_TARGETS = ("robust_dominant", "dominance_probability")
 #: the extra class of "robust_dominant" (index len(CHANNELS)): the dominant channel changes across the variations
@@ -27,6 +28,9 @@ FEATURE_NAMES = ("x", "z", "Q", "PT", "log_Q2", "log_x", "y", "PT_over_z", "PT_o
 DOMINANT_MARGIN = 0.1
 SHARE_MARGIN = 0.05
 LARGE_MARGIN = 0.1
+LAMBDA_MARGIN = 0.05
+#: the channels of the PGF side of "lambda_separation" (their density matrices are added)
+PGF_CHANNELS = tuple(c for c in CHANNELS if c != "ff")
 
 
 @dataclass
@@ -102,6 +106,8 @@ class Labeler:
             return CHANNELS + (AMBIGUOUS_CLASS,)
         if self.target == "ff_vs_pgf":
             return ("pgf", "ff")
+        if self.target == "lambda_separation":
+            return ("similar", "separated")
         return ("small", "large")
 
     def sigma_and_shares(self, X):
@@ -109,6 +115,16 @@ class Labeler:
         r = self.xs.evaluate(X[:, 0], X[:, 1], X[:, 2], X[:, 3], states=(self.state,), n_threads=self.n_threads)
         v = r.values[:, 0]
         return v.sum(axis=0), channel_shares(v).T
+
+    def lambda_theta_gap(self, X):
+        """|lambda_theta(ff) - lambda_theta(PGF)| at points X (docs/physics.md §12; the PGF channels' density
+        matrices added first); 0 where either side has no cross section (y > 1)."""
+        r = self.xs.evaluate(X[:, 0], X[:, 1], X[:, 2], X[:, 3], states=("U", "L"), n_threads=self.n_threads)
+        ff = r.lambda_theta("ff")
+        U = sum(r[c, "U"] for c in PGF_CHANNELS)
+        L = sum(r[c, "L"] for c in PGF_CHANNELS)
+        pgf = np.divide(U - 3 * L, U + L, out=np.full_like(U, np.nan), where=U + L > 0)
+        return np.nan_to_num(np.abs(ff - pgf), nan=0.0)
 
     def values_by_variation(self, X):
         """(n_variations, 4 channels, n) sigma of the state per variation (central first) at points X, and the
@@ -163,6 +179,10 @@ class Labeler:
         elif self.target == "share":
             y = (shares > self.threshold).astype(int)
             boundary = np.any(np.abs(shares - self.threshold) < SHARE_MARGIN, axis=1)
+        elif self.target == "lambda_separation":
+            gap = self.lambda_theta_gap(X)
+            y = (gap > self.threshold).astype(int)
+            boundary = np.abs(gap - self.threshold) < LAMBDA_MARGIN
         else:
             thr = self.large_threshold
             y = (sig > thr).astype(int)
