@@ -287,6 +287,18 @@ def test_histogram_lambdas_per_bin():
     # channel-sum errors with the channels' covariance (same points): >= 0 and finite
     tot, err = h.total("U")
     assert np.all(np.isfinite(err)) and np.all(err >= 0)
+    # the propagated errors of the P_T-summed lambdas describe the spread over seeds
+    pulls = []
+    runs = [jf.Integrator(jf.Domain(), seed=s).histogram(xs, nitn=2, neval=15_000, warmup=1, states=states,
+                                                         pt_edges=np.linspace(0, 6, 3)).lambdas(pt_summed=True)
+            for s in range(8)]
+    best = jf.Integrator(jf.Domain(), seed=100).histogram(xs, nitn=6, neval=150_000, warmup=2, states=states,
+                                                          pt_edges=np.linspace(0, 6, 3)).lambdas(pt_summed=True)
+    for vals_s, errs_s in runs:
+        for k in ("theta", "thetaphi"):
+            pulls.append((vals_s[k] - best[0][k]) / np.hypot(errs_s[k], best[1][k]))
+    rms = float(np.sqrt(np.mean(np.square(pulls))))
+    assert 0.4 < rms < 2.0, rms
     with pytest.raises(ValueError, match="density-matrix states"):
         jf.Integrator(jf.Domain(), seed=3).histogram(xs, nitn=2, neval=5000, warmup=1).lambdas()
 

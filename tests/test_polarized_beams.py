@@ -162,8 +162,20 @@ def test_valence_scenario_and_errors():
         jf.CrossSection(helicity_pdf=EXACT)
     with pytest.raises(ValueError, match="helicity PDF"):          # Q^2 below GRSV's 0.8 GeV^2
         jf.CrossSection().evaluate(0.01, 0.5, 0.85, 0.1, lambda_e=1, S_N=1)
-    with pytest.raises(KeyError, match="U_LL"):
+    with pytest.raises(ValueError, match="U_LL"):
         jf.CrossSection().evaluate(0.3, 0.5, 20.0, 1.0).A_LL("U")
+    with pytest.raises(ValueError, match="'V'"):
+        jf.CrossSection().evaluate(0.3, 0.5, 20.0, 1.0, states=("U", "V"))
+    for bad in ("1", True, np.array([1.0, 0.5])):
+        with pytest.raises(TypeError, match="lambda_e"):
+            jf.CrossSection().evaluate(0.3, 0.5, 20.0, 1.0, lambda_e=bad, S_N=0)
+    # lambda_e alone: no V_UL part, U etc. unchanged, V = V_LU
+    r = jf.CrossSection().evaluate(0.3, 0.5, 20.0, 1.0, lambda_e=-1)
+    assert float(r.vector_polarization()) == pytest.approx(-float(r.total("V_LU") if "V_LU" in r.states else
+                                                                   jf.CrossSection().evaluate(
+                                                                       0.3, 0.5, 20.0, 1.0, states=("V_LU",),
+                                                                       lambda_e=0, S_N=0).total("V_LU")),
+                                                           rel=1e-13)
 
 
 def test_polarized_integration_and_pickle():
@@ -177,6 +189,13 @@ def test_polarized_integration_and_pickle():
     assert 0 < a_ll < 1
     est = res.A_LL("U")
     assert est.mean == pytest.approx(a_ll, rel=1e-12) and 0 < est.sdev < 0.01 * est.mean
+    # independent estimate: unweighted events ~ F_UU, A_LL = <F_LL / F_UU> over them (its own sampling error)
+    ev = jf.Integrator(jf.Domain(), seed=11).sample(xs, 40_000)
+    r = xs.evaluate(ev.x, ev.z, ev.Q, ev.PT, states=("U", "U_LL"), lambda_e=0, S_N=0)
+    ratio = r.total("U_LL") / r.total("U")
+    independent = ratio.mean()
+    sd = np.hypot(ratio.std() / np.sqrt(len(ratio)), est.sdev)
+    assert abs(est.mean - independent) < 5 * sd, (est, independent, sd)
     # the same through integrate(states=, beam=); channel asymmetries too, errors from the covariance
     res2 = jf.Integrator(jf.Domain(), seed=2).integrate(xs, nitn=3, neval=20_000, warmup=2,
                                                         states=("U", "L", "U_LL", "L_LL"), beam=(0.5, 0.5))
@@ -188,3 +207,20 @@ def test_polarized_integration_and_pickle():
     one = xs.evaluate(*pts, lambda_e=1, S_N=1, n_threads=1).values
     two = xs.evaluate(*pts, lambda_e=1, S_N=1, n_threads=2).values
     np.testing.assert_array_equal(one, two)
+
+
+def test_histogram_A_LL_per_bin():
+    xs = jf.CrossSection(jf.Params(tmd_pdf="collinear"))
+    h = jf.Integrator(jf.Domain(), seed=4).histogram(xs, nitn=3, neval=30_000, warmup=2, states=("U", "U_LL"),
+                                                      beam=(1, 1), pt_edges=np.linspace(0, 6, 4))
+    a, e = h.A_LL("U")
+    k_u, k_ll = h.states.index("U"), h.states.index("U_LL")
+    ll = h.values[:, :, k_ll].sum(axis=1)
+    direct = ll / (h.values[:, :, k_u].sum(axis=1) - ll)
+    ok = np.isfinite(direct)
+    np.testing.assert_allclose(a[ok], direct[ok], rtol=1e-12)
+    assert np.all(e[ok] > 0) and np.all(e[ok] < 0.05)
+    a_bin, e_bin = h.A_LL("U", pt_summed=True)
+    assert a_bin.shape == (len(h.bins),) and np.all((a_bin > 0) & (a_bin < 1))
+    a_ff, _ = h.A_LL("U", ("ff",))
+    assert np.all(np.isfinite(a_ff[ok]))

@@ -79,6 +79,7 @@ cdef struct KernelParams:
     const GRSVView* hel     # helicity PDFs (NULL unless an output needs them); lumi slots 2 n_lumi (charge sum
                             # sum_q e_q^2 x (Dq + Dqbar)) and 2 n_lumi + 1 (x Dg), at the central mu_F
     int hel_clamp           # 1: |x Df| <= x f per flavour before summing (docs/physics.md §11 positivity)
+    const unsigned char* clamp_cells    # helicity-grid cells where the quark clamp can act (NULL: all)
     double w_g1             # Gaussian width of the helicity TMD PDFs [GeV^2]
     double x_min            # numerical input limits (params.X_MIN, Z_MIN, Q_RANGE, PT_MAX)
     double z_min

@@ -15,9 +15,9 @@ from libc.stdlib cimport malloc, free
 from ._fragmentation cimport (FFConst, FF_OUT_N, FF_OUT_L, FF_OUT_T, FF_OUT_P0, FF_OUT_PM, alpha_s_one_loop,
                               fill_ff_const, ff_states, gaussian_convolution_states)
 from ._kinematics cimport inelasticity
-from ._pdf cimport (PDFView, PDFCore, LumiSetCore, GRSV2000Table, N_PARTONS, lumi_set_eval,
-                   lumi_set_range_code, pdf_charge_sum_gluon_scales, pdf_range_code, pdf_partons,
-                   helicity_charge_sum_gluon, grsv_range_code, PDF_RANGE_X)
+from ._pdf cimport (PDFView, PDFCore, LumiSetCore, GRSV2000Table, lumi_set_eval, lumi_set_range_code,
+                   pdf_charge_sum_gluon_scales, pdf_range_code, helicity_charge_sum_gluon, grsv_range_code,
+                   PDF_RANGE_X)
 
 #: kernel parton order and squared charges
 PARTON_NAMES = ("g", "u", "d", "s", "ubar", "dbar", "sbar")
@@ -39,9 +39,12 @@ cdef class KernelConfig:
     TMD widths) are evaluated in the same pass; ``members`` is the :class:`jpsi_fast.pdf.LumiSetCore` of the
     layout's PDF set (needed when a base set names a member); ``helicity`` the
     :class:`jpsi_fast._pdf.GRSV2000Table` of the helicity PDFs (needed when the layout has polarized-beam states,
-    docs/physics.md §11) and ``helicity_clamp`` whether |x Df| <= x f is enforced per flavour."""
+    docs/physics.md §11), ``helicity_clamp`` whether |x Df| <= x f is enforced per flavour and ``clamp_cells`` the
+    (n_x - 1) (n_Q2 - 1) helicity-grid cells where the quark clamp can act (None: all; see
+    CrossSection.helicity_clamp_cells)."""
 
-    def __init__(self, params, layout, bint derived=False, members=None, helicity=None, bint helicity_clamp=True):
+    def __init__(self, params, layout, bint derived=False, members=None, helicity=None, bint helicity_clamp=True,
+                 clamp_cells=None):
         cdef int k, b
         cdef LumiSetCore lumi
         cdef GRSV2000Table hel_table
@@ -70,12 +73,21 @@ cdef class KernelConfig:
                 need_hel = True
         self.kp.hel = NULL
         self.kp.hel_clamp = helicity_clamp
+        self.kp.clamp_cells = NULL
+        cdef const unsigned char[::1] ccv
+        if clamp_cells is not None:
+            clamp_cells = np.ascontiguousarray(clamp_cells, dtype=np.uint8)
+            ccv = clamp_cells
+            self.kp.clamp_cells = &ccv[0]
         self.kp.w_g1 = params.w_g1
         if need_hel:
             if helicity is None:
                 raise ValueError("the layout's polarized-beam states need helicity PDFs: pass helicity=")
             hel_table = helicity
             self.kp.hel = &hel_table.view
+            if clamp_cells is not None and len(clamp_cells) != (hel_table.view.nx - 1) * (hel_table.view.nq - 1):
+                raise ValueError(f"clamp_cells must have one flag per helicity-grid cell, "
+                                 f"{(hel_table.view.nx - 1) * (hel_table.view.nq - 1)}, got {len(clamp_cells)}")
         if self.kp.polarized and len(layout.base_sets) > 1:
             raise ValueError("polarized-beam states are evaluated for the central base set only")
         self.kp.x_min, self.kp.z_min = X_MIN, Z_MIN
@@ -205,7 +217,7 @@ cdef class KernelConfig:
                              + per_set * self.kp.n_groups
                              + 2 * n_ce * self.kp.n_groups)
         self._keep = (offsets, src, coef, group_ffw, group_pgf, ffw, term_unit, term_lumi, members, ce_unit,
-                      ce_is_ff, set_group_a, set_lumi_a, helicity)
+                      ce_is_ff, set_group_a, set_lumi_a, helicity, clamp_cells)
 
     @property
     def n_out(self):
@@ -299,7 +311,6 @@ cdef int cross_section_point(const KernelParams* kp, const PDFView* pdf, double 
     cdef double* lumi
     cdef double* ffc
     cdef double* ff_g1
-    cdef double xf[N_PARTONS]
     cdef double* unit
     cdef double v, sq, gl, Q2 = Q * Q, y = inelasticity(x, Q, kp.s_had), PT2 = PT * PT
     cdef double* ab
@@ -327,10 +338,8 @@ cdef int cross_section_point(const KernelParams* kp, const PDFView* pdf, double 
     lumi[2 * nl] = 0.0
     lumi[2 * nl + 1] = 0.0
     if kp.hel != NULL:                # helicity PDFs at the central mu_F, clamped per flavour against x f
-        if kp.hel_clamp:
-            pdf_partons(pdf, x, Q2 * kp.muf2[0], xf)
-        helicity_charge_sum_gluon(kp.hel, x, Q2 * kp.muf2[0], kp.eq2, xf if kp.hel_clamp else NULL,
-                                  &lumi[2 * nl], &lumi[2 * nl + 1])
+        helicity_charge_sum_gluon(kp.hel, pdf, x, Q2 * kp.muf2[0], kp.eq2, kp.hel_clamp, kp.clamp_cells,
+                                  lumi[nl], &lumi[2 * nl], &lumi[2 * nl + 1])
     for m in range(FF_OUT_N * (kp.n_ffw + 1)):
         ffc[m] = 0.0
     if kp.channel_mask & (1 << CH_FF):

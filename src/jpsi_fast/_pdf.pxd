@@ -68,6 +68,7 @@ cdef class PDFCore:
     cdef void _set_range(self, double xmin, double xmax, double q2min, double q2max, bint nearest)
 
 cdef void pdf_partons(const PDFView* pdf, double x, double q2, double* out) noexcept nogil
+cdef void pdf_quarks(const PDFView* pdf, double x, double q2, double* out) noexcept nogil
 cdef double pdf_xfx(const PDFView* pdf, int pid, double x, double q2) noexcept nogil
 cdef void lha_weights(const PDFView* pdf, double x, double q2, LHAWeights* w) noexcept nogil
 
@@ -346,6 +347,15 @@ cdef enum:
     GRSV_S = 4
     GRSV_G = 5
 
+cdef enum:
+    GRSV_LUT_N = 512          # bins of the knot look-up tables, uniform in ln x and in ln Q^2
+
+cdef struct KnotLUT:
+    # first knot >= v by one table look-up and at most a few compares (bins finer than the knot spacing)
+    double lo                 # ln of the first knot
+    double inv_width          # bins per unit of ln
+    int first[GRSV_LUT_N]     # first knot index >= the bin's lower edge
+
 cdef struct GRSVView:
     # one scenario of GRSV 2000 LO: x Df / (x^a (1-x)^b) at the knots, interpolated bilinearly in (ln x, ln Q^2)
     int nx                     # 42 x knots: 1e-4 ... 0.9 and the zero row x = 1
@@ -357,13 +367,15 @@ cdef struct GRSVView:
     double xmax
     double q2min
     double q2max
+    const KnotLUT* xlut        # knot look-up tables of logx and logq2
+    const KnotLUT* qlut
 
 cdef class GRSV2000Table:
     cdef GRSVView view
     cdef readonly str scenario
 
-cdef void grsv_xdelta(const GRSVView* t, double x, double q2, double* xdf6) noexcept nogil
-cdef void grsv_flavours(const GRSVView* t, double x, double q2, double* xdf7) noexcept nogil
+cdef int grsv_xdelta(const GRSVView* t, double x, double q2, double* xdf6) noexcept nogil
+cdef int grsv_flavours(const GRSVView* t, double x, double q2, double* xdf7) noexcept nogil
 
 
 cdef inline int grsv_range_code(const GRSVView* t, double x, double q2) noexcept nogil:
@@ -404,12 +416,24 @@ cdef inline void helicity_combine(const double* xdf, const double* xf, const dou
     xdg[0] = xdf[0] if xf == NULL else positivity_clamp(xdf[0], xf[0])
 
 
-cdef inline void helicity_charge_sum_gluon(const GRSVView* t, double x, double q2, const double* eq2,
-                                           const double* xf, double* charge_sum, double* xdg) noexcept nogil:
+cdef inline void helicity_charge_sum_gluon(const GRSVView* t, const PDFView* pdf, double x, double q2,
+                                           const double* eq2, bint clamp, const unsigned char* clamp_cells,
+                                           double xg, double* charge_sum, double* xdg) noexcept nogil:
     """The helicity PDF factors of the kernels at (x, Q^2 = mu_F^2): charge_sum = sum_q eq2[q] x Df_q (the ff
     channel's sum_q e_q^2 x (Dq + Dqbar) for eq2 = the squared charges of the summed quarks and antiquarks) and
-    xdg = x Dg (the PGF channels); ``xf``: unpolarized x f of the 7 kernel partons for the per-flavour positivity
-    clamp, or NULL (helicity_combine). No range check: see grsv_range_code()."""
+    xdg = x Dg (the PGF channels). ``clamp``: |x Df| <= x f per flavour (11.19) against ``pdf`` -- the gluon
+    against ``xg`` (x g of ``pdf`` at the same point, which the kernels have anyway), the quarks against
+    pdf_partons, evaluated only in the helicity-grid cells flagged in ``clamp_cells`` (NULL: every cell; see
+    jpsi_fast.xsec.CrossSection.helicity_clamp_cells: elsewhere the clamp cannot act). No range check
+    (grsv_range_code)."""
     cdef double xdf[N_PARTONS]
-    grsv_flavours(t, x, q2, xdf)
-    helicity_combine(xdf, xf, eq2, charge_sum, xdg)
+    cdef double xf[N_PARTONS]
+    cdef int cell = grsv_flavours(t, x, q2, xdf)
+    if clamp and (clamp_cells == NULL or clamp_cells[cell]):
+        pdf_quarks(pdf, x, q2, xf)
+        xf[0] = xg
+        helicity_combine(xdf, xf, eq2, charge_sum, xdg)
+    else:
+        helicity_combine(xdf, NULL, eq2, charge_sum, xdg)
+    if clamp:
+        xdg[0] = positivity_clamp(xdf[0], xg)

@@ -293,6 +293,18 @@ cdef void pdf_partons(const PDFView* pdf, double x, double q2, double* out) noex
             out[k] = lha_value(pdf, &w, pdf.slot[KERNEL_PIDS[k] + 6])
 
 
+cdef void pdf_quarks(const PDFView* pdf, double x, double q2, double* out) noexcept nogil:
+    """pdf_partons without the gluon where it costs extra (the GRV94 table: one interpolation call instead of
+    two): out[1..6] = x*f of u, d, s, ubar, dbar, sbar; out[0] = x g or 0."""
+    cdef double xc = x, q2c = q2
+    pdf_clamp(pdf, &xc, &q2c)
+    if pdf.kind == PDF_GRV94_TABLE and table_interp(pdf, xc, q2c, TAB_U, 5, out + 1):
+        out[0] = 0.0
+        out[6] = out[3]
+        return
+    pdf_partons(pdf, x, q2, out)
+
+
 cdef double pdf_xfx(const PDFView* pdf, int pid, double x, double q2) noexcept nogil:
     """x*f(x, Q^2) of one parton (PDG id; 21 or 0 = gluon); 0 for flavours the PDF does not have."""
     cdef double buf[N_PARTONS]
@@ -915,29 +927,56 @@ cdef int GRSV_KERNEL_COLUMN[N_PARTONS]
 GRSV_KERNEL_COLUMN[:] = [GRSV_G, GRSV_U, GRSV_D, GRSV_S, GRSV_UBAR, GRSV_DBAR, GRSV_S]
 
 
-cdef inline int grsv_knot(const double* k, int n, double v) noexcept nogil:
+cdef KnotLUT GRSV_XLUT
+cdef KnotLUT GRSV_QLUT
+
+
+cdef void fill_knot_lut(KnotLUT* lut, const double* k, int n) noexcept:
+    """lut.first[b] = the first knot index with k >= the lower edge of bin b of GRSV_LUT_N uniform bins over
+    [k[0], k[n-1]] (exact: every argument in bin b has its answer >= lut.first[b])."""
+    cdef int b, j = 0
+    cdef double edge
+    lut.lo = k[0]
+    lut.inv_width = GRSV_LUT_N / (k[n - 1] - k[0])
+    for b in range(GRSV_LUT_N):
+        edge = k[0] + b / lut.inv_width
+        while j < n - 1 and k[j] < edge:
+            j += 1
+        lut.first[b] = j
+
+
+fill_knot_lut(&GRSV_XLUT, GRSV_LOGX, GRSV_NX)
+fill_knot_lut(&GRSV_QLUT, GRSV_LOGQ2, GRSV_NQ)
+
+
+cdef inline int grsv_knot(const double* k, int n, const KnotLUT* lut, double v) noexcept nogil:
     """j of the interpolation interval [j-1, j]: the first knot with k[j] >= v, clamped to [1, n-1] (below the
-    first knot the first interval, above the last knot the last one: linear extrapolation, CERNLIB DFINT)."""
-    cdef int lo = 0, hi = n, mid
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if k[mid] < v:
-            lo = mid + 1
-        else:
-            hi = mid
-    if lo < 1:
+    first knot the first interval, above the last knot the last one: linear extrapolation, CERNLIB DFINT). The
+    look-up table gives a lower bound of j; a few compares finish it (the same j as a bisection)."""
+    cdef double fb = (v - lut.lo) * lut.inv_width
+    cdef int j
+    if not (fb >= 0.0):
         return 1
-    if lo > n - 1:
+    if fb >= GRSV_LUT_N:
+        j = lut.first[GRSV_LUT_N - 1]
+    else:
+        j = lut.first[<int>fb]
+    while j < n and k[j] < v:
+        j += 1
+    if j < 1:
+        return 1
+    if j > n - 1:
         return n - 1
-    return lo
+    return j
 
 
-cdef void grsv_xdelta(const GRSVView* t, double x, double q2, double* xdf6) noexcept nogil:
+cdef int grsv_xdelta(const GRSVView* t, double x, double q2, double* xdf6) noexcept nogil:
     """x Df of the six columns GRSV_U .. GRSV_G (u, d, ubar, dbar, s = sbar, g) at (x, Q^2 [GeV^2]), docs/physics.md
     (11.17)-(11.18): one knot search in ln x and one in ln Q^2, bilinear interpolation of the divided values on
-    the cell, times x^a (1-x)^b at x. No range check (grsv_range_code)."""
+    the cell, times x^a (1-x)^b at x. No range check (grsv_range_code). Returns the grid cell used,
+    (jx - 1) (nq - 1) + (jq - 1) for the interval [jx - 1, jx] in x and [jq - 1, jq] in Q^2."""
     cdef double lx = log(x), lq = log(q2)
-    cdef int jx = grsv_knot(t.logx, t.nx, lx), jq = grsv_knot(t.logq2, t.nq, lq), c
+    cdef int jx = grsv_knot(t.logx, t.nx, t.xlut, lx), jq = grsv_knot(t.logq2, t.nq, t.qlut, lq), c
     cdef double tx = (lx - t.logx[jx - 1]) / (t.logx[jx] - t.logx[jx - 1])
     cdef double tq = (lq - t.logq2[jq - 1]) / (t.logq2[jq] - t.logq2[jq - 1])
     cdef double w00 = (1.0 - tx) * (1.0 - tq), w10 = tx * (1.0 - tq), w01 = (1.0 - tx) * tq, w11 = tx * tq
@@ -958,16 +997,17 @@ cdef void grsv_xdelta(const GRSVView* t, double x, double q2, double* xdf6) noex
     xdf6[GRSV_DBAR] *= sea
     xdf6[GRSV_S] *= sea
     xdf6[GRSV_G] *= sx * (o4 * o)
+    return (jx - 1) * (t.nq - 1) + (jq - 1)
 
 
-cdef void grsv_flavours(const GRSVView* t, double x, double q2, double* xdf7) noexcept nogil:
+cdef int grsv_flavours(const GRSVView* t, double x, double q2, double* xdf7) noexcept nogil:
     """x Df of the kernel partons g, u, d, s, ubar, dbar, sbar (sbar = s) at (x, Q^2 [GeV^2]) into xdf7[0..6]
-    (grsv_xdelta reordered). No range check (grsv_range_code)."""
+    (grsv_xdelta reordered); returns grsv_xdelta's grid cell. No range check (grsv_range_code)."""
     cdef double v[GRSV_NCOL]
-    cdef int k
-    grsv_xdelta(t, x, q2, v)
+    cdef int k, cell = grsv_xdelta(t, x, q2, v)
     for k in range(N_PARTONS):
         xdf7[k] = v[GRSV_KERNEL_COLUMN[k]]
+    return cell
 
 
 cdef inline double grsv_xfx(const GRSVView* t, int pid, double x, double q2) noexcept nogil:
@@ -1001,6 +1041,8 @@ cdef class GRSV2000Table:
         self.view.nq = GRSV_NQ
         self.view.logx = GRSV_LOGX
         self.view.logq2 = GRSV_LOGQ2
+        self.view.xlut = &GRSV_XLUT
+        self.view.qlut = &GRSV_QLUT
         self.view.reduced = &GRSV_STD[0] if scenario == "standard" else &GRSV_VAL[0]
         self.view.xmin, self.view.xmax = GRSV_X_KNOTS_LIST[0], GRSV_X_KNOTS_LIST[GRSV_NX - 1]
         self.view.q2min, self.view.q2max = GRSV_Q2_KNOTS_LIST[0], GRSV_Q2_KNOTS_LIST[GRSV_NQ - 1]
@@ -1072,10 +1114,11 @@ cdef class GRSV2000Table:
         return out
 
     def charge_sum_gluon(self, const double[::1] x, const double[::1] q2, eq2, xf=None):
-        """(charge_sum, xdg), each (n,): helicity_charge_sum_gluon at (x[i], Q^2[i] [GeV^2]) with the squared
-        charges ``eq2`` (7 values, kernel order, eq2[0] ignored) and, when given, the unpolarized ``xf`` (7, n)
-        for the per-flavour positivity clamp."""
+        """(charge_sum, xdg), each (n,): grsv_flavours + helicity_combine (the kernels' helicity factors) at
+        (x[i], Q^2[i] [GeV^2]) with the squared charges ``eq2`` (7 values, kernel order, eq2[0] ignored) and, when
+        given, the unpolarized ``xf`` (7, n) for the per-flavour positivity clamp."""
         cdef Py_ssize_t i, n = x.shape[0]
+        cdef double buf[N_PARTONS]
         cdef const double[::1] e = np.ascontiguousarray(eq2, dtype=np.float64).ravel()
         cdef const double[::1, :] f
         cdef const double* fp = NULL
@@ -1095,7 +1138,8 @@ cdef class GRSV2000Table:
             for i in range(n):
                 if clamp:
                     fp = &f[0, i]
-                helicity_charge_sum_gluon(&self.view, x[i], q2[i], &e[0], fp, &sv[i], &gv[i])
+                grsv_flavours(&self.view, x[i], q2[i], buf)
+                helicity_combine(buf, fp, &e[0], &sv[i], &gv[i])
         return sumq, xdg
 
     def range_codes(self, const double[::1] x, const double[::1] q2):

@@ -248,6 +248,19 @@ def _band_text(c, lo, hi):
     return f"+{hi - c:.2e} -{c - lo:.2e}"
 
 
+def _check_beam_options(args, beam, command):
+    """CLIError for option combinations that polarized beams do not support."""
+    if beam is None:
+        return
+    if getattr(args, "lambdas", False):
+        raise CLIError(f"{command}: --lambdas (the off-diagonal density matrix, docs/physics.md §12) is for "
+                       "unpolarized beams only; drop --lambda-e/--S-N")
+    if any(getattr(args, n, None) for n in ("band", "scale_variation", "ldme_sets", "pdf_set", "ldme_fit",
+                                           "width_variation")):
+        raise CLIError(f"{command}: theory bands (--band, --scale-variation, --ldme-sets, --pdf-set, --ldme-fit, "
+                       "--width-variation) with polarized beams (--lambda-e/--S-N) are not supported yet")
+
+
 def _polarized_beams(p):
     """--lambda-e, --S-N, --helicity-pdf, --no-helicity-positivity (docs/physics.md §11)."""
     p.add_argument("--lambda-e", type=_float_type(-1.0, 1.0), default=None, metavar="P_e",
@@ -257,7 +270,8 @@ def _polarized_beams(p):
     p.add_argument("--helicity-pdf", choices=("standard", "valence"), default=None,
                    help="GRSV 2000 LO helicity PDFs scenario (default standard)")
     p.add_argument("--no-helicity-positivity", action="store_true",
-                   help="do not enforce |x Df| <= x f per flavour (it acts only at x > 0.65)")
+                   help="do not enforce |x Df| <= x f per flavour (against GRV94 LO it acts only at x > 0.65, "
+                        "from 0.65 to 0.87 depending on flavour and Q^2; docs/physics.md §11.4)")
 
 
 def _common(p, physics=True, seed=False, out=True, threads=True, bands=False, band_default=False):
@@ -458,6 +472,7 @@ def cmd_evaluate(args):
     xs, _ = _setup(args)
     var = _variations(args, xs)
     beam = _beam(args)
+    _check_beam_options(args, beam, "evaluate")
     states = _states(args.states, allowed="all")
     if beam is not None:
         states += tuple(st for st in ("U", "U_LL") if st not in states)
@@ -575,9 +590,7 @@ def cmd_bins(args):
     integ = jf.Integrator(domain, seed=args.seed, n_threads=args.threads)
     from .components import STATES
     beam = _beam(args)
-    if beam is not None and args.lambdas:
-        raise CLIError("bins: --lambdas (the off-diagonal density matrix) is for unpolarized beams only; "
-                       "drop --lambda-e/--S-N")
+    _check_beam_options(args, beam, "bins")
     hist_states = DEMO_STATES if args.lambdas else (STATES + ("U_LL", "L_LL", "T_LL") if beam is not None else None)
     h = integ.histogram(xs, pt_edges=edges, nitn=args.nitn, neval=args.neval, warmup=args.warmup, variations=var,
                         states=hist_states, beam=beam)
@@ -600,15 +613,14 @@ def cmd_bins(args):
           + (f" at lambda_e = {beam[0]:g}, S_N = {beam[1]:g} (table rows U_LL, L_LL, T_LL: the F_LL parts)"
              if beam is not None else "") + ":")
     lam = h.lambdas(pt_summed=True) if args.lambdas else None
+    a_ll = h.A_LL("U", pt_summed=True) if beam is not None else None
     for k, b in enumerate(h.bins):
         extra = ""
         if lam is not None:
             extra = "   " + ", ".join(f"{n} = {_fmt_lambda(float(lam[0][key][k]))} +- {float(lam[1][key][k]):.1g}"
                                       for n, key in zip(LAMBDA_NAMES, LAMBDA_KEYS))
-        if beam is not None:
-            ll = float((h.total("U_LL")[0][k] * np.diff(h.pt_edges)).sum())
-            pol = float((tot[k] * np.diff(h.pt_edges)).sum())
-            extra += f"   A_LL(U) = {ll / (pol - beam[0] * beam[1] * ll):.4f}"
+        if a_ll is not None:
+            extra += f"   A_LL(U) = {float(a_ll[0][k]):.4f} +- {float(a_ll[1][k]):.1g}"
         print(f"  {b.label.replace('≤', '<=')}: {float((tot[k] * np.diff(h.pt_edges)).sum()):.4e} pb{extra}")
     print(f"wrote {table} and {fig}")
     return 0
@@ -731,10 +743,12 @@ def build_parser():
                        (" [GeV]" if n in ("Q", "PT") else ""))
     p.add_argument("--input", default=None, help="CSV or Parquet file with columns x, z, Q, PT (streamed)")
     p.add_argument("--output", default=None, help="write the table to this CSV/Parquet file")
-    p.add_argument("--states", default="U,L,T", help="states computed: U, L, T and the density-matrix elements "
-                   "S00, Spp, Sp0, Spm (default U,L,T; docs/physics.md §12)")
+    p.add_argument("--states", default="U,L,T", help="states computed: U, L, T, the density-matrix elements "
+                   "S00, Spp, Sp0, Spm (docs/physics.md §12) and the beam-polarization parts U_LL, L_LL, T_LL, V_LU, "
+                   "V_UL, V (§11) (default U,L,T)")
     p.add_argument("--lambdas", action="store_true", help="add the J/psi -> l+ l- decay parameters lambda_theta, "
-                   "lambda_phi, lambda_thetaphi, lambda_tilde of the channel sum (helicity frame)")
+                   "lambda_phi, lambda_thetaphi of the channel sum (helicity frame; the output file also has "
+                   "lambda_tilde)")
     _polarized_beams(p)
     p.set_defaults(func=cmd_evaluate)
     p = sub.add_parser("bins", help="binned dsigma/dP_T table and figure for the 2 x 2 (z, Q) bins")

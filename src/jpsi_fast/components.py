@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["CHANNELS", "STATES", "DENSITY_STATES", "BEAM_STATES", "ALL_STATES", "KERNEL_ELEMENTS", "state_terms",
-           "state_combination", "check_beam",
+           "state_combination", "check_beam", "channel_names",
            "CHANNEL_LABELS", "Layout", "GenericLayout", "Variation",
            "channel_shares", "dominant_channel", "channel_factors"]
 
@@ -76,17 +76,22 @@ def state_terms(state, beam=(0.0, 0.0)):
 
 
 def check_beam(beam):
-    """(lambda_e, S_N) as floats in [-1, 1] (beam polarizations; +-1 = helicities); None -> (0, 0)."""
+    """(lambda_e, S_N) as floats in [-1, 1] (beam polarizations; +-1 = helicities); None -> (0, 0). Each must be a
+    real number (not a bool or a string)."""
     if beam is None:
         return (0.0, 0.0)
     try:
-        lam_e, s_n = (float(v) for v in beam)
+        lam_e, s_n = beam
     except (TypeError, ValueError):
         raise TypeError(f"beam must be a pair (lambda_e, S_N) of numbers, got {beam!r}") from None
+    out = []
     for name, v in (("lambda_e", lam_e), ("S_N", s_n)):
-        if not -1.0 <= v <= 1.0:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{name} (a beam polarization) must be a real number in [-1, 1], got {v!r}")
+        if not -1.0 <= float(v) <= 1.0:
             raise ValueError(f"{name} (a beam polarization) must be in [-1, 1], got {v!r}")
-    return (lam_e + 0.0, s_n + 0.0)
+        out.append(float(v) + 0.0)
+    return tuple(out)
 
 
 #: plot labels of the channels
@@ -131,6 +136,16 @@ def state_combination(state, have, beam=(0.0, 0.0)):
     if np.max(np.abs(A @ coef - target)) > 1e-12:
         raise ValueError(f"state {state!r} cannot be formed from the states {tuple(have)}")
     return {s: float(c) for s, c in zip(have, np.round(coef, 12)) if c != 0.0}
+
+
+def channel_names(channel, available):
+    """A channel selection as a tuple of names: None -> every one of ``available``, a name -> (name,), a sequence of
+    names -> tuple(sequence); KeyError for a name not in ``available``."""
+    names = tuple(available) if channel is None else ((channel,) if isinstance(channel, str) else tuple(channel))
+    for c in names:
+        if c not in available:
+            raise KeyError(f"channel {c!r} not in {tuple(available)}")
+    return names
 
 
 def channel_shares(values, axis=0):
@@ -199,6 +214,9 @@ class Layout:
         if self.beam != (0.0, 0.0) and {"Sp0", "Spm"} & set(self.states):
             raise ValueError("the off-diagonal density-matrix elements Sp0, Spm are derived for unpolarized beams "
                              "only (docs/physics.md §12): use lambda_e = S_N = 0")
+        if "V" in self.states and self.beam == (0.0, 0.0):
+            raise ValueError("state 'V' (the vector polarization at the beam polarizations) needs lambda_e or S_N "
+                             "!= 0; V_LU and V_UL are its parts per unit lambda_e and per unit S_N")
         self.variations = tuple(variations) if variations else (CENTRAL,)
         if self.variations[0].source != "central":
             raise ValueError("the first variation must be the central one")

@@ -24,7 +24,7 @@ from ._openmp_helpers import resolve_n_threads
 from ._progress import progress_bar
 from ._validate import as_float_array, integer, real
 from ._xsec_integrand import contains_array, cut_jacobian, inelasticity_array
-from .components import CHANNELS, DENSITY_STATES, STATES, Layout
+from .components import CHANNELS, DENSITY_STATES, STATES, Layout, channel_names
 from .xsec import decay_lambdas_with_errors
 
 __all__ = ["Domain", "Bin", "standard_bins", "Integrator", "Estimate", "IntegrationResult", "Histogram", "Events"]
@@ -251,12 +251,23 @@ def _density_base_weights(layout, channel):
     """(4, n_base) base weights of S00, Spp, Sp0, Spm of the central variation summed over ``channel`` (None: all
     the layout's channels; a name; or a sequence of names)."""
     from .xsec import _state_weights
-    channels = (channel,) if isinstance(channel, str) else channel
+    channels = channel_names(channel, layout.channels)
     try:
         return np.array([layout.base_weights(_state_weights(layout, channels, e, 0)) for e in DENSITY_STATES])
     except ValueError as err:
         raise ValueError(f"{err}: the decay lambdas need the density-matrix states, e.g. "
                          "states=('U', 'L', 'Sp0', 'Spm')") from None
+
+
+def ratio_with_error(pair, cov):
+    """num/den of ``pair`` (..., 2) and its error from the (..., 2, 2) covariance (linear propagation); NaN where
+    den = 0."""
+    num, den = np.moveaxis(np.asarray(pair, dtype=float), -1, 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.where(den != 0, num / den, np.nan)
+        g = np.stack([1.0 / den, -num / den ** 2], axis=-1)
+        var = np.einsum("...i,...ij,...j->...", g, cov, g)
+    return r[()], np.where(np.isfinite(r), np.sqrt(np.maximum(var, 0.0)), np.nan)[()]
 
 
 def _project_cov(W, C):
@@ -380,20 +391,13 @@ class IntegrationResult:
         """Double-spin asymmetry int F_LL / int F_UU of ``state`` (U, L or T; docs/physics.md §11) of the channel sum
         or of ``channel`` (a name or a sequence of names), with the error propagated from the Monte Carlo covariance
         of the two integrals. Needs the states ``state`` and ``state + "_LL"`` (``states=("U", "U_LL")``)."""
-        from .xsec import _state_weights
-        lay = self.layout
-        if not isinstance(lay, Layout):
+        from .xsec import a_ll_weights
+        if not isinstance(self.layout, Layout):
             raise TypeError("A_LL() needs a cross-section layout")
-        if state not in ("U", "L", "T"):
-            raise ValueError(f"A_LL is defined for the states U, L, T, got {state!r}")
-        channels = (channel,) if isinstance(channel, str) else channel
-        ll = _state_weights(lay, channels, state + "_LL", 0)
-        uu = _state_weights(lay, channels, state, 0) - lay.beam[0] * lay.beam[1] * ll
-        W = np.array([lay.base_weights(ll), lay.base_weights(uu)])
+        W = np.array([self.layout.base_weights(w) for w in a_ll_weights(self.layout, channel, state)])
         C = _project_cov(W, _pair_matrix(self.pairs, self.pair_cov, len(self.mean_base)))
-        num, den = W @ self.mean_base
-        g = np.array([1.0 / den, -num / den ** 2])
-        return Estimate(float(num / den), float(math.sqrt(max(g @ C @ g, 0.0))))
+        a, err = ratio_with_error(W @ self.mean_base, C)
+        return Estimate(float(a), float(err))
 
     # ---------------------------------------------------------------- theory variations (docs/physics.md §10)
     def by_variation(self, channels=None, state="U") -> np.ndarray:
@@ -545,6 +549,23 @@ class Histogram:
             elements = np.einsum("bpk,p->bk", elements, width)
             cov = np.einsum("bpkl,p->bkl", cov, width ** 2)
         return decay_lambdas_with_errors(elements, cov)
+
+    def A_LL(self, state="U", channel=None, pt_summed=False):
+        """Double-spin asymmetry F_LL / F_UU (docs/physics.md §11) of ``state`` (U, L or T) per bin -- of the channel
+        sum, of ``channel`` or of a sequence of channels -- with errors from the bins' Monte Carlo covariance:
+        (values, errors), (n_bins, n_pt) arrays, or (n_bins,) with ``pt_summed`` (each (z, Q) bin integrated over
+        P_T; errors neglect the small correlation between P_T bins). Needs a histogram with the states ``state``
+        and ``state + "_LL"`` (``histogram(..., states=("U", "U_LL"), beam=...)``)."""
+        from .xsec import a_ll_weights
+        if self.base_values is None or not isinstance(self.base_layout, Layout):
+            raise ValueError("A_LL needs a cross-section histogram with the states X and X_LL")
+        lay = self.base_layout
+        W = np.array([lay.base_weights(w) for w in a_ll_weights(lay, channel, state)])
+        pair, cov = self.base_values @ W.T, _project_cov(W, self._base_cov())
+        if pt_summed:
+            width = np.diff(self.pt_edges)
+            pair, cov = np.einsum("bpk,p->bk", pair, width), np.einsum("bpkl,p->bkl", cov, width ** 2)
+        return ratio_with_error(pair, cov)
 
     def plot(self, path=None, states=("U", "L"), fig=None):
         """One panel per (z, Q) bin, a curve per channel with error bands (see

@@ -6,13 +6,15 @@ import numpy as np
 from . import _kernels
 from ._openmp_helpers import resolve_n_threads
 from ._validate import as_float_array, check_interval
-from .components import (ALL_STATES, CHANNEL_LABELS, CHANNELS, DENSITY_STATES, STATES, Layout, channel_shares,
-                         dominant_channel, state_combination)
+from .components import (CHANNEL_LABELS, CHANNELS, DENSITY_STATES, STATES, Layout, channel_names,
+                         channel_shares, check_beam, dominant_channel, state_combination)
 from .params import PT_MAX, Q_RANGE, X_MIN, Z_MIN, Params
 from .pdf import PDF, default_pdf
 
 #: states added to the default ones when beam polarizations are given (docs/physics.md §11)
-POLARIZED_DEFAULT_STATES = ("U_LL", "L_LL", "T_LL", "V")
+#: (and V when a beam is polarized): always with beams, so A_LL is available whatever the polarizations (the
+#: helicity PDFs' range then applies)
+POLARIZED_DEFAULT_STATES = ("U_LL", "L_LL", "T_LL")
 
 __all__ = ["CHANNELS", "STATES", "DENSITY_STATES", "CHANNEL_LABELS", "CrossSection", "Result", "decay_lambdas",
            "decay_lambdas_with_errors"]
@@ -127,55 +129,49 @@ class Result:
         names = np.array(self.channels + ("none",))
         return names[self.dominant(state)]
 
+    def _channel_sum(self, state, channel):
+        """Values of ``state`` summed over ``channel``: None = every channel of the result, a name, or a sequence of
+        names (components.channel_names)."""
+        idx = [self._ch(c) for c in channel_names(channel, self.channels)]
+        return self._state_values(state)[idx].sum(axis=0)
+
     def lambda_theta(self, channel=None):
         """Polar-anisotropy parameter lambda_theta = (sigma_T - 2 sigma_L)/(sigma_T + 2 sigma_L) (docs/physics.md
-        §1) of the channel sum (or of one ``channel``); NaN where the cross section is 0 (y > 1)."""
-        L = self._state_values("L")
-        T = self._state_values("T")
-        if channel is None:
-            L, T = L.sum(axis=0), T.sum(axis=0)
-        else:
-            L, T = L[self._ch(channel)], T[self._ch(channel)]
-        return decay_lambdas(L, T / 2.0, 0.0, 0.0)["theta"]
+        §1, §12) of the channel sum, of one ``channel`` or of a sequence of channels (their density matrices
+        added); NaN where the cross section is 0 (y > 1). With polarized beams: at the result's beam
+        polarizations."""
+        return decay_lambdas(self._channel_sum("L", channel), self._channel_sum("T", channel) / 2.0, 0.0, 0.0)["theta"]
 
     def density_matrix(self, channel=None):
         """The J/psi spin density matrix (docs/physics.md §12) of the channel sum (density matrices of the
         channels added) or of one ``channel`` (a name, or a sequence of names to sum): dict S00, Spp, Sp0, Spm of
         arrays [pb/GeV^4]. Needs a result with the states Sp0 and Spm (``states=(..., "Sp0", "Spm")``)."""
-        names = (channel,) if isinstance(channel, str) else (self.channels if channel is None else tuple(channel))
-        idx = [self._ch(c) for c in names]
-        return {e: self._state_values(e)[idx].sum(axis=0) for e in DENSITY_STATES}
+        return {e: self._channel_sum(e, channel) for e in DENSITY_STATES}
 
     def lambdas(self, channel=None):
         """Dilepton decay parameters of J/psi -> l+ l- in the helicity frame (docs/physics.md §12) of the channel
-        sum (density matrices added first; never averaged lambdas) or of one ``channel``: dict ``theta``, ``phi``,
-        ``thetaphi``, ``tilde`` (the frame-invariant (lambda_theta + 3 lambda_phi)/(1 - lambda_phi)) of arrays
-        shaped like the inputs; NaN where the cross section is 0 (y > 1). Needs the states Sp0 and Spm besides
-        U and L (or T): ``xs.evaluate(..., states=("U", "L", "Sp0", "Spm"))``."""
+        sum (density matrices added first; never averaged lambdas) or of one ``channel`` (or a sequence): dict
+        ``theta``, ``phi``, ``thetaphi``, ``tilde`` (the frame-invariant (lambda_theta + 3 lambda_phi)/(1 -
+        lambda_phi)) of arrays shaped like the inputs; NaN where the cross section is 0 (y > 1). Needs the states
+        Sp0 and Spm besides U and L (or T): ``xs.evaluate(..., states=("U", "L", "Sp0", "Spm"))``."""
         return decay_lambdas(**self.density_matrix(channel))
 
     def A_LL(self, state="U", channel=None):
         """Double-spin asymmetry A_LL = F_LL / F_UU of ``state`` (U, L or T; docs/physics.md §11) of the channel
-        sum or of one ``channel``; NaN where F_UU = 0. Independent of the beam polarizations the result was
-        evaluated at; needs the states X and X_LL (the default states of ``evaluate(..., lambda_e=, S_N=)``)."""
-        if state not in ("U", "L", "T"):
-            raise ValueError(f"A_LL is defined for the states U, L, T, got {state!r}")
-        ll = self._state_values(state + "_LL")
-        pol = self._state_values(state)
-        lam_e, s_n = self.layout.beam
-        if channel is None:
-            ll, pol = ll.sum(axis=0), pol.sum(axis=0)
-        else:
-            ll, pol = ll[self._ch(channel)], pol[self._ch(channel)]
-        uu = pol - lam_e * s_n * ll
-        return np.divide(ll, uu, out=np.full_like(uu, np.nan), where=uu != 0)
+        sum, of one ``channel`` or of a sequence of channels; NaN where F_UU = 0. Independent of the beam
+        polarizations the result was evaluated at; needs the states X and X_LL (the default states of
+        ``evaluate(..., lambda_e=, S_N=)``)."""
+        w_ll, w_uu = a_ll_weights(self.layout, channel, state)
+        flat = self._central.reshape(self.layout.n_components, -1)
+        ll, uu = (w_ll @ flat).reshape(self.shape), (w_uu @ flat).reshape(self.shape)
+        return np.divide(ll, uu, out=np.full(uu.shape, np.nan), where=uu != 0)[()]
 
     def vector_polarization(self, channel=None):
         """sigma(+1) - sigma(-1) [pb/GeV^4] at the result's beam polarizations (docs/physics.md §11) of the channel
-        sum or of one ``channel``: the J/psi vector polarization from the single-spin terms F_LU, F_UL.
-        **Theory only**: the parity-conserving J/psi -> l+ l- decay does not see it (no dilepton observable)."""
-        v = self._state_values("V")
-        return v.sum(axis=0) if channel is None else v[self._ch(channel)]
+        sum, of one ``channel`` or of a sequence of channels: the J/psi vector polarization from the single-spin
+        terms F_LU, F_UL. **Theory only**: the parity-conserving J/psi -> l+ l- decay does not see it (no dilepton
+        observable)."""
+        return self._channel_sum("V", channel)
 
     def per_dQ_dPT(self):
         """Values converted to dsigma/(dx dQ dz dP_T) = 4 Q P_T dsigma/(dx dQ^2 dz dP_T^2) [pb/GeV^2]."""
@@ -236,6 +232,22 @@ def _state_weights(layout, channels, state, variation):
     return sum((c * layout.weights(channels, s, variation) for s, c in comb.items()), np.zeros(layout.n_components))
 
 
+def a_ll_weights(layout, channel, state="U"):
+    """Component weights (w_LL, w_UU) of F_LL and F_UU of ``state`` (U, L or T) summed over ``channel`` (None: all,
+    a name or a sequence) of a layout with the states X and X_LL (docs/physics.md §11): X holds F_UU + lambda_e S_N
+    F_LL at the layout's beam polarizations, so F_UU = X - lambda_e S_N X_LL."""
+    if state not in ("U", "L", "T"):
+        raise ValueError(f"A_LL is defined for the states U, L, T, got {state!r}")
+    channels = channel_names(channel, layout.channels)
+    try:
+        w_ll = _state_weights(layout, channels, state + "_LL", 0)
+        w_pol = _state_weights(layout, channels, state, 0)
+    except ValueError as err:
+        raise ValueError(f"{err}: A_LL needs the states {state!r} and {state + '_LL'!r} (evaluate with lambda_e=, "
+                         "S_N=, or states=(..., 'U_LL'))") from None
+    return w_ll, w_pol - layout.beam[0] * layout.beam[1] * w_ll
+
+
 def decay_lambdas(S00, Spp, Sp0, Spm):
     """Decay parameters of J/psi -> l+ l- from the density matrix (docs/physics.md §12), rho = sigma / Tr sigma:
     lambda_theta = (1 - 3 rho00)/(1 + rho00) = (Spp - S00)/(Spp + S00), lambda_phi = 2 rho_+- /(1 + rho00) =
@@ -281,6 +293,41 @@ def decay_lambdas_with_errors(elements, cov):
     return lam, errs
 
 
+#: helicity_clamp_cells: scan points per cell and axis, and the ratio margin |x Dq| / x q < 1 / margin
+CLAMP_SCAN_POINTS = 5
+CLAMP_SCAN_MARGIN = 1.25
+#: PDG ids of the kernel's light (anti)quarks
+_QUARK_PIDS = {"u": 2, "d": 1, "s": 3, "ubar": -2, "dbar": -1, "sbar": -3}
+
+
+def _clamp_cells(pdf, hel, flavours):
+    """The flags of CrossSection.helicity_clamp_cells for an unpolarized ``pdf`` and helicity PDFs ``hel``."""
+    lx, lq = (np.asarray(k, dtype=float) for k in hel.core.log_knots)
+    x_lo, x_hi = pdf.x_range
+    q2_lo, q2_hi = (q * q for q in pdf.Q_range)
+    t = np.linspace(0.0, 1.0, CLAMP_SCAN_POINTS)
+    # scan points of every cell, in ln x and ln Q^2; x = 1 (the zero row) is replaced by the PDF's largest x
+    gx = np.exp(lx[:-1, None] + np.diff(lx)[:, None] * t[None, :])              # (nx-1, p)
+    gq = np.exp(lq[:-1, None] + np.diff(lq)[:, None] * t[None, :])              # (nq-1, p)
+    X = np.broadcast_to(gx[:, None, :, None], (len(gx), len(gq), len(t), len(t)))
+    Q2 = np.broadcast_to(gq[None, :, None, :], X.shape)
+    X = np.clip(X, x_lo, min(x_hi, 1.0 - 1e-9)).ravel()
+    Q2 = np.clip(Q2, q2_lo, q2_hi).ravel()
+    flag = np.zeros(X.size, dtype=bool)
+    for name in flavours:
+        pid = _QUARK_PIDS[name]
+        xf = pdf.xfxQ2(pid, X, Q2)
+        xdf = hel.xfxQ2(pid, np.clip(X, *hel.x_range), np.clip(Q2, *hel.q2_range))
+        flag |= (xf <= 0) | (CLAMP_SCAN_MARGIN * np.abs(xdf) > xf)
+    cells = flag.reshape(len(gx), len(gq), -1).any(axis=2)
+    grown = cells.copy()                                 # neighbours too (a cell's edge is its neighbour's)
+    grown[1:] |= cells[:-1]
+    grown[:-1] |= cells[1:]
+    grown[:, 1:] |= cells[:, :-1]
+    grown[:, :-1] |= cells[:, 1:]
+    return np.ascontiguousarray(grown.ravel(), dtype=np.uint8)
+
+
 class CrossSection:
     """dsigma/(dx dQ^2 dz dP_T^2) of e p -> e J/psi X in pb/GeV^4 (docs/physics.md §4-5), compiled kernels.
 
@@ -316,6 +363,8 @@ class CrossSection:
         if not isinstance(helicity_positivity, (bool, np.bool_)):
             raise TypeError(f"helicity_positivity must be True or False, got {helicity_positivity!r}")
         self.helicity_positivity = bool(helicity_positivity)
+        #: helicity_clamp_cells() per (PDF key, helicity PDF key, flavours): computed once, keyed by value
+        self._clamp_cells = {}
 
     def __reduce__(self):
         return (CrossSection, (self.params, self.pdf, self.helicity_pdf, self.helicity_positivity))
@@ -331,14 +380,31 @@ class CrossSection:
         from .pdf import GRSV2000LO
         return self.helicity_pdf if self.helicity_pdf is not None else GRSV2000LO()
 
+    def helicity_clamp_cells(self) -> np.ndarray:
+        """(n_cells,) uint8 flags of the helicity PDF grid's cells [x_{j-1}, x_j] x [Q^2_{k-1}, Q^2_k] (cell index
+        (j - 1) (n_Q2 - 1) + (k - 1)) where the per-flavour quark clamp |x Dq| <= x q (docs/physics.md §11.4) can act
+        against this cross section's PDF: |x Dq| > x q / CLAMP_SCAN_MARGIN (or x q <= 0) for a summed flavour at
+        any of CLAMP_SCAN_POINTS^2 points of the cell (its corners included), or of a neighbouring cell. The
+        kernels evaluate the unpolarized quarks for the clamp only in flagged cells (elsewhere the ratio stays a
+        factor CLAMP_SCAN_MARGIN below the bound); the gluon is clamped everywhere. Computed once per value of
+        (PDF, helicity PDF, flavours)."""
+        hel = self.helicity()
+        key = (self.pdf.key(), hel.key(), self.params.flavours)
+        if key not in self._clamp_cells:
+            self._clamp_cells[key] = _clamp_cells(self.pdf, hel, self.params.flavours)
+        return self._clamp_cells[key]
+
     def kernel_config(self, layout: Layout | None = None, derived: bool = False) -> "_kernels.KernelConfig":
         """The C parameter block writing the base components of ``layout`` (default all channels x states), or
         with ``derived`` every component."""
         layout = layout if layout is not None else Layout()
         members = None if layout.pdf_set is None else layout.pdf_set.lumi_core(self.charges())
         params = getattr(layout, "kernel_params", None) or self.params
-        hel = self.helicity().core if getattr(layout, "polarized", False) else None
-        return _kernels.KernelConfig(params, layout, derived, members, hel, self.helicity_positivity)
+        hel = cells = None
+        if getattr(layout, "polarized", False):
+            hel = self.helicity().core
+            cells = self.helicity_clamp_cells() if self.helicity_positivity else None
+        return _kernels.KernelConfig(params, layout, derived, members, hel, self.helicity_positivity, cells)
 
     def charges(self) -> np.ndarray:
         """(7,) squared quark charges summed in the FF channel, in the kernels' parton order (g first, 0)."""
@@ -426,7 +492,8 @@ class CrossSection:
 
         ``lambda_e``, ``S_N``: electron and proton beam polarizations in [-1, 1] (+-1: helicities; docs/physics.md
         §11): the states U, L, T, S00, Spp then hold F_UU + lambda_e S_N F_LL, and the default states add U_LL,
-        L_LL, T_LL (the F_LL parts, for :meth:`Result.A_LL`) and V = sigma(+1) - sigma(-1), the J/psi vector
+        L_LL, T_LL (the F_LL parts, for :meth:`Result.A_LL`; so the helicity PDFs' range applies whenever
+        lambda_e or S_N is given) and, when a beam is polarized, V = sigma(+1) - sigma(-1), the J/psi vector
         polarization (theory only: J/psi -> l+ l- does not see it). Helicity PDFs: ``self.helicity()``.
 
         Raises ValueError naming the argument when a value is outside 0 < x < 1, 0 < z < 1, Q > 0, P_T >= 0
@@ -435,9 +502,10 @@ class CrossSection:
         """
         beam = None
         if lambda_e is not None or S_N is not None:
-            beam = (0.0 if lambda_e is None else lambda_e, 0.0 if S_N is None else S_N)
+            beam = check_beam((0.0 if lambda_e is None else lambda_e, 0.0 if S_N is None else S_N))
         if states is None:
-            states = STATES + (POLARIZED_DEFAULT_STATES if beam is not None else ())
+            states = STATES + (() if beam is None else POLARIZED_DEFAULT_STATES
+                               + (("V",) if beam != (0.0, 0.0) else ()))
         layout = self.layout(channels, states, variations, beam=beam)
         nthr = resolve_n_threads(n_threads)
         args = {n: as_float_array(n, v) for n, v in (("x", x), ("z", z), ("Q", Q), ("PT", PT))}

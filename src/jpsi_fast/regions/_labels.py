@@ -120,11 +120,7 @@ class Labeler:
         """|lambda_theta(ff) - lambda_theta(PGF)| at points X (docs/physics.md §12; the PGF channels' density
         matrices added first); 0 where either side has no cross section (y > 1)."""
         r = self.xs.evaluate(X[:, 0], X[:, 1], X[:, 2], X[:, 3], states=("U", "L"), n_threads=self.n_threads)
-        ff = r.lambda_theta("ff")
-        U = sum(r[c, "U"] for c in PGF_CHANNELS)
-        L = sum(r[c, "L"] for c in PGF_CHANNELS)
-        pgf = np.divide(U - 3 * L, U + L, out=np.full_like(U, np.nan), where=U + L > 0)
-        return np.nan_to_num(np.abs(ff - pgf), nan=0.0)
+        return np.nan_to_num(np.abs(r.lambda_theta("ff") - r.lambda_theta(PGF_CHANNELS)), nan=0.0)
 
     def values_by_variation(self, X):
         """(n_variations, 4 channels, n) sigma of the state per variation (central first) at points X, and the
