@@ -240,24 +240,24 @@ def main(argv=None):
     (PKG / "_quadrature_rules.pxi").write_text(quad)
     print("wrote", PKG / "_quadrature_rules.pxi")
     json_path = args.grv94 or DEFAULT_GRV94
-    if json_path.is_file():
-        (PKG / "_grv94_coefficients.pxi").write_text(grv94_pxi(json_path))
-        print("wrote", PKG / "_grv94_coefficients.pxi", "from", json_path)
-    elif args.grv94 is not None:
-        raise SystemExit(f"gen_constants: {json_path} not found")
-    else:
-        print(f"kept the committed {PKG / '_grv94_coefficients.pxi'}: {json_path} not found "
-              "(pass --grv94 PATH to regenerate it)")
+    _regenerate("_grv94_coefficients.pxi", grv94_pxi, json_path, args.grv94 is not None,
+                [] if json_path.is_file() else [json_path.name], "--grv94 PATH")
     grsv_dir = args.grsv2000 or DEFAULT_GRSV2000
-    missing = [f for f, _ in GRSV_SCENARIOS.values() if not (grsv_dir / f).is_file()]
+    _regenerate("_grsv2000_tables.pxi", grsv2000_pxi, grsv_dir, args.grsv2000 is not None,
+                [f for f, _ in GRSV_SCENARIOS.values() if not (grsv_dir / f).is_file()], "--grsv2000 DIR")
+
+
+def _regenerate(name, make, source, explicit, missing, option):
+    """Write PKG/name = make(source) when the source data exist; else keep the committed file (an error when the
+    source was given explicitly)."""
     if not missing:
-        (PKG / "_grsv2000_tables.pxi").write_text(grsv2000_pxi(grsv_dir))
-        print("wrote", PKG / "_grsv2000_tables.pxi", "from", grsv_dir)
-    elif args.grsv2000 is not None:
-        raise SystemExit(f"gen_constants: {', '.join(missing)} not found in {grsv_dir}")
+        (PKG / name).write_text(make(source))
+        print("wrote", PKG / name, "from", source)
+    elif explicit:
+        raise SystemExit(f"gen_constants: {', '.join(missing)} not found (looked for {source})")
     else:
-        print(f"kept the committed {PKG / '_grsv2000_tables.pxi'}: {grsv_dir} lacks {', '.join(missing)} "
-              "(pass --grsv2000 DIR to regenerate it)")
+        print(f"kept the committed {PKG / name}: {', '.join(missing)} not found (looked for {source}; pass {option} "
+              "to regenerate it)")
 
 
 if __name__ == "__main__":
