@@ -240,3 +240,15 @@ def test_bins_lambdas_and_polarized(tmp_path):
     assert "U_LL" in set(t["state"])
     bad = run_cli("bins", "--lambdas", "--lambda-e", "1", "--out", str(tmp_path), check=False)
     assert bad.returncode != 0 and "unpolarized" in bad.stderr
+
+
+def test_evaluate_with_lhapdf_helicity_set(tmp_path):
+    path = jf.pdf.write_lhagrid(tmp_path / "POL_0000.dat", jf.pdf.GRSV2000LO(),
+                                np.concatenate([np.geomspace(1e-4, 0.1, 20), np.linspace(0.12, 0.9, 30), [1.0]]),
+                                [np.geomspace(0.9, 300.0, 20)])
+    p = run_cli("evaluate", "--x", "0.3", "--z", "0.5", "--Q", "20", "--PT", "1", "--lambda-e", "1", "--S-N", "1",
+                "--helicity-pdf", str(path))
+    assert "A_LL_U" in p.stdout
+    bad = run_cli("evaluate", "--x", "0.3", "--z", "0.5", "--Q", "20", "--PT", "1", "--lambda-e", "1",
+                  "--helicity-pdf", str(tmp_path / "missing_0000.dat"), check=False)
+    assert bad.returncode != 0 and "missing_0000" in bad.stderr

@@ -224,3 +224,62 @@ def test_histogram_A_LL_per_bin():
     assert a_bin.shape == (len(h.bins),) and np.all((a_bin > 0) & (a_bin < 1))
     a_ff, _ = h.A_LL("U", ("ff",))
     assert np.all(np.isfinite(a_ff[ok]))
+
+
+class _PlusOnly:
+    """GRSV 2000 as a Dq+ = Dq + Dqbar set: ids 901 (d), 902 (u), 903 (s) and 21."""
+
+    def __init__(self):
+        self.grsv = jf.pdf.GRSV2000LO()
+
+    def xfxQ(self, pid, x, Q):
+        if pid == 21:
+            return self.grsv.xfxQ(21, x, Q)
+        q = pid - 900
+        return self.grsv.xfxQ(q, x, Q) + self.grsv.xfxQ(-q, x, Q)
+
+
+def _lhapdf_helicity_sets(tmp_path):
+    """GRSV 2000 written as lhagrid1 members: one with x Df per PDG id, one with Dq+ under 901-903."""
+    xk = np.concatenate([np.geomspace(1e-4, 0.1, 30), np.linspace(0.12, 0.9, 40), [1.0]])
+    qk = [np.geomspace(0.9, 300.0, 30)]
+    per_id = jf.pdf.write_lhagrid(tmp_path / "GRSVPOL_0000.dat", jf.pdf.GRSV2000LO(), xk, qk,
+                                  pids=(-3, -2, -1, 21, 1, 2, 3))
+    plus = jf.pdf.write_lhagrid(tmp_path / "GRSVPLUS_0000.dat", _PlusOnly(), xk, qk, pids=(901, 902, 903, 21))
+    return per_id, plus
+
+
+@pytest.mark.parametrize("positivity", [False, True])
+def test_lhapdf_helicity_sets_match_reference(tmp_path, positivity):
+    """Any lhagrid1 polarized set as the helicity PDFs, per PDG id or as Dq+ (ids 901-903): kernels against the
+    reference with its own lhagrid1 reader, 1e-12 of F_UU."""
+    for path in _lhapdf_helicity_sets(tmp_path):
+        hel = jf.pdf.LHAGrid(path)
+        xs = jf.CrossSection(jf.Params(tmd_pdf="collinear"), EXACT, helicity_pdf=hel, helicity_positivity=positivity)
+        pts = random_points(3000, seed=123)
+        r = xs.evaluate(*pts, states=POL_STATES, lambda_e=0.0, S_N=0.0)
+        sf = ref.polarized_structure_functions(*pts, params=xs.params, pdf=EXACT, helicity_pdf=ref.LHAGrid(path),
+                                               positivity=positivity)
+        for ch in jf.CHANNELS:
+            U = r[ch, "U"]
+            ok = U > 0
+            for state, want in (("U_LL", sf[ch]["LL"].sum(axis=0)), ("V_UL", sf[ch]["UL"][0] - sf[ch]["UL"][2])):
+                # relative to F_UU or to the value itself (without the clamp Dg/g reaches ~100 at x -> 1)
+                scale = np.maximum(U, np.abs(want))[ok]
+                dev = np.max(np.abs(r[ch, state] - want)[ok] / scale)
+                assert dev <= 1e-12, (path.name, ch, state, dev)
+    # the per-id set reproduces the GRSV tables up to its interpolation
+    per_id = jf.CrossSection(helicity_pdf=jf.pdf.LHAGrid(_lhapdf_helicity_sets(tmp_path)[0])).evaluate(
+        0.3, 0.5, 20.0, 1.0, lambda_e=1, S_N=1)
+    grsv = jf.CrossSection().evaluate(0.3, 0.5, 20.0, 1.0, lambda_e=1, S_N=1)
+    assert float(per_id.A_LL("U")) == pytest.approx(float(grsv.A_LL("U")), rel=2e-3)
+
+
+def test_plus_only_set_needs_quark_antiquark_pairs(tmp_path):
+    _, plus = _lhapdf_helicity_sets(tmp_path)
+    xs = jf.CrossSection(jf.Params(flavours=("u", "d", "s", "ubar")), helicity_pdf=jf.pdf.LHAGrid(plus))
+    with pytest.raises(ValueError, match="both or neither"):
+        xs.evaluate(0.3, 0.5, 20.0, 1.0, lambda_e=1, S_N=1)
+    with pytest.raises(ValueError, match="helicity PDF"):           # outside the set's Q range (300 GeV)
+        jf.CrossSection(jf.Params(sqrt_s=1000.0), helicity_pdf=jf.pdf.LHAGrid(plus)).evaluate(
+            0.5, 0.5, 400.0, 1.0, lambda_e=1, S_N=1)

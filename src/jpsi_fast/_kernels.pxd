@@ -78,6 +78,8 @@ cdef struct KernelParams:
     int polarized           # 1: some output needs the beam-polarization elements EL_ULL .. EL_VUL (§11)
     const GRSVView* hel     # helicity PDFs (NULL unless an output needs them); lumi slots 2 n_lumi (charge sum
                             # sum_q e_q^2 x (Dq + Dqbar)) and 2 n_lumi + 1 (x Dg), at the central mu_F
+    const PDFView* hel_grid # helicity PDFs from an LHAPDF lhagrid1 set instead (NULL unless used)
+    int hel_plus            # 1: hel_grid gives Dq + Dqbar under the ids 901-903
     int hel_clamp           # 1: |x Df| <= x f per flavour before summing (docs/physics.md §11 positivity)
     const unsigned char* clamp_cells    # helicity-grid cells where the quark clamp can act (NULL: all)
     double w_g1             # Gaussian width of the helicity TMD PDFs [GeV^2]

@@ -16,8 +16,8 @@ from ._fragmentation cimport (FFConst, FF_OUT_N, FF_OUT_L, FF_OUT_T, FF_OUT_P0, 
                               fill_ff_const, ff_states, gaussian_convolution_states)
 from ._kinematics cimport inelasticity
 from ._pdf cimport (PDFView, PDFCore, LumiSetCore, GRSV2000Table, lumi_set_eval, lumi_set_range_code,
-                   pdf_charge_sum_gluon_scales, pdf_range_code, helicity_charge_sum_gluon, grsv_range_code,
-                   PDF_RANGE_X)
+                   pdf_charge_sum_gluon_scales, pdf_range_code, helicity_charge_sum_gluon, helicity_from_grid,
+                   grsv_range_code, PDF_RANGE_X)
 
 #: kernel parton order and squared charges
 PARTON_NAMES = ("g", "u", "d", "s", "ubar", "dbar", "sbar")
@@ -44,10 +44,11 @@ cdef class KernelConfig:
     CrossSection.helicity_clamp_cells)."""
 
     def __init__(self, params, layout, bint derived=False, members=None, helicity=None, bint helicity_clamp=True,
-                 clamp_cells=None):
+                 clamp_cells=None, bint helicity_plus=False):
         cdef int k, b
         cdef LumiSetCore lumi
         cdef GRSV2000Table hel_table
+        cdef PDFCore hel_core
         from .params import GEV2_TO_PB, PT_MAX, Q_RANGE, X_MIN, Z_MIN
         offsets, src, coef = layout.kernel_terms(derived)
         self.kp.n_out = offsets.shape[0] - 1
@@ -72,6 +73,8 @@ cdef class KernelConfig:
             if sv[k] % N_ELEMENTS in (EL_ULL, EL_LLL, EL_VUL):
                 need_hel = True
         self.kp.hel = NULL
+        self.kp.hel_grid = NULL
+        self.kp.hel_plus = helicity_plus
         self.kp.hel_clamp = helicity_clamp
         self.kp.clamp_cells = NULL
         cdef const unsigned char[::1] ccv
@@ -83,6 +86,11 @@ cdef class KernelConfig:
         if need_hel:
             if helicity is None:
                 raise ValueError("the layout's polarized-beam states need helicity PDFs: pass helicity=")
+            if isinstance(helicity, PDFCore):
+                hel_core = helicity
+                self.kp.hel_grid = &hel_core.view
+                helicity = None
+        if need_hel and helicity is not None:
             hel_table = helicity
             self.kp.hel = &hel_table.view
             if clamp_cells is not None and len(clamp_cells) != (hel_table.view.nx - 1) * (hel_table.view.nq - 1):
@@ -340,6 +348,9 @@ cdef int cross_section_point(const KernelParams* kp, const PDFView* pdf, double 
     if kp.hel != NULL:                # helicity PDFs at the central mu_F, clamped per flavour against x f
         helicity_charge_sum_gluon(kp.hel, pdf, x, Q2 * kp.muf2[0], kp.eq2, kp.hel_clamp, kp.clamp_cells,
                                   lumi[nl], &lumi[2 * nl], &lumi[2 * nl + 1])
+    elif kp.hel_grid != NULL:         # an LHAPDF helicity set
+        helicity_from_grid(kp.hel_grid, kp.hel_plus, pdf, x, Q2 * kp.muf2[0], kp.eq2, kp.hel_clamp, lumi[nl],
+                           &lumi[2 * nl], &lumi[2 * nl + 1])
     for m in range(FF_OUT_N * (kp.n_ffw + 1)):
         ffc[m] = 0.0
     if kp.channel_mask & (1 << CH_FF):
@@ -392,7 +403,7 @@ cdef int point_error(const KernelParams* kp, const PDFView* pdf, double x, doubl
     """0 for a valid point, else the code of the first bad argument (see kinematic_errors()). The PDFs' range
     (at every factorization scale, and of the PDF-set members) is only required where the point is kinematically
     allowed (y <= 1): forbidden points are 0 anyway."""
-    cdef int m, code
+    cdef int m, code = 0
     if not (x >= kp.x_min and x < 1.0):
         return 1
     if not (z >= kp.z_min and z < 1.0):
@@ -412,8 +423,10 @@ cdef int point_error(const KernelParams* kp, const PDFView* pdf, double x, doubl
                 return code
         if kp.hel != NULL:
             code = grsv_range_code(kp.hel, x, Q * Q * kp.muf2[0])
-            if code:
-                return ERR_HELICITY_X if code == PDF_RANGE_X else ERR_HELICITY_Q
+        elif kp.hel_grid != NULL:
+            code = pdf_range_code(kp.hel_grid, x, Q * Q * kp.muf2[0])
+        if code:
+            return ERR_HELICITY_X if code == PDF_RANGE_X else ERR_HELICITY_Q
     return 0
 
 

@@ -348,6 +348,9 @@ cdef enum:
     GRSV_G = 5
 
 cdef enum:
+    HELICITY_PLUS_ID_OFFSET = 900   # LHAPDF ids of Dq+ = Dq + Dqbar in polarized sets: 901 d, 902 u, 903 s
+
+cdef enum:
     GRSV_LUT_N = 512          # bins of the knot look-up tables, uniform in ln x and in ln Q^2
 
 cdef struct KnotLUT:
@@ -437,3 +440,40 @@ cdef inline void helicity_charge_sum_gluon(const GRSVView* t, const PDFView* pdf
         helicity_combine(xdf, NULL, eq2, charge_sum, xdg)
     if clamp:
         xdg[0] = positivity_clamp(xdf[0], xg)
+
+
+cdef inline void helicity_from_grid(const PDFView* hp, bint plus_only, const PDFView* pdf, double x, double q2,
+                                    const double* eq2, bint clamp, double xg, double* charge_sum,
+                                    double* xdg) noexcept nogil:
+    """helicity_charge_sum_gluon for helicity PDFs given as an LHAPDF lhagrid1 set ``hp`` (x Df per PDG id):
+    with ``plus_only`` the set gives Dq+ = Dq + Dqbar under the ids 900 + |pid| (901 d, 902 u, 903 s), and
+    charge_sum = sum over the quarks q with eq2[q] != 0 of eq2[q] x Dq+ (the caller checks that q and qbar are
+    summed together), each clamped against x (q + qbar) of ``pdf``; else as helicity_charge_sum_gluon with every
+    flavour clamped. The gluon (id 21) is clamped against ``xg``. No range check (pdf_range_code(hp, ...))."""
+    cdef double xdf[N_PARTONS]
+    cdef double xf[N_PARTONS]
+    cdef double v
+    cdef int k, pid
+    if not plus_only:
+        pdf_partons(hp, x, q2, xdf)
+        if clamp:
+            pdf_quarks(pdf, x, q2, xf)
+            xf[0] = xg
+            helicity_combine(xdf, xf, eq2, charge_sum, xdg)
+        else:
+            helicity_combine(xdf, NULL, eq2, charge_sum, xdg)
+        return
+    if clamp:
+        pdf_quarks(pdf, x, q2, xf)
+    charge_sum[0] = 0.0
+    for k in range(1, 4):                   # kernel partons u, d, s; their antiquarks are k + 3
+        if eq2[k] == 0.0:
+            continue
+        pid = 2 if k == 1 else (1 if k == 2 else 3)
+        v = pdf_xfx(hp, HELICITY_PLUS_ID_OFFSET + pid, x, q2)
+        if clamp:
+            v = positivity_clamp(v, xf[k] + xf[k + 3])
+        charge_sum[0] += eq2[k] * v
+    xdg[0] = pdf_xfx(hp, 21, x, q2)
+    if clamp:
+        xdg[0] = positivity_clamp(xdg[0], xg)

@@ -172,7 +172,8 @@ def _setup(args):
                        f"allowed: {sorted(dom_fields)}")
     domain = jf.Domain(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in dom_cfg.items()})
     domain.check(params)
-    helicity = jf.pdf.GRSV2000LO(getattr(args, "helicity_pdf", None) or "standard")
+    name = getattr(args, "helicity_pdf", None) or "standard"
+    helicity = jf.pdf.GRSV2000LO(name) if name in ("standard", "valence") else jf.pdf.load(name)
     return jf.CrossSection(params, pdf, helicity_pdf=helicity,
                            helicity_positivity=not getattr(args, "no_helicity_positivity", False)), domain
 
@@ -267,8 +268,9 @@ def _polarized_beams(p):
                    help="electron beam polarization in [-1, 1] (+1: right-handed helicity; docs/physics.md §11)")
     p.add_argument("--S-N", dest="S_N", type=_float_type(-1.0, 1.0), default=None, metavar="P_N",
                    help="proton beam polarization (helicity) in [-1, 1]")
-    p.add_argument("--helicity-pdf", choices=("standard", "valence"), default=None,
-                   help="GRSV 2000 LO helicity PDFs scenario (default standard)")
+    p.add_argument("--helicity-pdf", default=None, metavar="NAME",
+                   help="helicity PDFs: GRSV 2000 LO 'standard' (default) or 'valence', or a polarized LHAPDF set "
+                        "name / member file (x Df per id, or Dq + Dqbar under the ids 901-903)")
     p.add_argument("--no-helicity-positivity", action="store_true",
                    help="do not enforce |x Df| <= x f per flavour (against GRV94 LO it acts only at x > 0.65, "
                         "from 0.65 to 0.87 depending on flavour and Q^2; docs/physics.md §11.4)")

@@ -300,6 +300,19 @@ CLAMP_SCAN_MARGIN = 1.25
 _QUARK_PIDS = {"u": 2, "d": 1, "s": 3, "ubar": -2, "dbar": -1, "sbar": -3}
 
 
+def _helicity_plus_only(hel, flavours):
+    """True for an LHAPDF helicity set that gives only Dq+ = Dq + Dqbar (ids 901-903, no 1, 2 or -1, -2); then
+    every quark must be summed together with its antiquark (ValueError otherwise)."""
+    pids = set(getattr(hel, "pids", ()))
+    if not pids or not ({901, 902} <= pids) or pids & {1, 2, -1, -2}:
+        return False
+    for q in ("u", "d", "s"):
+        if (q in flavours) != (q + "bar" in flavours):
+            raise ValueError(f"the helicity set {hel.name} gives Dq + Dqbar (ids 901-903): Params.flavours must "
+                             f"hold {q} and {q}bar both or neither, got {flavours}")
+    return True
+
+
 def _clamp_cells(pdf, hel, flavours):
     """The flags of CrossSection.helicity_clamp_cells for an unpolarized ``pdf`` and helicity PDFs ``hel``."""
     lx, lq = (np.asarray(k, dtype=float) for k in hel.core.log_knots)
@@ -337,9 +350,10 @@ class CrossSection:
         Model parameters (default ``Params()``).
     pdf : PDF, optional
         Collinear PDFs (default: tabulated GRV94 LO).
-    helicity_pdf : jpsi_fast.pdf.GRSV2000LO, optional
+    helicity_pdf : jpsi_fast.pdf.GRSV2000LO or jpsi_fast.pdf.LHAGrid, optional
         Helicity PDFs x Df for longitudinally polarized beams (docs/physics.md §11; default: GRSV 2000 LO, standard
-        scenario, used only when polarized-beam states are asked for).
+        scenario, used only when polarized-beam states are asked for). An LHAPDF lhagrid1 member gives x Df per
+        PDG id, or Dq+ = Dq + Dqbar under the ids 901-903 (then quarks and antiquarks must be summed together).
     helicity_positivity : bool
         Enforce |x Df| <= x f per flavour at each (x, mu_F) against ``pdf`` (default True; GRSV 2000 was fitted
         with GRV98 and exceeds GRV94 LO at large x, docs/physics.md §11).
@@ -349,15 +363,16 @@ class CrossSection:
 
     def __init__(self, params: Params | None = None, pdf: PDF | None = None, helicity_pdf=None,
                  helicity_positivity: bool = True):
-        from .pdf import GRSV2000LO
+        from .pdf import GRSV2000LO, LHAGrid
         self.params = params if params is not None else Params()
         if not isinstance(self.params, Params):
             raise TypeError(f"params must be a jpsi_fast.Params, got {type(self.params).__name__}")
         self.pdf = pdf if pdf is not None else default_pdf()
         if not isinstance(self.pdf, PDF):
             raise TypeError(f"pdf must be a jpsi_fast.pdf.PDF (GRV94LO, LHAGrid), got {type(self.pdf).__name__}")
-        if helicity_pdf is not None and not isinstance(helicity_pdf, GRSV2000LO):
-            raise TypeError(f"helicity_pdf must be a jpsi_fast.pdf.GRSV2000LO, got {type(helicity_pdf).__name__}")
+        if helicity_pdf is not None and not isinstance(helicity_pdf, (GRSV2000LO, LHAGrid)):
+            raise TypeError("helicity_pdf must be a jpsi_fast.pdf.GRSV2000LO or a polarized LHAPDF set member "
+                            f"(jpsi_fast.pdf.LHAGrid / pdf.load(name)), got {type(helicity_pdf).__name__}")
         #: helicity PDFs (None: GRSV 2000 LO standard, built when first needed)
         self.helicity_pdf = helicity_pdf
         if not isinstance(helicity_positivity, (bool, np.bool_)):
@@ -381,7 +396,7 @@ class CrossSection:
         return self.helicity_pdf if self.helicity_pdf is not None else GRSV2000LO()
 
     def helicity_clamp_cells(self) -> np.ndarray:
-        """(n_cells,) uint8 flags of the helicity PDF grid's cells [x_{j-1}, x_j] x [Q^2_{k-1}, Q^2_k] (cell index
+        """(GRSV 2000 helicity PDFs; an LHAPDF helicity set is clamped at every point) (n_cells,) uint8 flags of the helicity PDF grid's cells [x_{j-1}, x_j] x [Q^2_{k-1}, Q^2_k] (cell index
         (j - 1) (n_Q2 - 1) + (k - 1)) where the per-flavour quark clamp |x Dq| <= x q (docs/physics.md §11.4) can act
         against this cross section's PDF: |x Dq| > x q / CLAMP_SCAN_MARGIN (or x q <= 0) for a summed flavour at
         any of CLAMP_SCAN_POINTS^2 points of the cell (its corners included), or of a neighbouring cell. The
@@ -389,6 +404,8 @@ class CrossSection:
         factor CLAMP_SCAN_MARGIN below the bound); the gluon is clamped everywhere. Computed once per value of
         (PDF, helicity PDF, flavours)."""
         hel = self.helicity()
+        if not hasattr(hel, "scenario"):
+            raise ValueError("helicity_clamp_cells() applies to the GRSV 2000 grids, not to an LHAPDF helicity set")
         key = (self.pdf.key(), hel.key(), self.params.flavours)
         if key not in self._clamp_cells:
             self._clamp_cells[key] = _clamp_cells(self.pdf, hel, self.params.flavours)
@@ -401,10 +418,14 @@ class CrossSection:
         members = None if layout.pdf_set is None else layout.pdf_set.lumi_core(self.charges())
         params = getattr(layout, "kernel_params", None) or self.params
         hel = cells = None
+        plus = False
         if getattr(layout, "polarized", False):
-            hel = self.helicity().core
-            cells = self.helicity_clamp_cells() if self.helicity_positivity else None
-        return _kernels.KernelConfig(params, layout, derived, members, hel, self.helicity_positivity, cells)
+            h = self.helicity()
+            hel = h.core
+            plus = _helicity_plus_only(h, self.params.flavours)
+            if hasattr(h, "scenario") and self.helicity_positivity:
+                cells = self.helicity_clamp_cells()
+        return _kernels.KernelConfig(params, layout, derived, members, hel, self.helicity_positivity, cells, plus)
 
     def charges(self) -> np.ndarray:
         """(7,) squared quark charges summed in the FF channel, in the kernels' parton order (g first, 0)."""
