@@ -19,8 +19,8 @@ cdef enum:
     FF_OUT_PM = 3       # R_{2,2}[D1TT]           (sigma_{+-} per unit N)
     FF_OUT_N = 4
 
-cdef void gaussian_convolution_states(double z, double PT, double w, const FFConst* c, bint offdiag,
-                                      double* out) noexcept nogil
+cdef bint gaussian_convolution_states(double z, double PT, double w, const FFConst* c, bint offdiag, double* out,
+                                      const double* second, double* out2) noexcept nogil
 cdef double bessel_i0e(double x) noexcept nogil
 cdef double bessel_i1e(double x) noexcept nogil
 cdef double bessel_i2e(double x, double i0e, double i1e) noexcept nogil

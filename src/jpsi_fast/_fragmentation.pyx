@@ -70,6 +70,10 @@ cdef enum:
 cdef double GAUSS_HERMITE_MIN_B = 10.0     # switch between the two convolution quadratures (module docstring)
 cdef double BESSEL_I2_SERIES_MAX = 2.0     # below: I2 from its power series (the recurrence would cancel)
 cdef int BESSEL_I2_SERIES_TERMS = 14       # (x/2)^2 <= 1: the 14th term is < 1e-20 of the first
+#: largest |w/w2 - 1| for which a second width is taken from the same Gauss-Hermite nodes (gh_reweight_factors),
+#: and the smallest b = m^2/w at which that is done (below, the second width is computed on its own)
+GH_REWEIGHT_MAX = 0.35
+cdef double GH_REWEIGHT_MIN_B = 40.0
 
 
 cdef double alpha_s_one_loop(double mu, double lambda_qcd, int n_f) noexcept nogil:
@@ -149,18 +153,25 @@ cdef double bessel_i2e(double x, double i0e, double i1e) noexcept nogil:
     return acc * exp(-x)
 
 
-cdef void gaussian_convolution_states(double z, double PT, double w, const FFConst* c, bint offdiag,
-                                      double* out) noexcept nogil:
+cdef bint gaussian_convolution_states(double z, double PT, double w, const FFConst* c, bint offdiag, double* out,
+                                      const double* second, double* out2) noexcept nogil:
     """The ff channel's per-unit-PDF FF convolutions for a normalised Gaussian TMD PDF of width w = <k_T^2>
     [GeV^2] (module docstring): out[FF_OUT_L] = C[D_L], out[FF_OUT_T] = C[D_T] and, with ``offdiag``,
-    out[FF_OUT_P0] = -R_{1,1}[D1LT]/sqrt2 and out[FF_OUT_PM] = R_{2,2}[D1TT] (docs/physics.md §12; else 0)."""
+    out[FF_OUT_P0] = -R_{1,1}[D1LT]/sqrt2 and out[FF_OUT_PM] = R_{2,2}[D1TT] (docs/physics.md §12; else 0).
+    ``second``: NULL, or the node factors of a second width w2 (gh_reweight_factors(w, w2)); when the
+    Gauss-Hermite branch is taken with b = m^2/w >= GH_REWEIGHT_MIN_B, C[D_L], C[D_T] at w2 go to out2 from the
+    same nodes, each weighted with G_w2/G_w, and the function returns True; else False (nothing written to out2).
+    """
     cdef double a = PT / z, m2 = c.M2 * (1.0 - z) / (z * z), sw = sqrt(w)
     cdef double cL, cT, accL = 0.0, accT = 0.0, accP0 = 0.0, accPM = 0.0, px, X, k2, delta, inv2, wt
+    cdef double accL2 = 0.0, accT2 = 0.0, fx
     cdef double klo, khi, tlo, thi, h, t0, tau, et, u, k, g, t, i0, i1
     cdef double c_lt = -2.0 * c.norm * (2.0 - z) * (1.0 - z) / c.M      # D1LT = c_lt / Delta^2   (§3)
     cdef double c_tt = -2.0 * c.norm * z * (1.0 - z) / c.M              # D1TT = c_tt / Delta^2
     cdef int i, j, npan, p
     ff_state_coefficients(z, c, &cL, &cT)
+    if m2 < GH_REWEIGHT_MIN_B * w:      # D varies too fast on the Gaussian's scale for the reweighted rule
+        second = NULL
     if m2 >= GAUSS_HERMITE_MIN_B * w:
         # nodes in p = k_T + P_T/z: k_T = (px, py), px = sqrt(w) X - a, the Gaussian centred at k_T = -P_T/z,
         # so k cos(phi) = -px, k^2 cos(2 phi) = px^2 - py^2 with py^2 = w Y^2
@@ -176,15 +187,24 @@ cdef void gaussian_convolution_states(double z, double PT, double w, const FFCon
                 if offdiag:
                     accP0 += px * inv2
                     accPM += (X - w * GH_Y2[j]) * inv2
+                if second != NULL:
+                    wt = second[i] * second[GH_NX + j] * inv2
+                    accL2 += wt
+                    accT2 += k2 * wt
         out[FF_OUT_L] = cL * accL
         out[FF_OUT_T] = cT * accT
+        if second != NULL:
+            out2[FF_OUT_L] = cL * accL2 * second[GH_NX + GH_NY]
+            out2[FF_OUT_T] = cT * accT2 * second[GH_NX + GH_NY]
+            out2[FF_OUT_P0] = 0.0
+            out2[FF_OUT_PM] = 0.0
         if a == 0.0:            # isotropic: the angular moments vanish exactly (the rule leaves ~1e-19 of U)
             accP0 = 0.0
             accPM = 0.0
         # -R11[D1LT]/sqrt2 = -<(-px/M) D1LT>/sqrt2,  R22[D1TT] = <(px^2 - py^2)/M^2 D1TT>
         out[FF_OUT_P0] = c_lt * accP0 / (M_SQRT2 * c.M)
         out[FF_OUT_PM] = c_tt * accPM / c.M2
-        return
+        return second != NULL
     klo = a - 8.0 * sw
     if klo < 0.0:
         klo = 0.0
@@ -218,6 +238,26 @@ cdef void gaussian_convolution_states(double z, double PT, double w, const FFCon
     out[FF_OUT_T] = cT * accT
     out[FF_OUT_P0] = -c_lt * accP0 / (M_SQRT2 * c.M)
     out[FF_OUT_PM] = c_tt * accPM / c.M2
+    return False
+
+
+def gh_reweight_factors(double w, double w2):
+    """Node factors that let the Gauss-Hermite branch of gaussian_convolution_states at width w [GeV^2] also give
+    the convolution at width w2: G_w2(p)/G_w(p) = (w/w2) exp(-(w/w2 - 1)(X_i^2 + Y_j^2)) at the nodes
+    p = sqrt(w) (X_i, Y_j), as [f(X_i) for the GH_NX x nodes, f(Y_j) for the GH_NY y nodes, w/w2] (a float64 array),
+    or None when |w/w2 - 1| > GH_REWEIGHT_MAX (the rule would lose accuracy: compute w2 separately). With
+    |w/w2 - 1| <= 0.35 the reweighted 12-node rule integrates the Gaussian itself to < 1e-9."""
+    cdef int i
+    c = w / w2 - 1.0
+    if abs(c) > GH_REWEIGHT_MAX:
+        return None
+    out = np.empty(GH_NX + GH_NY + 1)
+    for i in range(GH_NX):
+        out[i] = np.exp(-c * GH_X[i] * GH_X[i])
+    for i in range(GH_NY):
+        out[GH_NX + i] = np.exp(-c * GH_Y2[i])
+    out[GH_NX + GH_NY] = w / w2
+    return out
 
 
 # ------------------------------------------------------------------ vectorised Python wrappers (no checks)
@@ -253,7 +293,7 @@ def _gaussian_convolution(const double[::1] z, const double[::1] PT, double w, d
     cdef double[:, ::1] o = out
     with nogil:
         for i in range(z.shape[0]):
-            gaussian_convolution_states(z[i], PT[i], w, &c, offdiag, &o[i, 0])
+            gaussian_convolution_states(z[i], PT[i], w, &c, offdiag, &o[i, 0], NULL, NULL)
     return tuple(out.T)
 
 

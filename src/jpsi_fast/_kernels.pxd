@@ -83,6 +83,7 @@ cdef struct KernelParams:
     int hel_clamp           # 1: |x Df| <= x f per flavour before summing (docs/physics.md §11 positivity)
     const unsigned char* clamp_cells    # helicity-grid cells where the quark clamp can act (NULL: all)
     double w_g1             # Gaussian width of the helicity TMD PDFs [GeV^2]
+    const double* g1_reweight   # node factors giving the w_g1 convolution from the w nodes (NULL: separately)
     double x_min            # numerical input limits (params.X_MIN, Z_MIN, Q_RANGE, PT_MAX)
     double z_min
     double q_min

@@ -14,6 +14,7 @@ from libc.stdlib cimport malloc, free
 
 from ._fragmentation cimport (FFConst, FF_OUT_N, FF_OUT_L, FF_OUT_T, FF_OUT_P0, FF_OUT_PM, alpha_s_one_loop,
                               fill_ff_const, ff_states, gaussian_convolution_states)
+from ._fragmentation import gh_reweight_factors
 from ._kinematics cimport inelasticity
 from ._pdf cimport (PDFView, PDFCore, LumiSetCore, GRSV2000Table, lumi_set_eval, lumi_set_range_code,
                    pdf_charge_sum_gluon_scales, pdf_range_code, helicity_charge_sum_gluon, helicity_from_grid,
@@ -98,6 +99,13 @@ cdef class KernelConfig:
                                  f"{(hel_table.view.nx - 1) * (hel_table.view.nq - 1)}, got {len(clamp_cells)}")
         if self.kp.polarized and len(layout.base_sets) > 1:
             raise ValueError("polarized-beam states are evaluated for the central base set only")
+        # the helicity width's convolution from the nodes of the central one when they are close (Gaussian model)
+        g1_factors = gh_reweight_factors(params.kt2_pdf, params.w_g1) if self.kp.polarized else None
+        cdef const double[::1] g1v
+        self.kp.g1_reweight = NULL
+        if g1_factors is not None:
+            g1v = g1_factors
+            self.kp.g1_reweight = &g1v[0]
         self.kp.x_min, self.kp.z_min = X_MIN, Z_MIN
         self.kp.q_min, self.kp.q_max = Q_RANGE
         self.kp.pt_max = PT_MAX
@@ -225,7 +233,7 @@ cdef class KernelConfig:
                              + per_set * self.kp.n_groups
                              + 2 * n_ce * self.kp.n_groups)
         self._keep = (offsets, src, coef, group_ffw, group_pgf, ffw, term_unit, term_lumi, members, ce_unit,
-                      ce_is_ff, set_group_a, set_lumi_a, helicity, clamp_cells)
+                      ce_is_ff, set_group_a, set_lumi_a, helicity, clamp_cells, g1_factors)
 
     @property
     def n_out(self):
@@ -319,6 +327,7 @@ cdef int cross_section_point(const KernelParams* kp, const PDFView* pdf, double 
     cdef double* lumi
     cdef double* ffc
     cdef double* ff_g1
+    cdef bint g1_done
     cdef double* unit
     cdef double v, sq, gl, Q2 = Q * Q, y = inelasticity(x, Q, kp.s_had), PT2 = PT * PT
     cdef double* ab
@@ -354,14 +363,16 @@ cdef int cross_section_point(const KernelParams* kp, const PDFView* pdf, double 
     for m in range(FF_OUT_N * (kp.n_ffw + 1)):
         ffc[m] = 0.0
     if kp.channel_mask & (1 << CH_FF):
-        for m in range(kp.n_ffw):
+        g1_done = False
+        for m in range(kp.n_ffw):     # (polarized layouts have one width: m = 0 may give ff_g1 as well)
             if kp.gaussian:
-                gaussian_convolution_states(z, PT, kp.ffw[m], &kp.ff, kp.offdiag, ffc + FF_OUT_N * m)
+                g1_done = gaussian_convolution_states(z, PT, kp.ffw[m], &kp.ff, kp.offdiag, ffc + FF_OUT_N * m,
+                                                      kp.g1_reweight if kp.polarized else NULL, ff_g1)
             else:
                 ff_states(z, PT, &kp.ff, kp.offdiag, ffc + FF_OUT_N * m)
-        if kp.polarized:
+        if kp.polarized and not g1_done:
             if kp.gaussian:
-                gaussian_convolution_states(z, PT, kp.w_g1, &kp.ff, 0, ff_g1)
+                gaussian_convolution_states(z, PT, kp.w_g1, &kp.ff, 0, ff_g1, NULL, NULL)
             else:
                 ff_states(z, PT, &kp.ff, 0, ff_g1)
     for g in range(kp.n_groups):
