@@ -39,8 +39,9 @@ cdef class KernelConfig:
     T = U - L included). The layout's base sets (docs/physics.md §10: factorization scales, PDF-set members,
     TMD widths) are evaluated in the same pass; ``members`` is the :class:`jpsi_fast.pdf.LumiSetCore` of the
     layout's PDF set (needed when a base set names a member); ``helicity`` the
-    :class:`jpsi_fast._pdf.GRSV2000Table` of the helicity PDFs (needed when the layout has polarized-beam states,
-    docs/physics.md §11), ``helicity_clamp`` whether |x Df| <= x f is enforced per flavour and ``clamp_cells`` the
+    :class:`jpsi_fast._pdf.GRSV2000Table` or the :class:`jpsi_fast._pdf.PDFCore` of an LHAPDF set (with
+    ``helicity_plus``: Dq + Dqbar under the ids 901-903) of the helicity PDFs (needed when the layout has
+    polarized-beam states, docs/physics.md §11), ``helicity_clamp`` whether |x Df| <= x f is enforced per flavour and ``clamp_cells`` the
     (n_x - 1) (n_Q2 - 1) helicity-grid cells where the quark clamp can act (None: all; see
     CrossSection.helicity_clamp_cells)."""
 
@@ -84,14 +85,12 @@ cdef class KernelConfig:
             ccv = clamp_cells
             self.kp.clamp_cells = &ccv[0]
         self.kp.w_g1 = params.w_g1
-        if need_hel:
-            if helicity is None:
-                raise ValueError("the layout's polarized-beam states need helicity PDFs: pass helicity=")
-            if isinstance(helicity, PDFCore):
-                hel_core = helicity
-                self.kp.hel_grid = &hel_core.view
-                helicity = None
-        if need_hel and helicity is not None:
+        if need_hel and helicity is None:
+            raise ValueError("the layout's polarized-beam states need helicity PDFs: pass helicity=")
+        if need_hel and isinstance(helicity, PDFCore):
+            hel_core = helicity
+            self.kp.hel_grid = &hel_core.view
+        elif need_hel:
             hel_table = helicity
             self.kp.hel = &hel_table.view
             if clamp_cells is not None and len(clamp_cells) != (hel_table.view.nx - 1) * (hel_table.view.nq - 1):
@@ -374,7 +373,7 @@ cdef int cross_section_point(const KernelParams* kp, const PDFView* pdf, double 
             if kp.gaussian:
                 gaussian_convolution_states(z, PT, kp.w_g1, &kp.ff, 0, ff_g1, NULL, NULL)
             else:
-                ff_states(z, PT, &kp.ff, 0, ff_g1)
+                ff_g1 = ffc           # the collinear model has no width: the same convolutions
     for g in range(kp.n_groups):
         unit_elements(kp, g, ffc + FF_OUT_N * kp.group_ffw[g], ff_g1, x, z, PT2, y,
                       unit + g * N_CHANNELS * N_ELEMENTS)

@@ -419,6 +419,23 @@ cdef inline void helicity_combine(const double* xdf, const double* xf, const dou
     xdg[0] = xdf[0] if xf == NULL else positivity_clamp(xdf[0], xf[0])
 
 
+cdef inline void helicity_clamped_sum(const double* xdf, const PDFView* pdf, double x, double q2, const double* eq2,
+                                      bint clamp_quarks, bint clamp_gluon, double xg, double* charge_sum,
+                                      double* xdg) noexcept nogil:
+    """helicity_combine of the seven x Df ``xdf`` with the positivity clamp (11.19): with ``clamp_quarks`` every
+    quark against x q of ``pdf`` at (x, Q^2) (pdf_quarks) and the gluon against ``xg`` (x g of ``pdf`` there);
+    else no quark clamp, and the gluon against ``xg`` with ``clamp_gluon``."""
+    cdef double xf[N_PARTONS]
+    if clamp_quarks:
+        pdf_quarks(pdf, x, q2, xf)
+        xf[0] = xg
+        helicity_combine(xdf, xf, eq2, charge_sum, xdg)
+        return
+    helicity_combine(xdf, NULL, eq2, charge_sum, xdg)
+    if clamp_gluon:
+        xdg[0] = positivity_clamp(xdf[0], xg)
+
+
 cdef inline void helicity_charge_sum_gluon(const GRSVView* t, const PDFView* pdf, double x, double q2,
                                            const double* eq2, bint clamp, const unsigned char* clamp_cells,
                                            double xg, double* charge_sum, double* xdg) noexcept nogil:
@@ -430,16 +447,9 @@ cdef inline void helicity_charge_sum_gluon(const GRSVView* t, const PDFView* pdf
     jpsi_fast.xsec.CrossSection.helicity_clamp_cells: elsewhere the clamp cannot act). No range check
     (grsv_range_code)."""
     cdef double xdf[N_PARTONS]
-    cdef double xf[N_PARTONS]
     cdef int cell = grsv_flavours(t, x, q2, xdf)
-    if clamp and (clamp_cells == NULL or clamp_cells[cell]):
-        pdf_quarks(pdf, x, q2, xf)
-        xf[0] = xg
-        helicity_combine(xdf, xf, eq2, charge_sum, xdg)
-    else:
-        helicity_combine(xdf, NULL, eq2, charge_sum, xdg)
-    if clamp:
-        xdg[0] = positivity_clamp(xdf[0], xg)
+    helicity_clamped_sum(xdf, pdf, x, q2, eq2, clamp and (clamp_cells == NULL or clamp_cells[cell]), clamp, xg,
+                         charge_sum, xdg)
 
 
 cdef inline void helicity_from_grid(const PDFView* hp, bint plus_only, const PDFView* pdf, double x, double q2,
@@ -456,12 +466,7 @@ cdef inline void helicity_from_grid(const PDFView* hp, bint plus_only, const PDF
     cdef int k, pid
     if not plus_only:
         pdf_partons(hp, x, q2, xdf)
-        if clamp:
-            pdf_quarks(pdf, x, q2, xf)
-            xf[0] = xg
-            helicity_combine(xdf, xf, eq2, charge_sum, xdg)
-        else:
-            helicity_combine(xdf, NULL, eq2, charge_sum, xdg)
+        helicity_clamped_sum(xdf, pdf, x, q2, eq2, clamp, clamp, xg, charge_sum, xdg)
         return
     if clamp:
         pdf_quarks(pdf, x, q2, xf)

@@ -342,7 +342,6 @@ def _states(text, allowed="default"):
 def cmd_demo(args):
     import numpy as np
     import jpsi_fast as jf
-    from .integrate import Estimate
     t0 = time.perf_counter()
     xs, domain = _setup(args)
     out = _out_dir(args)
@@ -396,9 +395,8 @@ def cmd_demo(args):
     print("\n3. dsigma/dP_T in the 2 x 2 (z, Q) bins, state U, summed over channels [pb/GeV] at P_T = 0.125 / 1.125 / "
           "3.125 GeV")
     tot, err = h.total("U")
-    lam, lam_err = h.lambdas(pt_summed=True)
-    rows = [[b.label.replace("≤", "<="), *(f"{tot[k, j]:.3e}" for j in (0, 4, 12)),
-             *_lambda_cells({n: Estimate(float(lam[n][k]), float(lam_err[n][k])) for n in LAMBDA_KEYS})]
+    lam = h.lambdas(pt_summed=True)
+    rows = [[b.label.replace("≤", "<="), *(f"{tot[k, j]:.3e}" for j in (0, 4, 12)), *_binned_lambda_cells(lam, k)]
             for k, b in enumerate(h.bins)]
     print(_table(rows, ["bin", "0.125", "1.125", "3.125", *LAMBDA_NAMES]))
     print("   (lambdas: the bin's density matrix integrated over P_T, all channels)")
@@ -431,6 +429,13 @@ def _lambda_cells(lam):
         e = lam[k]
         out.append(_fmt_lambda(e.mean) + ("" if not math.isfinite(e.sdev) or e.sdev == 0 else f" +- {e.sdev:.1g}"))
     return out
+
+
+def _binned_lambda_cells(lam, k):
+    """_lambda_cells of bin k of Histogram.lambdas()'s (values, errors)."""
+    from .integrate import Estimate
+    values, errors = lam
+    return _lambda_cells({n: Estimate(float(values[n][k]), float(errors[n][k])) for n in LAMBDA_KEYS})
 
 
 def _point_bands(r):
@@ -591,9 +596,10 @@ def cmd_bins(args):
     out = _out_dir(args)
     integ = jf.Integrator(domain, seed=args.seed, n_threads=args.threads)
     from .components import STATES
+    from .xsec import POLARIZED_DEFAULT_STATES
     beam = _beam(args)
     _check_beam_options(args, beam, "bins")
-    hist_states = DEMO_STATES if args.lambdas else (STATES + ("U_LL", "L_LL", "T_LL") if beam is not None else None)
+    hist_states = DEMO_STATES if args.lambdas else (STATES + POLARIZED_DEFAULT_STATES if beam is not None else None)
     h = integ.histogram(xs, pt_edges=edges, nitn=args.nitn, neval=args.neval, warmup=args.warmup, variations=var,
                         states=hist_states, beam=beam)
     table = out / f"dsigma_dpt_bins.{args.format}"
@@ -619,8 +625,7 @@ def cmd_bins(args):
     for k, b in enumerate(h.bins):
         extra = ""
         if lam is not None:
-            extra = "   " + ", ".join(f"{n} = {_fmt_lambda(float(lam[0][key][k]))} +- {float(lam[1][key][k]):.1g}"
-                                      for n, key in zip(LAMBDA_NAMES, LAMBDA_KEYS))
+            extra = "   " + ", ".join(f"{n} = {cell}" for n, cell in zip(LAMBDA_NAMES, _binned_lambda_cells(lam, k)))
         if a_ll is not None:
             extra += f"   A_LL(U) = {float(a_ll[0][k]):.4f} +- {float(a_ll[1][k]):.1g}"
         print(f"  {b.label.replace('≤', '<=')}: {float((tot[k] * np.diff(h.pt_edges)).sum()):.4e} pb{extra}")

@@ -271,12 +271,11 @@ def ratio_with_error(pair, cov):
 
 
 def _project_cov(W, C):
-    """W C W^T for base covariances C (..., n_base, n_base) with NaN where not accumulated: NaN where a needed
-    entry is missing."""
+    """W C W^T (rows of W: linear combinations of the base components) for base covariances C (..., n_base,
+    n_base) with NaN where not accumulated: NaN where a needed entry is missing."""
     need = (np.abs(W) > 0).astype(float)
-    missing = np.einsum("ai,...ij,bj->...ab", need, np.isnan(C).astype(float), need) > 0
-    out = np.einsum("ai,...ij,bj->...ab", W, np.where(np.isnan(C), 0.0, C), W)
-    out[missing] = np.nan
+    out = W @ np.where(np.isnan(C), 0.0, C) @ W.T
+    out[need @ np.isnan(C).astype(float) @ need.T > 0] = np.nan
     return out
 
 
@@ -339,10 +338,7 @@ class IntegrationResult:
         self.sdev = np.sqrt(np.maximum(flat_var, 0.0)).reshape(shape) * abs(c)
         self.itn_mean = itn_flat.reshape((self.nitn,) + shape) * c
         self.itn_sdev = np.sqrt(np.maximum(itn_var, 0.0)).reshape((self.nitn,) + shape) * abs(c)
-        C = _pair_matrix(self.pairs, self.pair_cov, len(self.mean_base))
-        self.cov = (D @ np.where(np.isnan(C), 0.0, C) @ D.T) * (c * c)
-        bad = (np.abs(D) > 0).astype(float) @ np.isnan(C).astype(float) @ (np.abs(D) > 0).astype(float).T
-        self.cov[bad > 0] = np.nan
+        self.cov = _project_cov(D, _pair_matrix(self.pairs, self.pair_cov, len(self.mean_base))) * (c * c)
 
     @property
     def channels(self):
@@ -378,14 +374,16 @@ class IntegrationResult:
         objects ``theta``, ``phi``, ``thetaphi``, ``tilde``; errors propagated with the Monte Carlo covariance of
         the integrated elements. Needs the states Sp0 and Spm (``layout=xs.layout(states=("U", "L", "Sp0",
         "Spm"))``)."""
-        lay = self.layout
-        if not isinstance(lay, Layout):
+        if not isinstance(self.layout, Layout):
             raise TypeError("lambdas() needs a cross-section layout with the density-matrix states")
-        W = _density_base_weights(lay, channel)
-        C = _pair_matrix(self.pairs, self.pair_cov, len(self.mean_base))
-        c = self.value_scale
-        lam, err = decay_lambdas_with_errors(W @ self.mean_base * c, _project_cov(W, C) * (c * c))
+        lam, err = decay_lambdas_with_errors(*self._combinations(_density_base_weights(self.layout, channel)))
         return {k: Estimate(float(lam[k]), float(err[k])) for k in lam}
+
+    def _combinations(self, W):
+        """(values, covariance) of the linear combinations W (k, n_base) of the integrated base components [pb]."""
+        c = self.value_scale
+        C = _pair_matrix(self.pairs, self.pair_cov, len(self.mean_base))
+        return W @ self.mean_base * c, _project_cov(W, C) * (c * c)
 
     def A_LL(self, state="U", channel=None) -> Estimate:
         """Double-spin asymmetry int F_LL / int F_UU of ``state`` (U, L or T; docs/physics.md §11) of the channel sum
@@ -395,8 +393,7 @@ class IntegrationResult:
         if not isinstance(self.layout, Layout):
             raise TypeError("A_LL() needs a cross-section layout")
         W = np.array([self.layout.base_weights(w) for w in a_ll_weights(self.layout, channel, state)])
-        C = _project_cov(W, _pair_matrix(self.pairs, self.pair_cov, len(self.mean_base)))
-        a, err = ratio_with_error(W @ self.mean_base, C)
+        a, err = ratio_with_error(*self._combinations(W))
         return Estimate(float(a), float(err))
 
     # ---------------------------------------------------------------- theory variations (docs/physics.md §10)
@@ -523,14 +520,21 @@ class Histogram:
         if self.pair_cov is not None and isinstance(self.base_layout, Layout):
             from .xsec import _state_weights
             w = self.base_layout.base_weights(_state_weights(self.base_layout, None, state, 0))
-            var = _project_cov(w[None], self._base_cov())[..., 0, 0]
+            var = self._combinations(w[None])[1][..., 0, 0]
             if np.all(np.isfinite(var)):
                 return value, np.sqrt(np.maximum(var, 0.0))
         return value, np.sqrt((self.errors[:, :, k] ** 2).sum(axis=1))
 
-    def _base_cov(self):
-        """(n_bins, n_pt, n_base, n_base) covariance of the base components (NaN where not accumulated)."""
-        return _pair_matrix(self.pairs, np.moveaxis(self.pair_cov, -1, 0), self.base_values.shape[-1])
+    def _combinations(self, W, pt_summed=False):
+        """(values, covariance) per bin, (n_bins, n_pt, k) and (n_bins, n_pt, k, k), of the linear combinations W
+        (k, n_base) of the binned base components [pb/GeV]; with ``pt_summed`` integrated over the P_T bins [pb],
+        (n_bins, k) and (n_bins, k, k) (neglecting the small correlation between P_T bins)."""
+        C = _pair_matrix(self.pairs, np.moveaxis(self.pair_cov, -1, 0), self.base_values.shape[-1])
+        values, cov = self.base_values @ W.T, _project_cov(W, C)
+        if pt_summed:
+            width = np.diff(self.pt_edges)
+            values, cov = np.einsum("bpk,p->bk", values, width), np.einsum("bpkl,p->bkl", cov, width ** 2)
+        return values, cov
 
     def lambdas(self, channel=None, pt_summed=False):
         """Dilepton decay parameters (docs/physics.md §12) per bin from the binned density-matrix elements (summed
@@ -542,13 +546,8 @@ class Histogram:
         if self.base_values is None or not isinstance(self.base_layout, Layout):
             raise ValueError("this histogram has no density-matrix elements: fill it with a cross section and "
                              "states including 'Sp0', 'Spm'")
-        W = _density_base_weights(self.base_layout, channel)
-        elements, cov = self.base_values @ W.T, _project_cov(W, self._base_cov())
-        if pt_summed:
-            width = np.diff(self.pt_edges)
-            elements = np.einsum("bpk,p->bk", elements, width)
-            cov = np.einsum("bpkl,p->bkl", cov, width ** 2)
-        return decay_lambdas_with_errors(elements, cov)
+        return decay_lambdas_with_errors(*self._combinations(_density_base_weights(self.base_layout, channel),
+                                                             pt_summed))
 
     def A_LL(self, state="U", channel=None, pt_summed=False):
         """Double-spin asymmetry F_LL / F_UU (docs/physics.md §11) of ``state`` (U, L or T) per bin -- of the channel
@@ -561,11 +560,7 @@ class Histogram:
             raise ValueError("A_LL needs a cross-section histogram with the states X and X_LL")
         lay = self.base_layout
         W = np.array([lay.base_weights(w) for w in a_ll_weights(lay, channel, state)])
-        pair, cov = self.base_values @ W.T, _project_cov(W, self._base_cov())
-        if pt_summed:
-            width = np.diff(self.pt_edges)
-            pair, cov = np.einsum("bpk,p->bk", pair, width), np.einsum("bpkl,p->bkl", cov, width ** 2)
-        return ratio_with_error(pair, cov)
+        return ratio_with_error(*self._combinations(W, pt_summed))
 
     def plot(self, path=None, states=("U", "L"), fig=None):
         """One panel per (z, Q) bin, a curve per channel with error bands (see

@@ -11,9 +11,8 @@ from .components import (CHANNEL_LABELS, CHANNELS, DENSITY_STATES, STATES, Layou
 from .params import PT_MAX, Q_RANGE, X_MIN, Z_MIN, Params
 from .pdf import PDF, default_pdf
 
-#: states added to the default ones when beam polarizations are given (docs/physics.md §11)
-#: (and V when a beam is polarized): always with beams, so A_LL is available whatever the polarizations (the
-#: helicity PDFs' range then applies)
+#: states added to the default ones whenever beam polarizations are given (docs/physics.md §11), so A_LL is
+#: available whatever the polarizations (the helicity PDFs' range then applies); V is added when a beam is polarized
 POLARIZED_DEFAULT_STATES = ("U_LL", "L_LL", "T_LL")
 
 __all__ = ["CHANNELS", "STATES", "DENSITY_STATES", "CHANNEL_LABELS", "CrossSection", "Result", "decay_lambdas",
@@ -396,15 +395,16 @@ class CrossSection:
         return self.helicity_pdf if self.helicity_pdf is not None else GRSV2000LO()
 
     def helicity_clamp_cells(self) -> np.ndarray:
-        """(GRSV 2000 helicity PDFs; an LHAPDF helicity set is clamped at every point) (n_cells,) uint8 flags of the helicity PDF grid's cells [x_{j-1}, x_j] x [Q^2_{k-1}, Q^2_k] (cell index
-        (j - 1) (n_Q2 - 1) + (k - 1)) where the per-flavour quark clamp |x Dq| <= x q (docs/physics.md §11.4) can act
+        """(n_cells,) uint8 flags of the GRSV 2000 helicity grid's cells [x_{j-1}, x_j] x [Q^2_{k-1}, Q^2_k] (cell
+        index (j - 1) (n_Q2 - 1) + (k - 1); an LHAPDF helicity set is clamped at every point instead) where the per-flavour quark clamp |x Dq| <= x q (docs/physics.md §11.4) can act
         against this cross section's PDF: |x Dq| > x q / CLAMP_SCAN_MARGIN (or x q <= 0) for a summed flavour at
         any of CLAMP_SCAN_POINTS^2 points of the cell (its corners included), or of a neighbouring cell. The
         kernels evaluate the unpolarized quarks for the clamp only in flagged cells (elsewhere the ratio stays a
         factor CLAMP_SCAN_MARGIN below the bound); the gluon is clamped everywhere. Computed once per value of
         (PDF, helicity PDF, flavours)."""
+        from .pdf import GRSV2000LO
         hel = self.helicity()
-        if not hasattr(hel, "scenario"):
+        if not isinstance(hel, GRSV2000LO):
             raise ValueError("helicity_clamp_cells() applies to the GRSV 2000 grids, not to an LHAPDF helicity set")
         key = (self.pdf.key(), hel.key(), self.params.flavours)
         if key not in self._clamp_cells:
@@ -420,10 +420,11 @@ class CrossSection:
         hel = cells = None
         plus = False
         if getattr(layout, "polarized", False):
+            from .pdf import GRSV2000LO
             h = self.helicity()
             hel = h.core
             plus = _helicity_plus_only(h, self.params.flavours)
-            if hasattr(h, "scenario") and self.helicity_positivity:
+            if isinstance(h, GRSV2000LO) and self.helicity_positivity:
                 cells = self.helicity_clamp_cells()
         return _kernels.KernelConfig(params, layout, derived, members, hel, self.helicity_positivity, cells, plus)
 
