@@ -15,7 +15,7 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-MODULES = ["_openmp_helpers", "_pdf", "_fragmentation", "_kernels", "_integrand", "_xsec_integrand", "_vegas"]
+MODULES = ["_openmp_helpers", "_pdf", "_fragmentation", "_kernels", "_integrand", "_lab", "_xsec_integrand", "_vegas"]
 OMP_TEST = "#include <omp.h>\nint main(void){int n=0;\n#pragma omp parallel reduction(+:n)\nn+=1;\nreturn n>0?0:1;}\n"
 
 

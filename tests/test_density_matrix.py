@@ -275,7 +275,7 @@ def test_histogram_lambdas_per_bin():
     h = jf.Integrator(jf.Domain(), seed=3).histogram(xs, nitn=3, neval=30_000, warmup=2, states=states,
                                                       pt_edges=np.linspace(0, 6, 5))
     vals, errs = h.lambdas()
-    S = {e: h.values[:, :, h.states.index(e)].sum(axis=1) for e in DENSITY_STATES}
+    S = {e: h.values()[:, h.states.index(e)].sum(axis=0) for e in DENSITY_STATES}
     direct = jf.xsec.decay_lambdas(**S)
     for k in ("theta", "phi", "thetaphi", "tilde"):
         ok = np.isfinite(direct[k])
@@ -290,10 +290,10 @@ def test_histogram_lambdas_per_bin():
     # the propagated errors of the P_T-summed lambdas describe the spread over seeds
     pulls = []
     runs = [jf.Integrator(jf.Domain(), seed=s).histogram(xs, nitn=2, neval=15_000, warmup=1, states=states,
-                                                         pt_edges=np.linspace(0, 6, 3)).lambdas(pt_summed=True)
+                                                         pt_edges=np.linspace(0, 6, 3)).lambdas(sum_over="PT")
             for s in range(8)]
     best = jf.Integrator(jf.Domain(), seed=100).histogram(xs, nitn=6, neval=150_000, warmup=2, states=states,
-                                                          pt_edges=np.linspace(0, 6, 3)).lambdas(pt_summed=True)
+                                                          pt_edges=np.linspace(0, 6, 3)).lambdas(sum_over="PT")
     for vals_s, errs_s in runs:
         for k in ("theta", "thetaphi"):
             pulls.append((vals_s[k] - best[0][k]) / np.hypot(errs_s[k], best[1][k]))

@@ -84,7 +84,7 @@ def _everything(n_threads, seed=21):
     ev = integ.sample(xs, 20_000)
     wev = integ.sample(xs, 5000, unweighted=False)
     return dict(mean=r.mean, sdev=r.sdev, cov=r.cov, chi2=r.chi2, itn=r.itn_mean, neval=r.neval,
-                hv=h.values, he=h.errors, hn=h.neval, points=ev.points, weight=ev.weight, eff=ev.efficiency,
+                hv=h.values(), he=h.variances(), hn=h.neval, points=ev.points, weight=ev.weight, eff=ev.efficiency,
                 trials=ev.n_trials, over=ev.n_overweight, wmax=ev.max_weight, wpoints=wev.points,
                 wweight=wev.weight, edges=integ.edges)
 
@@ -159,7 +159,9 @@ def test_pickle_roundtrip_and_other_process(tmp_path):
         assert type(clone) is type(obj)
     r2 = pickle.loads(pickle.dumps(res))
     assert np.array_equal(r2.mean, res.mean) and np.array_equal(r2.cov, res.cov, equal_nan=True)
-    assert np.array_equal(pickle.loads(pickle.dumps(h)).values, h.values)
+    h2 = pickle.loads(pickle.dumps(h))
+    assert np.array_equal(h2.values(), h.values()) and np.array_equal(h2.pair_cov, h.pair_cov)
+    assert h2.lambdas.__self__ is h2 and h2.bins == h.bins
     assert np.array_equal(pickle.loads(pickle.dumps(ev)).x, ev.x)
     payload = pickle.dumps((xs, integ, dom))
     here = _integrate_pickled(payload)

@@ -2,6 +2,7 @@
 plain Monte Carlo of the NumPy reference, sample distributions, reproducibility, errors."""
 import math
 
+import hist
 import numpy as np
 import pytest
 from scipy import special, stats
@@ -153,15 +154,20 @@ def test_histogram_consistent_with_total():
     xs = jf.CrossSection(jf.Params(tmd_pdf="collinear"))
     integ = jf.Integrator(jf.Domain(), seed=4)
     h = integ.histogram(xs, nitn=4, neval=100_000, warmup=4)
-    assert h.values.shape == (4, 4, 3, 24) and h.errors.shape == h.values.shape
-    binned = (h.values[:, :, 0].sum(axis=(0, 1)) * np.diff(h.pt_edges)).sum()
-    err = np.sqrt(((h.errors[:, :, 0] * np.diff(h.pt_edges)) ** 2).sum())
+    assert isinstance(h, hist.Hist) and h.axes.name == ("channel", "state", "bin", "PT")
+    assert h.values().shape == (4, 3, 4, 24) and h.variances().shape == h.values().shape
+    binned = h.values()[:, 0].sum()
+    err = np.sqrt(h.variances()[:, 0].sum())
     r = integ.integrate(xs, nitn=4, neval=100_000, warmup=0)
     assert abs(binned - r.total("U").mean) <= 4 * math.hypot(err, r.total("U").sdev)
-    assert np.all(h.values >= 0) and np.all(h.values[:, :, 1] <= h.values[:, :, 0] + 1e-300)
+    assert np.all(h.values() >= 0) and np.all(h.values()[:, 1] <= h.values()[:, 0] + 1e-300)
+    # dsigma/dP_T: the values divided by the P_T widths; the channel sum with the channels' covariance
+    tot, tot_err = h.total("U", differential=True)
+    assert np.allclose(tot * np.diff(h.pt_edges), h.values()[:, 0].sum(axis=0), rtol=1e-9, atol=0)
+    assert np.all(tot_err[tot > 0] > 0) and np.all(tot_err >= 0)
     # the TMD cut P_T <= z Q / 2: no P_T above 0.4 * 30 / 2 = 6 ... but z < 0.4 and Q < 30 gives P_T < 6 only near
     # the corner; in the bin z < 0.4, Q < 30 the last P_T bin is nearly empty compared with the first ones
-    assert h.values[0, :, 0, -1].sum() < 1e-3 * h.values[0, :, 0, :8].sum()
+    assert h.values()[:, 0, 0, -1].sum() < 1e-3 * h.values()[:, 0, 0, :8].sum()
 
 
 def test_unweighted_samples_follow_the_cross_section():
@@ -178,11 +184,11 @@ def test_unweighted_samples_follow_the_cross_section():
     pt_edges = np.linspace(0, 6, 13)
     whole = jf.Bin((0.1, 0.8 + 1e-9), (10.0, 50.0 + 1e-9))
     h = jf.Integrator(jf.Domain(), seed=10).histogram(xs, bins=[whole], pt_edges=pt_edges, nitn=5, neval=200_000)
-    expected_pt = h.values[0, :, 0].sum(axis=0) * np.diff(pt_edges)
+    expected_pt = h.values()[:, 0, 0].sum(axis=0)
     z_edges = np.linspace(0.1, 0.8, 8)
     zbins = [jf.Bin((a, b + (1e-9 if b == 0.8 else 0)), (10.0, 50.0 + 1e-9)) for a, b in zip(z_edges[:-1], z_edges[1:])]
     hz = jf.Integrator(jf.Domain(), seed=12).histogram(xs, bins=zbins, pt_edges=[0.0, 6.0 + 1e-9], nitn=5, neval=200_000)
-    expected_z = hz.values[:, :, 0, 0].sum(axis=1) * 6.0
+    expected_z = hz.values()[:, 0, :, 0].sum(axis=0)
     for values, edges, expected in ((ev.PT, pt_edges, expected_pt), (ev.z, z_edges, expected_z)):
         obs, _ = np.histogram(values, bins=edges)
         exp = n * expected / expected.sum()
@@ -213,7 +219,7 @@ def test_bit_identical_for_any_thread_count():
         samples.append(integ.sample(xs, 3000))
     for r, h, s in zip(res[1:], hists[1:], samples[1:]):
         assert np.array_equal(r.mean, res[0].mean) and np.array_equal(r.cov, res[0].cov)
-        assert np.array_equal(h.values, hists[0].values) and np.array_equal(h.errors, hists[0].errors)
+        assert np.array_equal(h.values(), hists[0].values()) and np.array_equal(h.variances(), hists[0].variances())
         assert np.array_equal(s.points, samples[0].points)
     # a different seed gives different numbers
     other = jf.Integrator(jf.Domain(), seed=22, n_threads=2).integrate(xs, nitn=2, neval=30_000, warmup=2)

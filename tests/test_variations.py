@@ -288,7 +288,8 @@ def test_histogram_band():
     v = jf.Variations(scales=3)
     h0 = jf.Integrator(jf.Domain(), seed=5).histogram(xs, nitn=2, neval=20_000, progress=False)
     h = jf.Integrator(jf.Domain(), seed=5).histogram(xs, nitn=2, neval=20_000, variations=v, progress=False)
-    np.testing.assert_allclose(h.values, h0.values, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(h.values()[:, :, 0], h0.values(), rtol=1e-12, atol=0)
+    assert h.axes.name == ("channel", "state", "variation", "bin", "PT") and h.variations[0] == "central"
     c, lo, hi = h.band("scale")
     assert c.shape == lo.shape == (len(h.bins), len(h.pt_edges) - 1)
     assert np.all(lo <= c) and np.all(c <= hi)

@@ -18,7 +18,10 @@ __version__ = "0.1.0"
 
 #: public name -> (submodule, attribute; None for the submodule itself)
 _EXPORTS = {
-    "Params": ("params", "Params"), "GEV2_TO_PB": ("params", "GEV2_TO_PB"), "LDME_SETS": ("params", "LDME_SETS"),
+    "Params": ("params", "Params"), "Beams": ("params", "Beams"), "Acceptance": ("integrate", "Acceptance"),
+    "EventGenerator": ("events", "EventGenerator"), "write_events": ("events", "write_events"),
+    "events": ("events", None), "histograms": ("histograms", None),
+    "GEV2_TO_PB": ("params", "GEV2_TO_PB"), "LDME_SETS": ("params", "LDME_SETS"),
     "CrossSection": ("xsec", "CrossSection"), "Result": ("xsec", "Result"),
     "CHANNELS": ("components", "CHANNELS"), "STATES": ("components", "STATES"), "Layout": ("components", "Layout"),
     "alpha_s": ("fragmentation", "alpha_s"), "tmd_ff": ("fragmentation", "tmd_ff"),
@@ -28,7 +31,7 @@ _EXPORTS = {
     "resolve_n_threads": ("_openmp_helpers", "resolve_n_threads"),
     "Domain": ("integrate", "Domain"), "Bin": ("integrate", "Bin"), "standard_bins": ("integrate", "standard_bins"),
     "Integrator": ("integrate", "Integrator"), "IntegrationResult": ("integrate", "IntegrationResult"),
-    "Estimate": ("integrate", "Estimate"), "Histogram": ("integrate", "Histogram"), "Events": ("integrate", "Events"),
+    "Estimate": ("integrate", "Estimate"), "Histogram": ("histograms", "Histogram"), "Events": ("integrate", "Events"),
     "Integrand": ("_integrand", "Integrand"), "CallableIntegrand": ("_integrand", "CallableIntegrand"),
     "RegionMapper": ("regions", "RegionMapper"),
     "Variations": ("variations", "Variations"), "variations": ("variations", None),

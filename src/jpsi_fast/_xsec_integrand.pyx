@@ -13,13 +13,23 @@ import numpy as np
 from ._integrand cimport Integrand
 from ._kernels cimport KernelConfig, KernelParams, cross_section_point
 from ._kinematics cimport Cuts, cut_coordinates, in_cuts, inelasticity
+from ._lab cimport (Acceptance, LabEvent, LabSetup, accepted, decay_density, lab_event, lab_observables,
+                    lab_setup)
+from ._lab import LAB_OBSERVABLES
 from ._pdf cimport PDFCore
+from libc.math cimport M_PI
 
 #: observables of every point of the physics integrand
 OBSERVABLES = ("x", "z", "Q", "PT", "y")
+#: observables of the lab-frame integrand: the point, y, the J/psi azimuth and the l+ decay angles, lab quantities
+LAB_INTEGRAND_OBSERVABLES = OBSERVABLES + ("phi_h", "cos_theta", "phi") + LAB_OBSERVABLES
 cdef enum:
     N_OBS = 5
     DIM = 4
+    LAB_DIM = 7
+    N_LAB_OBS = 11          # len(_lab.LAB_OBSERVABLES)
+    N_DENSITY = 4           # kernel elements per channel of the lab integrand: U, L, Sp0, Spm
+    MAX_LAB_CHANNELS = 16
 
 
 cdef void fill_cuts(Cuts* c, tuple t) except *:
@@ -68,6 +78,90 @@ cdef class XsecIntegrand(Integrand):
             measure = 4.0 * p[2] * p[3] * jac
             for k in range(K):
                 row[k] *= measure
+
+
+cdef void fill_acceptance(Acceptance* a, tuple t) except *:
+    """t = (active, lep_sinh_lo, lep_sinh_hi, lep_pt_min, e_sinh_lo, e_sinh_hi, e_energy_min) from
+    Acceptance.cut_tuple()."""
+    (a.active, a.lep_sinh_lo, a.lep_sinh_hi, a.lep_pt_min, a.e_sinh_lo, a.e_sinh_hi, a.e_energy_min) = t
+
+
+cdef class LabXsecIntegrand(Integrand):
+    """sigma_U of every channel of ``layout`` (states ("U",)) over ``domain`` in the lab frame of ``xs.params.beams``
+    with the J/psi decayed (docs/physics.md §13): unit cube (u_x, u_z, u_Q, u_PT, u_phi_h, u_cos_theta, u_phi) ->
+    the cut-adapted (x, z, Q, P_T) of XsecIntegrand, phi_h = 2 pi u, cos theta = 2 u - 1, phi = 2 pi u (the lab
+    azimuth of e' is 0: the acceptance is azimuthally symmetric). The value per channel is 4 Q P_T x Jacobian x the
+    decay density 4 pi dsigma/dOmega of the channel's density matrix (eq. 13.3), times 1 if the event passes
+    ``domain.acceptance`` and is kinematically allowed with the masses, else 0: integrals are sigma_U in acceptance
+    [pb] (before the branching ratio). Observables: LAB_INTEGRAND_OBSERVABLES, then ``decay_density_<channel>``,
+    each channel's decay density (eq. 13.3) at the point [pb/GeV^4] (0 where the point is not accepted)."""
+    cdef KernelConfig cfg
+    cdef PDFCore pdf
+    cdef Cuts cuts
+    cdef LabSetup setup
+    cdef Acceptance acc
+    cdef Py_ssize_t n_channels
+    cdef object _args
+
+    def __init__(self, xs, domain, layout, density_layout, double m_lep):
+        Integrand.__init__(self, LAB_DIM, layout.n_base, layout,
+                           LAB_INTEGRAND_OBSERVABLES + tuple(f"decay_density_{c}" for c in layout.channels))
+        if len(LAB_OBSERVABLES) != N_LAB_OBS:
+            raise RuntimeError("N_LAB_OBS differs from len(LAB_OBSERVABLES)")
+        if density_layout.n_base != N_DENSITY * layout.n_base or layout.n_base > MAX_LAB_CHANNELS:
+            raise ValueError("the lab integrand needs one U component per channel and the density elements "
+                             "U, L, Sp0, Spm of each")
+        self._args = (xs, domain, layout, density_layout, m_lep)
+        self.n_channels = layout.n_base
+        self.cfg = xs.kernel_config(density_layout)
+        self.pdf = xs.pdf.core
+        fill_cuts(&self.cuts, domain.cut_tuple(xs.params))
+        fill_acceptance(&self.acc, domain.acceptance.cut_tuple())
+        b = xs.params.beams
+        from .params import M_ELECTRON, M_PROTON
+        lab_setup(&self.setup, b.electron_energy, b.proton_energy, M_ELECTRON, M_PROTON, xs.params.M, m_lep)
+
+    def __reduce__(self):
+        return (LabXsecIntegrand, self._args)
+
+    def key(self):
+        xs, domain, layout, _, m_lep = self._args
+        return ("LabXsecIntegrand", xs.key(), domain, layout, m_lep)
+
+    cdef void evaluate(self, Py_ssize_t n, const double* u, double* obs, double* f,
+                       Py_ssize_t first) noexcept nogil:
+        cdef Py_ssize_t s, c, K = self.n_channels
+        cdef double jac, measure
+        cdef double* p
+        cdef double* row
+        cdef const double* us
+        cdef double el[N_DENSITY * MAX_LAB_CHANNELS]
+        cdef LabEvent ev
+        cdef bint keep
+        for s in range(n):
+            us = u + s * LAB_DIM
+            p = obs + s * self.n_observables
+            row = f + s * K
+            jac = cut_coordinates(&self.cuts, us, p)
+            p[4] = inelasticity(p[0], p[2], self.cuts.s_had)
+            p[5] = 2.0 * M_PI * us[4]
+            p[6] = 2.0 * us[5] - 1.0
+            p[7] = 2.0 * M_PI * us[6]
+            keep = (jac != 0.0 and lab_event(&self.setup, p[0], p[2], p[1], p[3], 0.0, p[5], p[6], p[7], &ev)
+                    and accepted(&self.acc, &ev))
+            if not keep:
+                for c in range(8, self.n_observables):
+                    p[c] = 0.0
+                for c in range(K):
+                    row[c] = 0.0
+                continue
+            lab_observables(&ev, p + 8)
+            cross_section_point(&self.cfg.kp, &self.pdf.view, p[0], p[1], p[2], p[3], el, 1)
+            measure = 4.0 * p[2] * p[3] * jac
+            for c in range(K):
+                p[8 + N_LAB_OBS + c] = decay_density(el[N_DENSITY * c], el[N_DENSITY * c + 1], el[N_DENSITY * c + 2],
+                                                     el[N_DENSITY * c + 3], p[6], p[7])
+                row[c] = measure * p[8 + N_LAB_OBS + c]
 
 
 def inelasticity_array(const double[::1] x, const double[::1] Q, double s_had):

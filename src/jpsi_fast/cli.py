@@ -86,6 +86,14 @@ def _float_type(lo=-math.inf, hi=math.inf):
     return parse
 
 
+def _beams_type(text):
+    from .params import Beams
+    try:
+        return Beams.preset(text)
+    except (TypeError, ValueError) as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _threads_type(text):
     from ._openmp_helpers import resolve_n_threads
     try:
@@ -151,8 +159,14 @@ def _setup(args):
     unknown = set(cfg) - fields
     if unknown:
         raise CLIError(f"--params: unknown parameter(s) {sorted(unknown)}; allowed: {sorted(fields)}")
+    if getattr(args, "sqrt_s", None) is not None and getattr(args, "beams", None) is not None:
+        raise CLIError("give --sqrt-s or --beams, not both")
     if getattr(args, "sqrt_s", None) is not None:
         cfg["sqrt_s"] = args.sqrt_s
+        cfg.pop("beams", None)
+    if getattr(args, "beams", None) is not None:
+        cfg["beams"] = args.beams
+        cfg.pop("sqrt_s", None)
     if getattr(args, "tmd_pdf", None) is not None:
         cfg["tmd_pdf"] = args.tmd_pdf
     if getattr(args, "ldme_set", None) is not None:
@@ -304,6 +318,9 @@ def _common(p, physics=True, seed=False, out=True, threads=True, bands=False, ba
     if physics:
         p.add_argument("--sqrt-s", type=_float_type(1.0, 1e5), default=None, metavar="GeV",
                        help="e p centre-of-mass energy [GeV] (default 63)")
+        p.add_argument("--beams", type=_beams_type, default=None, metavar="ExP",
+                       help="beam energies: an EIC preset 5x41, 5x100, 10x100, 10x275, 18x275, hera, or "
+                            "'<E_e>x<E_p>' in GeV (sets sqrt(s); the lab frame of events and acceptance cuts)")
         p.add_argument("--tmd-pdf", choices=("gaussian", "collinear"), default=None,
                        help="TMD-PDF model of the quark-fragmentation channel (default gaussian)")
         p.add_argument("--pdf", default=None, help="GRV94LO (default; with --pdf-set: that set's member 0), an "
@@ -394,8 +411,8 @@ def cmd_demo(args):
         bins_png = f"{bins_png}, {_saved(plot_histogram_bands(h, band_png), band_png)}"
     print("\n3. dsigma/dP_T in the 2 x 2 (z, Q) bins, state U, summed over channels [pb/GeV] at P_T = 0.125 / 1.125 / "
           "3.125 GeV")
-    tot, err = h.total("U")
-    lam = h.lambdas(pt_summed=True)
+    tot, err = h.total("U", differential=True)
+    lam = h.lambdas(sum_over="PT")
     rows = [[b.label.replace("≤", "<="), *(f"{tot[k, j]:.3e}" for j in (0, 4, 12)), *_binned_lambda_cells(lam, k)]
             for k, b in enumerate(h.bins)]
     print(_table(rows, ["bin", "0.125", "1.125", "3.125", *LAMBDA_NAMES]))
@@ -552,19 +569,21 @@ def _write_hist_table(h, path):
     from .data import write_columns
     cols = {k: [] for k in ("bin", "z_lo", "z_hi", "Q_lo", "Q_hi", "PT_lo", "PT_hi", "channel", "state",
                             "dsigma_dPT", "error")}
+    curves = {(ch, st): h.dsigma(ch, st) for ch in h.channels for st in h.states}
     for b, B in enumerate(h.bins):
-        for c, ch in enumerate(h.channels):
-            for s, st in enumerate(h.states):
+        for ch in h.channels:
+            for st in h.states:
+                value, error = curves[ch, st]
                 for j in range(len(h.pt_edges) - 1):
                     for k, v in zip(cols, (b, B.z[0], B.z[1], B.Q[0], B.Q[1], h.pt_edges[j], h.pt_edges[j + 1],
-                                           ch, st, h.values[b, c, s, j], h.errors[b, c, s, j])):
+                                           ch, st, value[b, j], error[b, j])):
                         cols[k].append(v)
     cols = {k: np.array(v) for k, v in cols.items()}
-    if h.variation_values is not None:
+    if h.variations:
         # band columns on the rows of the channel sum: rows channel "total", state U
         from .variations import band_sources
         extra = {k: [] for k in cols}
-        tot, err = h.total("U")
+        tot, err = h.total("U", differential=True)
         for b, B in enumerate(h.bins):
             for j in range(len(h.pt_edges) - 1):
                 for k, v in zip(extra, (b, B.z[0], B.z[1], B.Q[0], B.Q[1], h.pt_edges[j], h.pt_edges[j + 1],
@@ -573,13 +592,13 @@ def _write_hist_table(h, path):
         n_ch = len(cols["bin"])
         cols = {k: np.concatenate([cols[k], np.array(extra[k])]) for k in cols}
         for s in band_sources(h.layout.variations):
-            _, lo, hi = h.band(s)
+            _, lo, hi = h.band(s, differential=True)
             for tag, arr in (("lo", lo), ("hi", hi)):
                 cols[f"{s}_{tag}"] = np.concatenate([np.full(n_ch, np.nan), arr.reshape(-1)])
     write_columns(path, cols, meta={"units": {"dsigma_dPT": "pb/GeV", "error": "pb/GeV", "Q_lo": "GeV",
                                               "Q_hi": "GeV", "PT_lo": "GeV", "PT_hi": "GeV"},
                                     "bands": "columns <source>_lo/_hi [pb/GeV] on the rows channel=total, state=U "
-                                             "(docs/physics.md §10.4)" if h.variation_values is not None else None})
+                                             "(docs/physics.md §10.4)" if h.variations else None})
 
 
 def cmd_bins(args):
@@ -620,15 +639,15 @@ def cmd_bins(args):
     print("dsigma/dP_T summed over channels, state U [pb/GeV]; integral over P_T [pb]"
           + (f" at lambda_e = {beam[0]:g}, S_N = {beam[1]:g} (table rows U_LL, L_LL, T_LL: the F_LL parts)"
              if beam is not None else "") + ":")
-    lam = h.lambdas(pt_summed=True) if args.lambdas else None
-    a_ll = h.A_LL("U", pt_summed=True) if beam is not None else None
+    lam = h.lambdas(sum_over="PT") if args.lambdas else None
+    a_ll = h.A_LL("U", sum_over="PT") if beam is not None else None
     for k, b in enumerate(h.bins):
         extra = ""
         if lam is not None:
             extra = "   " + ", ".join(f"{n} = {cell}" for n, cell in zip(LAMBDA_NAMES, _binned_lambda_cells(lam, k)))
         if a_ll is not None:
             extra += f"   A_LL(U) = {float(a_ll[0][k]):.4f} +- {float(a_ll[1][k]):.1g}"
-        print(f"  {b.label.replace('≤', '<=')}: {float((tot[k] * np.diff(h.pt_edges)).sum()):.4e} pb{extra}")
+        print(f"  {b.label.replace('≤', '<=')}: {float(tot[k].sum()):.4e} pb{extra}")
     print(f"wrote {table} and {fig}")
     return 0
 
@@ -734,6 +753,117 @@ def cmd_info(args):
     return 0
 
 
+#: event-file formats of `events` (jpsi_fast._eventio)
+EVENT_FORMATS = ("hepmc3", "hepmc3.gz", "hepmc3.bz2", "hepmc3.xz", "lhe", "lhe.gz", "parquet")
+
+
+def _lumi_type(text):
+    t = str(text).strip().lower().replace(" ", "")
+    for suffix in ("/fb", "fb^-1", "fb-1"):
+        if t.endswith(suffix):
+            t = t[:-len(suffix)]
+    return _float_type(0.0, 1e9)(t)
+
+
+def _acceptance_options(p, default="none", domain="default"):
+    p.add_argument("--domain", choices=("default", "eic"), default=domain,
+                   help="phase space: default (docs/physics.md §7: x > 0.1, Q > 10 GeV) or eic (x in [0.01, 0.95], "
+                        f"Q in [5, 50] GeV, 0.01 <= y <= 0.95, z in [0.1, 0.8]; §13.5) (default {domain}); a "
+                        "[domain] table in --params overrides it")
+    p.add_argument("--decay", choices=("mumu", "ee"), default="mumu", help="J/psi -> mu+ mu- (default) or e+ e-")
+    p.add_argument("--acceptance", choices=("none", "typical"), default=default,
+                   help="typical: both leptons |eta| < 3.5 and p_T > 0.5 GeV, scattered electron |eta| < 3.5; "
+                        f"none: no cut (default {default}); the options below override parts of it")
+    p.add_argument("--lepton-eta", default=None, metavar="LO,HI", help="pseudorapidity window of both leptons")
+    p.add_argument("--lepton-pt-min", type=_float_type(0.0, 1e5), default=None, metavar="GeV",
+                   help="smallest lepton p_T [GeV]")
+    p.add_argument("--electron-eta", default=None, metavar="LO,HI", help="pseudorapidity window of the scattered e")
+    p.add_argument("--electron-energy-min", type=_float_type(0.0, 1e5), default=None, metavar="GeV",
+                   help="smallest scattered-electron energy [GeV]")
+
+
+def _acceptance(args):
+    """The jpsi_fast.Acceptance of the acceptance options."""
+    import dataclasses
+
+    from .integrate import Acceptance
+    acc = Acceptance.typical(args.decay) if args.acceptance == "typical" else Acceptance(decay=args.decay)
+    changes = {}
+    for name in ("lepton_eta", "electron_eta"):
+        text = getattr(args, name)
+        if text is not None:
+            vals = _floats(text, name.replace("_", "-"))
+            if len(vals) != 2:
+                raise CLIError(f"--{name.replace('_', '-')}: expected LO,HI, got {text!r}")
+            changes[name] = tuple(vals)
+    for name in ("lepton_pt_min", "electron_energy_min"):
+        if getattr(args, name) is not None:
+            changes[name] = getattr(args, name)
+    try:
+        return dataclasses.replace(acc, **changes)
+    except (TypeError, ValueError) as exc:
+        raise CLIError(str(exc)) from None
+
+
+def _lab_setup(args):
+    """(CrossSection, Domain with the acceptance) for the lab-frame commands; --beams is required."""
+    import jpsi_fast as jf
+    xs, domain = _setup(args)
+    if xs.params.beams is None:
+        raise CLIError("this command works in the lab frame: give --beams (e.g. --beams 18x275) or beams in --params")
+    has_table = bool(getattr(args, "params", None)) and "domain" in _load_toml(args.params)
+    if args.domain == "eic" and not has_table:
+        domain = jf.Domain.eic()
+        domain.check(xs.params)
+    return xs, domain.replace(acceptance=_acceptance(args))
+
+
+def cmd_events(args):
+    from .events import write_events
+    out = _output_file(args.output, "--output")
+    from ._eventio import infer_format
+    try:
+        fmt = infer_format(out) if args.format == "auto" else args.format
+    except ValueError as exc:
+        raise CLIError(f"--output: {exc}") from None
+    xs, domain = _lab_setup(args)
+    var = _variations(args, xs)
+    summary = write_events(out, xs, args.n, fmt=fmt, domain=domain, seed=args.seed, unweighted=not args.weighted,
+                           batch=args.batch, n_threads=args.threads, variations=var, progress=None)
+    b = xs.params.beams
+    print(f"wrote {summary['events']:,} {'weighted' if args.weighted else 'unweighted'} events ({b}, "
+          f"{domain.acceptance}) to {out} ({fmt}) in {summary['seconds']:.1f} s "
+          f"({summary['events_per_second']:,.0f} events/s); sigma x B = {summary['sigma_pb']:.5g} +- "
+          f"{summary['sigma_error_pb']:.2g} pb (B = {summary['branching_ratio']:g})")
+    return 0
+
+
+def cmd_rates(args):
+    import numpy as np
+
+    from .events import rates_table
+    xs, domain = _lab_setup(args)
+    z_edges, pt_edges = _floats(args.z_edges, "z-edges"), _floats(args.pt_edges, "pt-edges")
+    for name, e in (("z-edges", z_edges), ("pt-edges", pt_edges)):
+        if len(e) < 2 or np.any(np.diff(e) <= 0):
+            raise CLIError(f"--{name}: at least 2 increasing edges")
+    out = _out_dir(args)
+    t0 = time.perf_counter()
+    table = rates_table(xs, domain, args.lumi, z_edges, pt_edges, nitn=args.nitn, neval=args.neval, seed=args.seed,
+                        n_threads=args.threads, min_counts=args.min_counts)
+    csv = out / "rates_z_pt.csv"
+    from .data import write_columns
+    write_columns(csv, table["columns"], meta={"units": {"sigma_acc_pb": "pb", "PT_lo": "GeV", "PT_hi": "GeV"},
+                                               "lumi_fb": args.lumi, "beams": str(xs.params.beams),
+                                               "acceptance": str(domain.acceptance)})
+    fig_path = out / "rates_z_pt.png"
+    from .plotting import plot_rates
+    _saved(plot_rates(table, fig_path), fig_path)
+    print(table["text"])
+    print(f"wrote {csv} and {fig_path} ({time.perf_counter() - t0:.1f} s)")
+    return 0
+
+
 def build_parser():
     from . import __version__
     parser = _Parser(prog="jpsi-fast", description="J/psi production in SIDIS: fast NRQCD + TMD cross sections "
@@ -823,6 +953,31 @@ def build_parser():
     p.add_argument("--n-test", type=_int_type(100, 10 ** 8), default=100_000,
                    help="size of each exactly labelled test set (default 100000)")
     p.set_defaults(func=cmd_regions)
+    p = sub.add_parser("events", help="decayed J/psi events in the lab frame to HepMC3, LHE or Parquet")
+    _common(p, seed=True, out=False, bands=True)
+    p.add_argument("--n", type=_int_type(1, 10 ** 12), default=100_000, help="events (default 100000)")
+    p.add_argument("--output", default="jpsi_fast_out/jpsi.hepmc",
+                   help="event file (default jpsi_fast_out/jpsi.hepmc); the suffix sets the format unless --format")
+    p.add_argument("--format", choices=("auto",) + EVENT_FORMATS, default="auto",
+                   help="hepmc3 (ASCII; .gz/.bz2/.xz compressed), lhe (.gz), parquet; auto: from the suffix")
+    p.add_argument("--weighted", action="store_true", help="weighted events (default unweighted)")
+    p.add_argument("--batch", type=_int_type(1, 10 ** 8), default=100_000,
+                   help="events per batch (bounded memory; default 100000; the events do not depend on it)")
+    _acceptance_options(p)
+    p.set_defaults(func=cmd_events)
+    p = sub.add_parser("rates", help="expected J/psi -> l+ l- counts per (z, P_T) bin in acceptance for a luminosity")
+    _common(p, seed=True)
+    p.add_argument("--lumi", type=_lumi_type, default=10.0, metavar="L",
+                   help="integrated luminosity in fb^-1, e.g. 10 or 10/fb (default 10)")
+    p.add_argument("--z-edges", default="0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8", help="z bin edges (default 0.1 .. 0.8)")
+    p.add_argument("--pt-edges", default="0,0.5,1,1.5,2,3,4,6", help="P_T bin edges [GeV] (default 0 .. 6)")
+    p.add_argument("--neval", type=_int_type(1000, 10 ** 12), default=200_000,
+                   help="evaluations per iteration (default 200000)")
+    p.add_argument("--nitn", type=_int_type(1, 1000), default=6, help="iterations after the warm-up (default 6)")
+    p.add_argument("--min-counts", type=_float_type(0.0, 1e15), default=100.0,
+                   help="bins with at least this many events are marked measurable (default 100)")
+    _acceptance_options(p, default="typical", domain="eic")
+    p.set_defaults(func=cmd_rates)
     p = sub.add_parser("info", help="version, OpenMP build, threads, PDF sets found")
     p.set_defaults(func=cmd_info)
     return parser

@@ -12,6 +12,7 @@ Units: integrals of the physics integrand in pb (docs/physics.md §7), histogram
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass
@@ -24,10 +25,11 @@ from ._openmp_helpers import resolve_n_threads
 from ._progress import progress_bar
 from ._validate import as_float_array, integer, real
 from ._xsec_integrand import contains_array, cut_jacobian, inelasticity_array
-from .components import CHANNELS, DENSITY_STATES, STATES, Layout, channel_names
+from .params import DECAY_LEPTONS
+from .components import DENSITY_STATES, STATES, Layout, channel_names
 from .xsec import decay_lambdas_with_errors
 
-__all__ = ["Domain", "Bin", "standard_bins", "Integrator", "Estimate", "IntegrationResult", "Histogram", "Events"]
+__all__ = ["Acceptance", "Domain", "Bin", "standard_bins", "Integrator", "Estimate", "IntegrationResult", "Events"]
 
 AXES = ("x", "z", "Q", "PT")
 #: vegas's defaults (gplepage/vegas 6.4): at most this many map increments per axis ...
@@ -66,6 +68,88 @@ def _interval(name, value, lo, hi, closed_lo=False):
     return (a, b)
 
 
+#: the box and y window of Domain.eic() (x, z, Q [GeV], P_T [GeV], y)
+EIC_DOMAIN = {"x": (0.01, 0.95), "z": (0.1, 0.8), "Q": (5.0, 50.0), "PT": (0.0, 6.0), "y": (0.01, 0.95)}
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """Lab-frame acceptance of the decay leptons and the scattered electron (docs/physics.md §13), applied inside
+    the integrand (a point counts only if it passes): a :class:`Domain` with an ``acceptance`` integrates, histograms
+    and samples in the lab frame of ``Params.beams`` with the J/psi decayed.
+
+    Parameters
+    ----------
+    lepton_eta : (low, high) pseudorapidity window of both decay leptons, or None (no cut).
+    lepton_pt_min : smallest lab transverse momentum of both leptons [GeV] (0: no cut).
+    electron_eta : (low, high) pseudorapidity window of the scattered electron, or None.
+    electron_energy_min : smallest lab energy of the scattered electron [GeV] (0: no cut).
+    decay : "mumu" (J/psi -> mu+ mu-, default) or "ee"; sets the lepton mass and the branching ratio of rates.
+
+    ``Acceptance()`` applies no cut (the lab frame and the decay only); :meth:`typical` is a generic EIC-like
+    central detector: both leptons |eta| < 3.5 and p_T > 0.5 GeV, the scattered electron in |eta| < 3.5.
+    """
+
+    lepton_eta: tuple | None = None
+    lepton_pt_min: float = 0.0
+    electron_eta: tuple | None = None
+    electron_energy_min: float = 0.0
+    decay: str = "mumu"
+
+    def __post_init__(self):
+        for name in ("lepton_eta", "electron_eta"):
+            v = getattr(self, name)
+            if v is not None:
+                try:
+                    lo, hi = (float(t) for t in v)
+                except (TypeError, ValueError):
+                    raise ValueError(f"Acceptance.{name} must be a (low, high) pseudorapidity pair or None, "
+                                     f"got {v!r}") from None
+                if not (lo < hi and not math.isnan(lo) and not math.isnan(hi)):
+                    raise ValueError(f"Acceptance.{name} must have low < high, got {v!r}")
+                object.__setattr__(self, name, (lo, hi))
+        for name in ("lepton_pt_min", "electron_energy_min"):
+            object.__setattr__(self, name, real(f"Acceptance.{name}", getattr(self, name), 0.0, 1e5))
+        if self.decay not in DECAY_LEPTONS:
+            raise ValueError(f"Acceptance.decay must be one of {tuple(DECAY_LEPTONS)}, got {self.decay!r}")
+
+    @classmethod
+    def typical(cls, decay="mumu") -> "Acceptance":
+        """Both leptons |eta| < 3.5 and p_T > 0.5 GeV, the scattered electron |eta| < 3.5."""
+        return cls(lepton_eta=(-3.5, 3.5), lepton_pt_min=0.5, electron_eta=(-3.5, 3.5), decay=decay)
+
+    @property
+    def lepton(self) -> tuple:
+        """(PDG id of l-, mass [GeV], B(J/psi -> l+ l-))."""
+        return DECAY_LEPTONS[self.decay]
+
+    @property
+    def active(self) -> bool:
+        return (self.lepton_eta is not None or self.lepton_pt_min > 0 or self.electron_eta is not None
+                or self.electron_energy_min > 0)
+
+    def cut_tuple(self) -> tuple:
+        """(active, sinh eta_lo, sinh eta_hi, p_T min, electron sinh eta_lo, sinh eta_hi, E min) for the compiled
+        cut (eta windows as p_z / p_T windows, no logarithm per point)."""
+        inf = math.inf
+        le = self.lepton_eta or (-inf, inf)
+        ee = self.electron_eta or (-inf, inf)
+        return (int(self.active), math.sinh(le[0]), math.sinh(le[1]), self.lepton_pt_min, math.sinh(ee[0]),
+                math.sinh(ee[1]), self.electron_energy_min)
+
+    def __str__(self):
+        parts = []
+        if self.lepton_eta is not None:
+            parts.append(f"{self.lepton_eta[0]:g} < eta_l < {self.lepton_eta[1]:g}")
+        if self.lepton_pt_min > 0:
+            parts.append(f"p_T,l > {self.lepton_pt_min:g} GeV")
+        if self.electron_eta is not None:
+            parts.append(f"{self.electron_eta[0]:g} < eta_e' < {self.electron_eta[1]:g}")
+        if self.electron_energy_min > 0:
+            parts.append(f"E_e' > {self.electron_energy_min:g} GeV")
+        return f"J/psi -> {self.decay}, " + (", ".join(parts) if parts else "no cuts")
+
+
 @dataclass(frozen=True)
 class Domain:
     """Phase-space region of docs/physics.md §7: a box in x, z, Q [GeV], P_T [GeV] with cuts.
@@ -82,8 +166,12 @@ class Domain:
     PT: tuple = (0.0, 6.0)
     y: tuple | None = None
     tmd_cut: bool = True
+    #: lab-frame acceptance (:class:`Acceptance`): integrate in the lab frame of Params.beams with the J/psi decayed
+    acceptance: Acceptance | None = None
 
     def __post_init__(self):
+        if self.acceptance is not None and not isinstance(self.acceptance, Acceptance):
+            raise TypeError(f"Domain.acceptance must be a jpsi_fast.Acceptance or None, got {self.acceptance!r}")
         object.__setattr__(self, "x", _interval("x", self.x, 0.0, 1.0))
         object.__setattr__(self, "z", _interval("z", self.z, 0.0, 1.0))
         object.__setattr__(self, "Q", _interval("Q", self.Q, 0.0, math.inf))
@@ -174,10 +262,35 @@ class Domain:
                 f"Domain.Q = {self.Q} GeV")
         return self
 
+    @classmethod
+    def eic(cls, acceptance=None) -> "Domain":
+        """An EIC-like SIDIS region (docs/physics.md §13.5): x in [0.01, 0.95], z in [0.1, 0.8], Q in [5, 50] GeV
+        (Q > M), P_T in [0, 6] GeV, 0.01 <= y <= 0.95, the TMD cut P_T <= z Q / 2; with an optional
+        :class:`Acceptance`."""
+        return cls(x=EIC_DOMAIN["x"], z=EIC_DOMAIN["z"], Q=EIC_DOMAIN["Q"], PT=EIC_DOMAIN["PT"], y=EIC_DOMAIN["y"],
+                   acceptance=acceptance)
+
+    @property
+    def dim(self) -> int:
+        """Dimension of the integrand's unit cube: 4 (x, z, Q, P_T), 7 with an acceptance (+ phi_h, cos theta,
+        phi)."""
+        return 4 if self.acceptance is None else 7
+
+    @property
+    def lab_bounds(self) -> np.ndarray:
+        """(dim, 2): :attr:`bounds`, and with an acceptance phi_h in [0, 2 pi), cos theta in [-1, 1], phi in
+        [0, 2 pi)."""
+        extra = [] if self.acceptance is None else [(0.0, 2 * math.pi), (-1.0, 1.0), (0.0, 2 * math.pi)]
+        return np.array([*self.bounds.tolist(), *extra], dtype=float)
+
+    def replace(self, **changes) -> "Domain":
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
     @property
     def map_bounds(self) -> np.ndarray:
-        """Bounds of the physics integrand's unit-cube axes (u_x, u_z, u_Q, u_PT)."""
-        return np.array([(0.0, 1.0)] * 4)
+        """Bounds of the physics integrand's unit-cube axes (u_x, u_z, u_Q, u_PT[, u_phi_h, u_cos_theta, u_phi])."""
+        return np.array([(0.0, 1.0)] * self.dim)
 
 
 @dataclass(frozen=True)
@@ -472,103 +585,6 @@ class IntegrationResult:
         return f"<IntegrationResult {self.adapted} (chi2/dof {self.chi2_dof:.2f})>"
 
 
-@dataclass
-class Histogram:
-    """dsigma/dP_T [pb/GeV] per (z, Q) bin, channel, state and P_T bin: ``values``/``errors`` of shape
-    (n_bins, n_channels, n_states, n_pt)."""
-
-    values: np.ndarray
-    errors: np.ndarray
-    bins: tuple
-    pt_edges: np.ndarray
-    channels: tuple = CHANNELS
-    states: tuple = STATES
-    neval: int = 0
-    #: with theory variations: (n_bins, n_variations, n_channels, n_states, n_pt); ``values`` is the central one
-    variation_values: np.ndarray | None = None
-    #: the component layout (with its variations) when ``variation_values`` is set
-    layout: object = None
-    #: per bin: the base components [pb/GeV] (n_bins, n_pt, n_base), the base-pair index list (n_pairs, 2) and
-    #: their covariance (n_bins, n_pt, n_pairs) -- for errors of functions of several components (:meth:`lambdas`)
-    base_values: np.ndarray | None = None
-    pairs: np.ndarray | None = None
-    pair_cov: np.ndarray | None = None
-    #: the layout the base components belong to
-    base_layout: object = None
-
-    @property
-    def pt_centers(self):
-        return 0.5 * (self.pt_edges[1:] + self.pt_edges[:-1])
-
-    def band(self, source="total", *, state="U", cl=None):
-        """(central, low, high), each (n_bins, n_pt), of the channel sum of ``state`` for a theory-variation
-        ``source`` (docs/physics.md §10.4) [pb/GeV]; Monte Carlo errors are in ``errors``."""
-        from .variations import layout_band
-        if self.variation_values is None:
-            raise ValueError("this histogram has no theory variations: fill it with variations=jpsi_fast.Variations()")
-        if state not in self.states:
-            raise ValueError(f"state {state!r} not in this histogram's states {self.states}")
-        k = self.states.index(state)
-        per_var = np.moveaxis(self.variation_values[:, :, :, k].sum(axis=2), 1, 0)
-        return layout_band(self.layout, per_var, source, cl)
-
-    def total(self, state="U"):
-        """(n_bins, n_pt) channel sum for one state and its error (with the channels' covariance from the same
-        points when it was accumulated, else their errors added in quadrature)."""
-        k = self.states.index(state)
-        value = self.values[:, :, k].sum(axis=1)
-        if self.pair_cov is not None and isinstance(self.base_layout, Layout):
-            from .xsec import _state_weights
-            w = self.base_layout.base_weights(_state_weights(self.base_layout, None, state, 0))
-            var = self._combinations(w[None])[1][..., 0, 0]
-            if np.all(np.isfinite(var)):
-                return value, np.sqrt(np.maximum(var, 0.0))
-        return value, np.sqrt((self.errors[:, :, k] ** 2).sum(axis=1))
-
-    def _combinations(self, W, pt_summed=False):
-        """(values, covariance) per bin, (n_bins, n_pt, k) and (n_bins, n_pt, k, k), of the linear combinations W
-        (k, n_base) of the binned base components [pb/GeV]; with ``pt_summed`` integrated over the P_T bins [pb],
-        (n_bins, k) and (n_bins, k, k) (neglecting the small correlation between P_T bins)."""
-        C = _pair_matrix(self.pairs, np.moveaxis(self.pair_cov, -1, 0), self.base_values.shape[-1])
-        values, cov = self.base_values @ W.T, _project_cov(W, C)
-        if pt_summed:
-            width = np.diff(self.pt_edges)
-            values, cov = np.einsum("bpk,p->bk", values, width), np.einsum("bpkl,p->bkl", cov, width ** 2)
-        return values, cov
-
-    def lambdas(self, channel=None, pt_summed=False):
-        """Dilepton decay parameters (docs/physics.md §12) per bin from the binned density-matrix elements (summed
-        over the channel sum's channels, or one ``channel``; never averaged lambdas), with errors propagated with
-        the elements' covariance: (values, errors), dicts ``theta``, ``phi``, ``thetaphi``, ``tilde`` of
-        (n_bins, n_pt) arrays, or with ``pt_summed`` of (n_bins,) arrays for each (z, Q) bin integrated over the
-        P_T bins (errors then neglect the small correlation between P_T bins). Needs a histogram of the states
-        Sp0, Spm (``states=("U", "L", "Sp0", "Spm")``)."""
-        if self.base_values is None or not isinstance(self.base_layout, Layout):
-            raise ValueError("this histogram has no density-matrix elements: fill it with a cross section and "
-                             "states including 'Sp0', 'Spm'")
-        return decay_lambdas_with_errors(*self._combinations(_density_base_weights(self.base_layout, channel),
-                                                             pt_summed))
-
-    def A_LL(self, state="U", channel=None, pt_summed=False):
-        """Double-spin asymmetry F_LL / F_UU (docs/physics.md §11) of ``state`` (U, L or T) per bin -- of the channel
-        sum, of ``channel`` or of a sequence of channels -- with errors from the bins' Monte Carlo covariance:
-        (values, errors), (n_bins, n_pt) arrays, or (n_bins,) with ``pt_summed`` (each (z, Q) bin integrated over
-        P_T; errors neglect the small correlation between P_T bins). Needs a histogram with the states ``state``
-        and ``state + "_LL"`` (``histogram(..., states=("U", "U_LL"), beam=...)``)."""
-        from .xsec import a_ll_weights
-        if self.base_values is None or not isinstance(self.base_layout, Layout):
-            raise ValueError("A_LL needs a cross-section histogram with the states X and X_LL")
-        lay = self.base_layout
-        W = np.array([lay.base_weights(w) for w in a_ll_weights(lay, channel, state)])
-        return ratio_with_error(*self._combinations(W, pt_summed))
-
-    def plot(self, path=None, states=("U", "L"), fig=None):
-        """One panel per (z, Q) bin, a curve per channel with error bands (see
-        :func:`jpsi_fast.plotting.plot_histogram`); returns the figure, saved to ``path`` when given."""
-        from .plotting import plot_histogram
-        return plot_histogram(self, path=path, states=states, fig=fig)
-
-
 class Events:
     """Phase-space points and weights [pb]. ``points`` (n, n_observables) with columns ``names`` (for the cross
     sections x, z, Q [GeV], P_T [GeV], y: also available as ``ev.x``, ``ev.z`` ...). For unweighted events every
@@ -577,7 +593,7 @@ class Events:
     (their excess is clipped). Every number is independent of the thread count."""
 
     def __init__(self, points, names, weight, unweighted, efficiency=1.0, max_weight=float("nan"), n_overweight=0,
-                 n_trials=0, sigma=float("nan")):
+                 n_trials=0, sigma=float("nan"), sigma_error=float("nan")):
         self.points = np.asarray(points)
         self.names = tuple(names)
         self.weight = np.asarray(weight)
@@ -586,7 +602,9 @@ class Events:
         self.max_weight = float(max_weight)
         self.n_overweight = int(n_overweight)
         self.n_trials = int(n_trials)
+        #: the sampled component's integral [pb] and its Monte Carlo error, from the trial run
         self.sigma = float(sigma)
+        self.sigma_error = float(sigma_error)
         #: (n, n_variations) weights [pb] per theory variation (central first), or None (Integrator.sample)
         self.variation_weights = None
         #: the component layout naming the variations (with variation_weights)
@@ -647,7 +665,7 @@ class Integrator:
         if domain is None:
             domain = Domain()
         if isinstance(domain, Domain):
-            region, dim = domain, 4
+            region, dim = domain, domain.dim
         else:
             try:
                 region = np.array(domain, dtype=float)
@@ -691,7 +709,7 @@ class Integrator:
     @property
     def bounds(self) -> np.ndarray:
         """(dim, 2) box of the integrand's physical coordinates (a Domain's x, z, Q, P_T box)."""
-        return self.region.bounds if isinstance(self.region, Domain) else self.region
+        return self.region.lab_bounds if isinstance(self.region, Domain) else self.region
 
     def reset(self):
         """Forget all adaptation: the state of a freshly constructed Integrator."""
@@ -913,50 +931,77 @@ class Integrator:
                                  ig.value_scale)
 
     def histogram(self, f, bins=None, pt_edges=None, nitn: int = 10, neval: int = 200_000, warmup: int = 5,
-                  adapt_to=None, progress=None, variations=None, states=None, beam=None) -> Histogram:
-        """dsigma/dP_T [pb/GeV] in (z, Q) bins (default :func:`standard_bins`) and P_T bins ``pt_edges`` [GeV]
-        (default 24 bins over the domain's P_T range), for every component, from one run: ``warmup`` adapting
-        iterations, then ``nitn`` with the map frozen, combined by an unweighted average. Bins are half-open
-        [lo, hi) and should not overlap (a point counts in the first bin that contains it). Works for any
-        integrand with observables named z, Q and PT. ``variations``: a :class:`jpsi_fast.Variations` (cross
-        sections): every bin of every theory variation from the same points (:meth:`Histogram.band`); ``states``
-        (cross sections): the J/psi states binned (default U, L, T; with "Sp0", "Spm": :meth:`Histogram.lambdas`);
-        ``beam``: beam polarizations (lambda_e, S_N) (docs/physics.md §11)."""
+                  adapt_to=None, progress=None, variations=None, states=None, beam=None, axes=None):
+        """Fill a :class:`jpsi_fast.histograms.Histogram` -- a ``hist.Hist`` of the cross section per bin [pb]
+        with its Monte Carlo variance, category axes ``channel``, ``state`` (and ``variation``) first -- from one
+        run: ``warmup`` adapting iterations, then ``nitn`` with the map frozen, combined by an unweighted average.
+
+        ``axes``: up to 4 kinematic axes, each a ``hist.axis.Regular`` / ``hist.axis.Variable`` named after an
+        observable of the integrand (x, z, Q, PT, y; with a lab-frame Domain also phi_h, cos_theta, phi, jpsi_eta,
+        jpsi_rapidity, jpsi_pt, jpsi_E, e_eta, e_pt, e_E, lep_plus_eta, lep_plus_pt, lep_minus_eta, lep_minus_pt;
+        docs/physics.md §13) or a (name, edges) pair; e.g. ``axes=[hist.axis.Regular(24, 0, 6, name="PT")]``.
+        Without ``axes``: the (z, Q) bins ``bins`` (default :func:`standard_bins`; an integer ``bin`` axis, the
+        boxes in ``h.bins``) x P_T bins ``pt_edges`` [GeV] (default 24 over the domain's P_T range) of
+        docs/physics.md §7; ``h.total(differential=True)`` is then dsigma/dP_T [pb/GeV]. Bins are half-open
+        [lo, hi); boxes should not overlap (a point counts in the first box that contains it); points outside
+        every bin are not counted. ``variations`` (cross sections): every bin of every theory variation from the
+        same points (:meth:`Histogram.band`); ``states`` (cross sections): the J/psi states binned (default U,
+        L, T; with "Sp0", "Spm": :meth:`Histogram.lambdas`); ``beam``: beam polarizations (lambda_e, S_N)
+        (docs/physics.md §11)."""
+        import hist as _hist
+        from .histograms import Histogram, dense_axis
         nitn, neval, warmup = self._check_counts(nitn, neval, warmup)
         ig = self.integrand(f, variations=variations, states=states, beam=beam)
         names = ig.observable_names
-        missing = [n for n in ("z", "Q", "PT") if n not in names]
-        if missing:
-            raise ValueError(f"histogram() bins the observables z, Q, PT; this integrand has {names}")
-        if bins is None:
-            if self.domain is None:
-                raise ValueError("give the (z, Q) bins")
-            bins = standard_bins(self.domain)
-        bins = tuple(bins)
-        if not bins or not all(isinstance(b, Bin) for b in bins):
-            raise ValueError("bins must be a non-empty sequence of jpsi_fast.Bin")
-        if pt_edges is None:
-            lo, hi = self.bounds[names.index("PT")] if names.index("PT") < self.dim else (0.0, 6.0)
-            pt_edges = np.linspace(lo, hi, 25)
-        try:
-            pt_edges = as_float_array("pt_edges", pt_edges)
-        except TypeError as exc:
-            raise ValueError(str(exc)) from None
-        if (pt_edges.ndim != 1 or len(pt_edges) < 2 or not np.all(np.isfinite(pt_edges))
-                or np.any(np.diff(pt_edges) <= 0) or pt_edges[0] < 0):
-            raise ValueError("pt_edges must be >= 2 finite, increasing, non-negative P_T values [GeV]")
+        if axes is not None:
+            if bins is not None or pt_edges is not None:
+                raise ValueError("give axes, or the (z, Q) bins and pt_edges, not both")
+            if isinstance(axes, (_hist.axis.Regular, _hist.axis.Variable)) or (
+                    isinstance(axes, tuple) and len(axes) == 2 and isinstance(axes[0], str)):
+                axes = [axes]
+            kin = [dense_axis(a, names) for a in axes]
+            if not 1 <= len(kin) <= 4 or len({a.name for a in kin}) != len(kin):
+                raise ValueError("axes: 1 to 4 distinct observables")
+            engine_axes = [("edges", names.index(a.name), np.asarray(a.edges, dtype=float)) for a in kin]
+        else:
+            missing = [n for n in ("z", "Q", "PT") if n not in names]
+            if missing:
+                raise ValueError(f"histogram() without axes bins the observables z, Q, PT; this integrand has {names}: "
+                                 "give axes=[...]")
+            if bins is None:
+                if self.domain is None:
+                    raise ValueError("give the (z, Q) bins")
+                bins = standard_bins(self.domain)
+            bins = tuple(bins)
+            if not bins or not all(isinstance(b, Bin) for b in bins):
+                raise ValueError("bins must be a non-empty sequence of jpsi_fast.Bin")
+            if pt_edges is None:
+                lo, hi = self.bounds[names.index("PT")] if names.index("PT") < self.dim else (0.0, 6.0)
+                pt_edges = np.linspace(lo, hi, 25)
+            try:
+                pt_edges = as_float_array("pt_edges", pt_edges)
+            except TypeError as exc:
+                raise ValueError(str(exc)) from None
+            if (pt_edges.ndim != 1 or len(pt_edges) < 2 or not np.all(np.isfinite(pt_edges))
+                    or np.any(np.diff(pt_edges) <= 0) or pt_edges[0] < 0):
+                raise ValueError("pt_edges must be >= 2 finite, increasing, non-negative P_T values [GeV]")
+            boxes = np.array([[*b.z, *b.Q] for b in bins], dtype=float)
+            engine_axes = [("boxes", (names.index("z"), names.index("Q")), boxes),
+                           ("edges", names.index("PT"), pt_edges)]
+            kin = [_hist.axis.Integer(0, len(bins), name="bin", label="(z, Q) bin", underflow=False, overflow=False),
+                   _hist.axis.Variable(pt_edges, name="PT", label="$P_T$ [GeV]", underflow=False, overflow=False)]
+        kin_shape = tuple(a.size for a in kin)
         layout = ig.layout
         comp = np.arange(layout.n_base, dtype=np.intc)
         # the central base set's full covariance per bin (channel sums, decay lambdas); variations: blocks only
         hpairs = layout.pairs(tracked=isinstance(layout, Layout))
-        nbins = len(bins) * (len(pt_edges) - 1)
+        nbins = int(np.prod(kin_shape))
         need = 8.0 * nbins * (len(comp) + len(hpairs)) * (4 * self.n_threads + self.n_threads + 1)
         if need > HIST_MEMORY_LIMIT:
             raise ValueError(f"histogram of {nbins:,} bins x {len(comp)} components needs ~{need / 2 ** 30:.1f} GiB of "
-                             f"accumulators (limit {HIST_MEMORY_LIMIT / 2 ** 30:.0f} GiB): use fewer P_T bins")
-        boxes = np.array([[*b.z, *b.Q] for b in bins], dtype=float)
-        spec = dict(axes=[("boxes", (names.index("z"), names.index("Q")), boxes),
-                          ("edges", names.index("PT"), pt_edges)], comp=comp, pairs=hpairs)
+                             f"accumulators (limit {HIST_MEMORY_LIMIT / 2 ** 30:.0f} GiB): use fewer bins "
+                             f"({'axes' if axes is not None else 'pt_edges: fewer P_T bins'})")
+        spec = dict(axes=engine_axes, comp=comp, pairs=hpairs)
         aidx, aw = self._adapt_spec(ig, adapt_to)
         bar = progress_bar(warmup + nitn, "VEGAS+ histogram", progress, (warmup + nitn) * neval)
         acc = 0.0
@@ -977,21 +1022,35 @@ class Integrator:
         base, pair = acc[:, :len(comp)], acc[:, len(comp):] / nitn
         c = ig.value_scale
         vals = (base @ layout.derive.T) * c
-        errs = np.sqrt(np.maximum(pair @ _variance_weights(layout.derive, hpairs), 0.0)) * abs(c)
-        width = np.diff(pt_edges)
-        shape = (len(bins), len(pt_edges) - 1) + layout.shape
-        vals = np.moveaxis(vals.reshape(shape), 1, -1) / width
-        errs = np.moveaxis(errs.reshape(shape), 1, -1) / width
-        by_var = None
-        if getattr(layout, "n_variations", 1) > 1:
-            by_var, vals, errs = vals, vals[:, 0], errs[:, 0]
-        nb, npt = len(bins), len(pt_edges) - 1
-        base_binned = (base * c).reshape(nb, npt, -1) / width[None, :, None]
-        pair_binned = (pair * (c * c)).reshape(nb, npt, -1) / (width ** 2)[None, :, None]
-        return Histogram(vals, errs, bins, pt_edges, getattr(layout, "channels", layout.names),
-                         getattr(layout, "states", ("value",)), neval=n_tot, variation_values=by_var,
-                         layout=layout if by_var is not None else None, base_values=base_binned, pairs=hpairs,
-                         pair_cov=pair_binned, base_layout=layout)
+        var = np.maximum(pair @ _variance_weights(layout.derive, hpairs), 0.0) * (c * c)
+        physics = hasattr(layout, "channels")
+        comp_shape, perm = (layout.shape, (0, 1)) if physics else ((layout.n_components, 1), (0, 1))
+        cats = ([_hist.axis.StrCategory(list(layout.channels), name="channel", label="channel"),
+                 _hist.axis.StrCategory(list(layout.states), name="state", label="J/psi state")] if physics else
+                [_hist.axis.StrCategory(list(layout.names), name="channel", label="component"),
+                 _hist.axis.StrCategory(["value"], name="state", label="state")])
+        if physics and layout.n_variations > 1:
+            cats.append(_hist.axis.StrCategory([v.name for v in layout.variations], name="variation",
+                                               label="theory variation"))
+            perm = (1, 2, 0)                      # (variation, channel, state) -> (channel, state, variation)
+        nk = len(kin_shape)
+
+        def to_cells(a):
+            a = a.reshape(kin_shape + tuple(comp_shape))
+            a = np.moveaxis(a, tuple(range(nk, nk + len(perm))), tuple(range(len(perm))))
+            return a.transpose(tuple(perm) + tuple(range(len(perm), len(perm) + nk)))
+
+        h = Histogram(*cats, *kin, storage=_hist.storage.Weight(), label="sigma [pb]", name="sigma")
+        view = h.view(flow=False)
+        view["value"] = to_cells(vals)
+        view["variance"] = to_cells(var)
+        h.layout = layout
+        h.base_values = (base * c).reshape(kin_shape + (-1,))
+        h.pairs = hpairs
+        h.pair_cov = (pair * (c * c)).reshape(kin_shape + (-1,))
+        h.bins = bins if axes is None else None
+        h.neval = n_tot
+        return h
 
     # ------------------------------------------------------------------ sampling
     def _draw(self, ig, purpose, call, first_chunk, n_chunks, aidx, aw):
@@ -1076,6 +1135,9 @@ class Integrator:
         names = ig.observable_names
         bar = progress_bar(n, "sampling", progress, 20 * n, unit="ev")
         try:
+            ntrial = max(2 * n, 100_000) if unweighted else 100_000
+            _, wt, _, _ = self._draw(ig, "trial", call, 0, -(-ntrial // SAMPLE_CHUNK), aidx, aw)
+            sigma, sigma_error = float(wt.mean()), float(wt.std() / math.sqrt(len(wt)))
             if not unweighted:
                 done, chunk = 0, 0
                 obs_left, w_left = np.empty((0, ig.n_observables)), np.empty(0)
@@ -1086,15 +1148,13 @@ class Integrator:
                         obs, w, _, _ = self._draw(ig, "sample", call, chunk, k, aidx, aw)
                         chunk += k
                         obs_left, w_left = np.concatenate([obs_left, obs]), np.concatenate([w_left, w])
-                    yield Events(obs_left[:m], names, w_left[:m] / n, unweighted=False, n_trials=m)
+                    yield Events(obs_left[:m], names, w_left[:m] / n, unweighted=False, n_trials=m, sigma=sigma,
+                                 sigma_error=sigma_error)
                     obs_left, w_left = obs_left[m:], w_left[m:]
                     done += m
                     if bar is not None:
                         bar.update(m)
                 return
-            ntrial = max(2 * n, 100_000)
-            _, wt, _, _ = self._draw(ig, "trial", call, 0, -(-ntrial // SAMPLE_CHUNK), aidx, aw)
-            sigma = float(wt.mean())
             if not sigma > 0:
                 raise ValueError("the chosen component is zero (or negative on average) everywhere in the domain: "
                                  "nothing to sample")
@@ -1133,7 +1193,8 @@ class Integrator:
                     done = emitted == n
                     yield Events(out, names, np.full(m_out, sigma / n), unweighted=True,
                                  efficiency=n / trials if done else float("nan"), max_weight=wmax,
-                                 n_overweight=over if done else 0, n_trials=trials if done else 0, sigma=sigma)
+                                 n_overweight=over if done else 0, n_trials=trials if done else 0, sigma=sigma,
+                                 sigma_error=sigma_error)
         finally:
             if bar is not None:
                 bar.close()

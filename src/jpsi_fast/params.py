@@ -14,6 +14,22 @@ GEV2_TO_PB = 0.3893794e9
 #: the one-loop coupling must stay in (0, ALPHA_S_MAX] at every scale the model uses
 ALPHA_S_MAX = 1.0
 
+#: particle masses [GeV] (PDG 2024) for the exact event kinematics (docs/physics.md §13); the J/psi mass of the
+#: kinematics is Params.M (= 2 m_c, the cross section's own), not the PDG value
+M_PROTON = 0.93827208816
+M_ELECTRON = 0.51099895000e-3
+M_MUON = 0.1056583755
+#: decay leptons: name -> (PDG id of l-, mass [GeV], branching ratio B(J/psi -> l+ l-), PDG 2024)
+DECAY_LEPTONS = {"mumu": (13, M_MUON, 0.05961), "ee": (11, M_ELECTRON, 0.05971)}
+#: PDG ids used in event records
+PDG_ELECTRON, PDG_PROTON, PDG_PHOTON, PDG_JPSI = 11, 2212, 22, 443
+#: 1 fb^-1 in pb^-1 (luminosities are given in fb^-1, cross sections in pb)
+PB_INV_PER_FB_INV = 1e3
+
+#: beam set-ups (electron energy, proton energy) [GeV]: the EIC design configurations and HERA
+BEAM_PRESETS = {"5x41": (5.0, 41.0), "5x100": (5.0, 100.0), "10x100": (10.0, 100.0), "10x275": (10.0, 275.0),
+                "18x275": (18.0, 275.0), "hera": (27.5, 920.0)}
+
 #: the four LDMEs [GeV^3], in Params field names; <O(3P0[8])> = m_c^2 * ldme_3p0_8_reduced
 LDME_FIELDS = ("ldme_3s1_1", "ldme_3s1_8", "ldme_1s0_8", "ldme_3p0_8_reduced")
 #: channel -> the LDME it is proportional to (docs/physics.md §10.1)
@@ -94,6 +110,8 @@ X_MIN = 1e-9
 Z_MIN = 1e-9
 Q_RANGE = (1e-3, 1e6)
 PT_MAX = 1e6
+#: largest beam energy accepted [GeV]
+BEAM_ENERGY_MAX = 5e4
 
 
 def one_loop_alpha_s(mu, lambda_qcd, n_f):
@@ -119,6 +137,87 @@ def _checked_number(name, v, lo, hi, unit, integer=False):
             raise TypeError(f"Params.{name} must be an integer, got {v!r}")
         return int(f)
     return f
+
+
+@dataclass(frozen=True)
+class Beams:
+    """Head-on electron and proton beams (docs/physics.md §13): electron along -z, proton along +z in the lab.
+
+    Parameters
+    ----------
+    electron_energy, proton_energy : beam energies [GeV] (the electron's above its mass, the proton's above
+        M_PROTON); lambda_e and S_N, the beam helicities (docs/physics.md §11), attach to evaluations
+        (``CrossSection.evaluate(..., lambda_e=, S_N=)``).
+    name : a label (the preset name for :meth:`preset`).
+
+    ``sqrt_s`` = sqrt((p_e + p_p)^2) with the proton and electron masses [GeV]; ``Params(beams=...)`` takes it as the
+    centre-of-mass energy of the (leading-power, massless-target) cross section, whose y = Q^2/(x s).
+    """
+
+    electron_energy: float
+    proton_energy: float
+    name: str = ""
+
+    def __post_init__(self):
+        for what, v, m in (("electron_energy", self.electron_energy, M_ELECTRON),
+                           ("proton_energy", self.proton_energy, M_PROTON)):
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise TypeError(f"Beams.{what} must be a real number [GeV], got {v!r}")
+            if not (math.isfinite(v) and m < v <= BEAM_ENERGY_MAX):
+                raise ValueError(f"Beams.{what} must be in ({m:g}, {BEAM_ENERGY_MAX:g}] GeV, got {v!r}")
+            object.__setattr__(self, what, float(v))
+        if not isinstance(self.name, str):
+            raise TypeError(f"Beams.name must be a string, got {self.name!r}")
+
+    @classmethod
+    def preset(cls, name: str) -> "Beams":
+        """One of :data:`BEAM_PRESETS` ("5x41", "5x100", "10x100", "10x275", "18x275", "hera"); also accepts any
+        "<E_e>x<E_p>" such as "18x275" or "27.5x920" [GeV]."""
+        if not isinstance(name, str):
+            raise TypeError(f"Beams.preset: name must be a string like '18x275', got {name!r}")
+        key = name.strip().lower()
+        if key in BEAM_PRESETS:
+            return cls(*BEAM_PRESETS[key], name=key)
+        parts = key.split("x")
+        try:
+            e, p = (float(t) for t in parts)
+        except ValueError:
+            raise ValueError(f"Beams.preset: unknown set-up {name!r}; presets {tuple(BEAM_PRESETS)} or "
+                             "'<E_e>x<E_p>' in GeV") from None
+        return cls(e, p, name=key)
+
+    @property
+    def electron_momentum(self) -> float:
+        """|p_e| [GeV]."""
+        return math.sqrt((self.electron_energy - M_ELECTRON) * (self.electron_energy + M_ELECTRON))
+
+    @property
+    def proton_momentum(self) -> float:
+        """|p_p| [GeV]."""
+        return math.sqrt((self.proton_energy - M_PROTON) * (self.proton_energy + M_PROTON))
+
+    @property
+    def s(self) -> float:
+        """(p_e + p_p)^2 [GeV^2], with the masses."""
+        return (M_ELECTRON ** 2 + M_PROTON ** 2
+                + 2.0 * (self.electron_energy * self.proton_energy + self.electron_momentum * self.proton_momentum))
+
+    @property
+    def sqrt_s(self) -> float:
+        """e p centre-of-mass energy [GeV]."""
+        return math.sqrt(self.s)
+
+    def __str__(self):
+        return f"{self.electron_energy:g}x{self.proton_energy:g} GeV (sqrt(s) = {self.sqrt_s:.2f} GeV)"
+
+
+def check_beams(value) -> Beams | None:
+    """None, a :class:`Beams` or a preset name -> Beams (ValueError / TypeError naming ``beams``)."""
+    if value is None or isinstance(value, Beams):
+        return value
+    if isinstance(value, str):
+        return Beams.preset(value)
+    raise TypeError(f"beams must be a jpsi_fast.Beams or a preset name like '18x275', got {value!r}")
 
 
 def _checked_flavours(value):
@@ -164,6 +263,9 @@ class Params:
     pt2_pgf, dz2_pgf : PGF transverse <P_T^2> [GeV^2] and longitudinal <delta z^2> smearing.
     flavours : light (anti)quarks summed in quark fragmentation, any subset of u, d, s, ubar, dbar, sbar.
     tmd_pdf : "gaussian" (default) or "collinear" (the w -> 0 limit) model of the FF channel.
+    beams : a :class:`Beams` (or a preset name such as "18x275"): sets ``sqrt_s`` = beams.sqrt_s and gives events
+        their lab frame (docs/physics.md §13); ``sqrt_s`` must then be left at its default (or equal).
+        ``replace(sqrt_s=...)`` drops the beams, ``replace(beams=...)`` sets sqrt_s.
     """
 
     sqrt_s: float = 63.0
@@ -187,8 +289,17 @@ class Params:
     dz2_pgf: float = 0.04
     flavours: tuple = LIGHT_FLAVOURS
     tmd_pdf: str = "gaussian"
+    beams: Beams | None = None
 
     def __post_init__(self):
+        beams = check_beams(self.beams)
+        if beams is not None:
+            default = dataclasses.fields(self)[0].default
+            if self.sqrt_s != default and not math.isclose(self.sqrt_s, beams.sqrt_s, rel_tol=1e-12):
+                raise ValueError(f"Params: sqrt_s = {self.sqrt_s!r} GeV contradicts beams {beams} (sqrt(s) = "
+                                 f"{beams.sqrt_s!r} GeV): give one of them")
+            object.__setattr__(self, "beams", beams)
+            object.__setattr__(self, "sqrt_s", beams.sqrt_s)
         self._fill_ldmes()
         for name, (lo, hi, unit) in FIELD_RANGES.items():
             v = getattr(self, name)
@@ -276,6 +387,10 @@ class Params:
         if "ldme_set" in changes:
             for f in LDME_FIELDS:
                 changes.setdefault(f, None)
+        if "beams" in changes and "sqrt_s" not in changes:
+            changes["sqrt_s"] = dataclasses.fields(self)[0].default
+        elif "sqrt_s" in changes and "beams" not in changes:
+            changes["beams"] = None
         return dataclasses.replace(self, **changes)
 
     @property

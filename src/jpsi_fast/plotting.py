@@ -10,12 +10,17 @@ import numpy as np
 
 from .components import CHANNEL_LABELS
 
-__all__ = ["plot_histogram", "plot_histogram_bands", "plot_lambdas", "plot_region_map", "plot_learning_curves",
-           "plot_feature_importance"]
+__all__ = ["plot_histogram", "plot_histogram_bands", "plot_lambdas", "plot_rates", "plot_region_map",
+           "plot_learning_curves", "plot_feature_importance"]
 
 LINESTYLES = {"U": "-", "L": "--", "T": ":"}
-VARIABLE_LABELS = {"x": "$x$", "z": "$z$", "Q": "$Q$", "PT": "$P_T$"}
-VARIABLE_UNITS = {"x": "", "z": "", "Q": " [GeV]", "PT": " [GeV]"}
+VARIABLE_LABELS = {"x": "$x$", "z": "$z$", "Q": "$Q$", "PT": "$P_T$", "y": "$y$", "cos_theta": r"$\cos\theta$",
+                   "phi": r"$\varphi$", "phi_h": r"$\phi_h$", "jpsi_eta": r"$\eta_{J/\psi}$",
+                   "jpsi_rapidity": r"$y_{J/\psi}$", "jpsi_pt": r"$p_{T,J/\psi}$", "e_eta": r"$\eta_{e'}$",
+                   "lep_plus_eta": r"$\eta_{\ell^+}$", "lep_minus_eta": r"$\eta_{\ell^-}$",
+                   "lep_plus_pt": r"$p_{T,\ell^+}$", "lep_minus_pt": r"$p_{T,\ell^-}$"}
+VARIABLE_UNITS = {"x": "", "z": "", "Q": " [GeV]", "PT": " [GeV]", "jpsi_pt": " [GeV]", "jpsi_E": " [GeV]",
+                  "e_pt": " [GeV]", "e_E": " [GeV]", "lep_plus_pt": " [GeV]", "lep_minus_pt": " [GeV]"}
 OUTSIDE_COLOR = "#d9d9d9"
 
 
@@ -43,10 +48,19 @@ def _finish(fig, path, dpi=130):
     return fig
 
 
-def _bin_panels(h, fig):
-    """(figure, axes): one panel per (z, Q) bin of a histogram, two columns, spare axes switched off."""
+def _panels(h, fig):
+    """(figure, axes, x_axis, selectors): one panel per (z, Q) bin of a ``bin`` x ``PT`` histogram (two columns,
+    spare axes off), else one panel for a 1-D histogram; ``selectors[b]`` indexes panel b's row of the kinematic
+    arrays."""
     plt = _pyplot()
-    n = len(h.bins)
+    kin = h.kinematic_axes
+    if kin == ("bin", "PT"):
+        n, xname = len(h.bins), "PT"
+    elif len(kin) == 1:
+        n, xname = 1, kin[0]
+    else:
+        raise ValueError(f"plots need a (bin, PT) or a 1-D histogram; this one has kinematic axes {kin}: project it "
+                         "first, e.g. h.project('channel', 'state', 'PT')")
     ncol = 2 if n > 1 else 1
     nrow = (n + ncol - 1) // ncol
     if fig is None:
@@ -54,38 +68,51 @@ def _bin_panels(h, fig):
     axes = np.atleast_1d(fig.subplots(nrow, ncol, squeeze=False)).ravel()
     for ax in axes[n:]:
         ax.axis("off")
-    return fig, axes[:n]
+    selectors = [b for b in range(n)] if kin == ("bin", "PT") else [Ellipsis]
+    return fig, axes[:n], xname, selectors
 
 
-def _label_bin_panel(ax, h, b, top, floor):
+def _axis_label(h, name):
+    label = h.axes[name].label
+    return label if label and label != name else VARIABLE_LABELS.get(name, name) + VARIABLE_UNITS.get(name, "")
+
+
+def _label_panel(ax, h, b, xname, top, floor):
     """Log y axis from ``floor`` x ``top`` to 3 ``top`` (when top > 0), axis labels and the bin's title."""
     ax.set_yscale("log")
     if top > 0:
         ax.set_ylim(top * floor, top * 3)
-    ax.set_xlabel(r"$P_T$ [GeV]")
-    ax.set_ylabel(r"$d\sigma/dP_T$ [pb/GeV]")
-    ax.set_title(h.bins[b].label, fontsize=10)
+    ax.set_xlabel(_axis_label(h, xname))
+    unit = VARIABLE_UNITS.get(xname, "").strip(" []")
+    ax.set_ylabel(rf"$d\sigma/d${VARIABLE_LABELS.get(xname, xname)} [pb{'/' + unit if unit else ''}]")
+    if h.bins is not None:
+        ax.set_title(h.bins[b].label, fontsize=10)
     ax.grid(alpha=0.3)
 
 
 def plot_histogram(h, path=None, states=("U", "L"), fig=None):
-    """dsigma/dP_T of a :class:`jpsi_fast.Histogram`: one panel per (z, Q) bin, a step curve per channel and state
-    (solid U, dashed L, dotted T) with its Monte Carlo error band, log y axis, one legend below the panels."""
+    """Differential cross sections of a :class:`jpsi_fast.histograms.Histogram` (values / bin widths): one panel
+    per (z, Q) bin for a ``bin`` x ``PT`` histogram, else one panel for a 1-D histogram; a step curve per
+    channel and state (solid U, dashed L, dotted T) with its Monte Carlo error band, log y axis, one legend below
+    the panels."""
     for st in states:
         if st not in h.states:
             raise ValueError(f"states: {st!r} not in the histogram's states {h.states}")
-    fig, axes = _bin_panels(h, fig)
+    fig, axes, xname, sel = _panels(h, fig)
+    edges = np.asarray(h.axes[xname].edges)
+    curves = {(ch, st): h.dsigma(ch, st) for ch in h.channels for st in states}
     for b, ax in enumerate(axes):
+        top = 0.0
         for c, ch in enumerate(h.channels):
             color = f"C{c}"
             for st in states:
-                k = h.states.index(st)
-                v, e = h.values[b, c, k], h.errors[b, c, k]
-                ax.stairs(v, h.pt_edges, color=color, ls=LINESTYLES.get(st, "-"),
+                v, e = (a[sel[b]] for a in curves[ch, st])
+                ax.stairs(v, edges, color=color, ls=LINESTYLES.get(st, "-"),
                           label=f"{CHANNEL_LABELS.get(ch, ch)} {st}")
-                ax.fill_between(h.pt_edges, np.append(v - e, (v - e)[-1]), np.append(v + e, (v + e)[-1]),
+                ax.fill_between(edges, np.append(v - e, (v - e)[-1]), np.append(v + e, (v + e)[-1]),
                                 step="post", color=color, alpha=0.2, lw=0)
-        _label_bin_panel(ax, h, b, h.values[b].max(), floor=1e-6)
+                top = max(top, float(np.max(v)))
+        _label_panel(ax, h, b, xname, top, floor=1e-6)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=len(h.channels), fontsize=8, frameon=False)
     return _finish(fig, path, dpi=120)
@@ -98,47 +125,55 @@ BAND_STYLE = {"scale": ("C0", r"scale ($\xi_R, \xi_F$)"), "ldme": ("C3", "LDME-s
 
 
 def plot_histogram_bands(h, path=None, sources=None, state="U", fig=None):
-    """dsigma/dP_T of the channel sum of ``state`` of a :class:`jpsi_fast.Histogram` filled with theory
-    variations: one panel per (z, Q) bin, the central value as a line with its Monte Carlo error, and one shaded
-    band per theory source (default every source present), labelled in the legend."""
+    """Differential cross section of the channel sum of ``state`` of a histogram filled with theory variations:
+    one panel per (z, Q) bin (or one for a 1-D histogram), the central value as a line with its Monte Carlo
+    error, and one shaded band per theory source (default every source present), labelled in the legend."""
     from .variations import shown_band_sources
-    if h.layout is None:
+    if not h.variations:
         raise ValueError("this histogram has no theory variations: fill it with variations=jpsi_fast.Variations()")
     if sources is None:
         sources = shown_band_sources(h.layout.variations)
-    fig, axes = _bin_panels(h, fig)
-    bands = {s: h.band(s, state=state) for s in sources}
-    tot, err = h.total(state)
+    fig, axes, xname, sel = _panels(h, fig)
+    edges = np.asarray(h.axes[xname].edges)
+    centres = 0.5 * (edges[1:] + edges[:-1])
+    bands = {s: h.band(s, state=state, differential=True) for s in sources}
+    tot, err = h.total(state, differential=True)
     for b, ax in enumerate(axes):
         for s in sources:
             color, label = BAND_STYLE[s]
-            _, lo, hi = bands[s]
-            ax.fill_between(h.pt_edges, np.append(lo[b], lo[b][-1]), np.append(hi[b], hi[b][-1]), step="post",
+            lo, hi = bands[s][1][sel[b]], bands[s][2][sel[b]]
+            ax.fill_between(edges, np.append(lo, lo[-1]), np.append(hi, hi[-1]), step="post",
                             color=color, alpha=0.25, lw=0, label=label)
-        ax.stairs(tot[b], h.pt_edges, color="k", label=f"central, {state} (MC error bars)")
-        ax.errorbar(0.5 * (h.pt_edges[1:] + h.pt_edges[:-1]), tot[b], yerr=err[b], fmt="none", ecolor="k", lw=0.8)
-        top = max(float(np.max(bands[s][2][b])) for s in sources) if sources else float(tot[b].max())
-        _label_bin_panel(ax, h, b, top, floor=1e-5)
+        ax.stairs(tot[sel[b]], edges, color="k", label=f"central, {state} (MC error bars)")
+        ax.errorbar(centres, tot[sel[b]], yerr=err[sel[b]], fmt="none", ecolor="k", lw=0.8)
+        top = max(float(np.max(bands[s][2][sel[b]])) for s in sources) if sources else float(tot[sel[b]].max())
+        _label_panel(ax, h, b, xname, top, floor=1e-5)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=min(3, len(labels)), fontsize=8, frameon=False)
     return _finish(fig, path, dpi=120)
 
 
 #: axis labels of the dilepton decay parameters (docs/physics.md §12)
-LAMBDA_LABELS = {"theta": r"$\lambda_\theta$", "phi": r"$\lambda_\varphi$", "thetaphi": r"$\lambda_{\theta\varphi}$",
-                 "tilde": r"$\tilde\lambda$"}
+LAMBDA_LABELS = {"theta": r"$\lambda_\theta$", "phi": r"$\lambda_\varphi$",
+                 "thetaphi": r"$\lambda_{\theta\varphi}$", "tilde": r"$\tilde\lambda$"}
 
 
 def plot_lambdas(h, path=None, params=("theta", "phi", "thetaphi"), channels=None, fig=None):
-    """Dilepton decay parameters versus P_T of a :class:`jpsi_fast.Histogram` filled with the density-matrix
-    states: a row of panels per (z, Q) bin, a column per parameter; a step curve per channel (default all) and for
+    """Dilepton decay parameters of a histogram filled with the density-matrix states versus its P_T (or single)
+    axis: a row of panels per (z, Q) bin, a column per parameter; a step curve per channel (default all) and for
     the channel sum (black; density matrices added, never averaged lambdas), each with its propagated Monte Carlo
     error band. Helicity frame (docs/physics.md §12)."""
     plt = _pyplot()
     channels = h.channels if channels is None else tuple(channels)
     curves = [(ch, f"C{h.channels.index(ch)}", CHANNEL_LABELS.get(ch, ch), h.lambdas(ch)) for ch in channels]
     curves.append((None, "k", "sum of channels", h.lambdas()))
-    nb = len(h.bins)
+    kin = h.kinematic_axes
+    if kin != ("bin", "PT") and len(kin) != 1:
+        raise ValueError(f"plot_lambdas needs a (bin, PT) or a 1-D histogram, got axes {kin}")
+    xname = "PT" if kin == ("bin", "PT") else kin[0]
+    edges = np.asarray(h.axes[xname].edges)
+    nb = len(h.bins) if kin == ("bin", "PT") else 1
+    sel = list(range(nb)) if kin == ("bin", "PT") else [Ellipsis]
     if fig is None:
         fig = plt.figure(figsize=(4.0 * len(params), 2.8 * nb + 0.7), layout="constrained")
     axes = np.atleast_2d(fig.subplots(nb, len(params), squeeze=False, sharex=True))
@@ -146,24 +181,63 @@ def plot_lambdas(h, path=None, params=("theta", "phi", "thetaphi"), channels=Non
         for j, name in enumerate(params):
             ax = axes[b, j]
             for ch, color, label, (vals, errs) in curves:
-                v, e = vals[name][b], errs[name][b]
+                v, e = vals[name][sel[b]], errs[name][sel[b]]
                 if not np.any(np.isfinite(v)):
                     continue
                 lw = 1.8 if ch is None else 1.1
-                ax.stairs(v, h.pt_edges, color=color, lw=lw, label=label, baseline=None)
-                ax.fill_between(h.pt_edges, np.append(v - e, (v - e)[-1]), np.append(v + e, (v + e)[-1]),
+                ax.stairs(v, edges, color=color, lw=lw, label=label, baseline=None)
+                ax.fill_between(edges, np.append(v - e, (v - e)[-1]), np.append(v + e, (v + e)[-1]),
                                 step="post", color=color, alpha=0.2, lw=0)
             ax.axhline(0.0, color="0.6", lw=0.6)
             ax.set_ylim(-1.05, 1.05)
             ax.set_ylabel(LAMBDA_LABELS[name])
             ax.grid(alpha=0.3)
             if b == nb - 1:
-                ax.set_xlabel(r"$P_T$ [GeV]")
-            if j == 0:
+                ax.set_xlabel(_axis_label(h, xname))
+            if j == 0 and h.bins is not None:
                 ax.set_title(h.bins[b].label, fontsize=9, loc="left")
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=8, frameon=False)
     return _finish(fig, path, dpi=110)
+
+
+def plot_rates(table, path=None, fig=None):
+    """Expected events per (z, P_T) bin in acceptance (left, log colour scale, counts written in the bins; bins
+    below ``min_counts`` hatched) and the dominant production mechanism in acceptance (right) of
+    :func:`jpsi_fast.events.rates_table`."""
+    plt = _pyplot()
+    from matplotlib.colors import ListedColormap, LogNorm
+    g, ze, pe = table["grid"], table["z_edges"], table["pt_edges"]
+    counts = np.where(g["counts"] > 0, g["counts"], np.nan)
+    if fig is None:
+        fig = plt.figure(figsize=(12.0, 4.8), layout="constrained")
+    ax1, ax2 = fig.subplots(1, 2)
+    finite = counts[np.isfinite(counts)]
+    norm = LogNorm(vmin=max(float(finite.min()), 1e-3), vmax=float(finite.max())) if finite.size else None
+    mesh = ax1.pcolormesh(ze, pe, counts.T, norm=norm, cmap="viridis")
+    fig.colorbar(mesh, ax=ax1, label=f"expected events ({table['lumi_fb']:g} fb$^{{-1}}$)")
+    for i in range(len(ze) - 1):
+        for j in range(len(pe) - 1):
+            n = g["counts"][i, j]
+            if n > 0:
+                ax1.text(0.5 * (ze[i] + ze[i + 1]), 0.5 * (pe[j] + pe[j + 1]), f"{n:.2g}", ha="center",
+                         va="center", fontsize=7, color="w" if norm is not None and n < norm.vmax ** 0.5 else "k")
+                if n < table["min_counts"]:
+                    ax1.add_patch(plt.Rectangle((ze[i], pe[j]), ze[i + 1] - ze[i], pe[j + 1] - pe[j], fill=False,
+                                                hatch="//", lw=0, edgecolor="0.7"))
+    channels = table["channels"]
+    colors = [f"C{k}" for k in range(len(channels))]
+    dom = np.where(g["dominant"] >= 0, g["dominant"], np.nan).astype(float)
+    ax2.pcolormesh(ze, pe, dom.T, cmap=ListedColormap(colors), vmin=-0.5, vmax=len(channels) - 0.5)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in colors]
+    ax2.legend(handles, [CHANNEL_LABELS.get(c, c) for c in channels], fontsize=8, loc="upper left")
+    for ax, title in ((ax1, "expected J/$\\psi\\to\\ell^+\\ell^-$ events in acceptance"),
+                      (ax2, "dominant mechanism in acceptance")):
+        ax.set_xlabel("$z$")
+        ax.set_ylabel("$P_T$ [GeV]")
+        ax.set_title(title, fontsize=10)
+    fig.suptitle(f"{table['beams']}, {table['acceptance']}", fontsize=9)
+    return _finish(fig, path)
 
 
 def plot_region_map(grid_x, grid_y, predicted, truth, class_names, var_x, var_y, fixed, title, path=None, ax=None):

@@ -464,10 +464,30 @@ class CrossSection:
             if layout is not None:
                 raise ValueError("give layout or variations, not both")
             layout = self.layout(variations=variations)
+        if getattr(domain, "acceptance", None) is not None:
+            return self._lab_integrand(domain, layout)
         layout = layout if layout is not None else Layout()
         domain.check(self.params)
         self._check_pdf_range(domain, layout)
         return XsecIntegrand(self, domain, layout)
+
+    def _lab_integrand(self, domain, layout):
+        """The in-acceptance integrand (docs/physics.md §13): sigma_U per channel, decayed in the lab frame."""
+        from ._xsec_integrand import LabXsecIntegrand
+        if self.params.beams is None:
+            raise ValueError("a Domain with an acceptance needs the lab frame: give Params(beams=jpsi_fast.Beams(...)) "
+                             "or a preset such as Params(beams='18x275')")
+        channels = None if layout is None else layout.channels
+        if layout is not None and (tuple(layout.states) != ("U",) or layout.n_variations > 1
+                                   or layout.beam != (0.0, 0.0)):
+            raise ValueError("in acceptance (Domain.acceptance) the integrand gives sigma_U per channel for unpolarized "
+                             "beams (the decay distribution uses the full density matrix, docs/physics.md §12): use "
+                             "states=('U',), no variations and no beam polarization")
+        public = Layout(channels, ("U",))
+        density = Layout(public.channels, ("U", "L", "Sp0", "Spm"))
+        domain.check(self.params)
+        self._check_pdf_range(domain, public)
+        return LabXsecIntegrand(self, domain, public, density, domain.acceptance.lepton[1])
 
     def _check_pdf_range(self, domain, layout=None):
         (xa, xb), (qa, qb) = domain.effective_ranges(self.params)
