@@ -31,7 +31,7 @@ def assert_png(path):
 
 def test_help_on_every_subcommand():
     out = run_cli("--help").stdout
-    for sub in ("demo", "evaluate", "bins", "grid", "corrupt", "clean", "regions", "info"):
+    for sub in ("demo", "evaluate", "bins", "grid", "corrupt", "clean", "regions", "info", "events", "rates"):
         assert sub in out
         assert "usage" in run_cli(sub, "--help").stdout
 
@@ -152,6 +152,13 @@ def test_regions_and_info(tmp_path):
     (("bins", "--pt-edges", "0,6,30000000"), "--pt-edges"),
     (("regions", "--budget", "100", "--batch", "500"), "budget"),
     (("demo", "--params", "p.toml"), "--params"),
+    (("events", "--n", "10"), "--beams"),
+    (("events", "--beams", "18y275"), "--beams"),
+    (("events", "--beams", "18x275", "--sqrt-s", "100"), "--beams"),
+    (("events", "--beams", "18x275", "--output", "e.txt"), "--output"),
+    (("events", "--beams", "18x275", "--lepton-eta", "3,-3"), "lepton_eta"),
+    (("rates", "--beams", "18x275", "--lumi", "-1"), "--lumi"),
+    (("rates", "--beams", "18x275", "--z-edges", "0.5"), "--z-edges"),
 ])
 def test_bad_arguments_one_line_error(args, word, tmp_path):
     p = run_cli(*args, check=False, cwd=tmp_path)
@@ -252,3 +259,44 @@ def test_evaluate_with_lhapdf_helicity_set(tmp_path):
     bad = run_cli("evaluate", "--x", "0.3", "--z", "0.5", "--Q", "20", "--PT", "1", "--lambda-e", "1",
                   "--helicity-pdf", str(tmp_path / "missing_0000.dat"), check=False)
     assert bad.returncode != 0 and "missing_0000" in bad.stderr
+
+
+def test_events_hepmc3_lhe_parquet(tmp_path):
+    """`jpsi-fast events` writes files the libraries read back, with the cross section and the channel names."""
+    pyhepmc = pytest.importorskip("pyhepmc")
+    pylhe = pytest.importorskip("pylhe")
+    pq = pytest.importorskip("pyarrow.parquet")
+    out = run_cli("events", "--beams", "18x275", "--n", "3000", "--output", str(tmp_path / "jpsi.hepmc"),
+                  "--acceptance", "typical").stdout
+    assert "wrote 3,000 unweighted events" in out and "18x275" in out
+    with pyhepmc.open(tmp_path / "jpsi.hepmc") as f:
+        events = list(f)
+    assert len(events) == 3000
+    ev = events[0]
+    assert sorted(p.pid for p in ev.particles) == sorted([11, 2212, 11, 22, 443, 13, -13, 90])
+    mu = [p for p in ev.particles if abs(p.pid) == 13]
+    assert all(p.status == 1 for p in mu) and all(abs(p.momentum.eta()) < 3.5 and p.momentum.pt() > 0.5 for p in mu)
+    sigma = ev.cross_section.xsec()
+    assert sigma > 0 and np.isclose(sum(e.weights[0] for e in events), sigma, rtol=1e-9)
+    out = run_cli("events", "--beams", "5x41", "--n", "2000", "--output", str(tmp_path / "jpsi.lhe.gz"),
+                  "--decay", "ee", "--seed", "3").stdout
+    assert "J/psi -> ee" in out
+    lhe = list(pylhe.LHEFile.fromfile(str(tmp_path / "jpsi.lhe.gz")).events)
+    assert len(lhe) == 2000 and sorted(abs(p.id) for p in lhe[0].particles).count(11) == 4
+    run_cli("events", "--beams", "10x100", "--n", "2000", "--output", str(tmp_path / "ev.parquet"), "--weighted",
+            "--scale-variation", "3")
+    t = pq.read_table(tmp_path / "ev.parquet")
+    assert 0 < t.num_rows <= 2000 and "weight_scale:2,2" in t.column_names
+    assert {"jpsi_E", "lep_plus_pz", "X_px", "channel", "event_number"} <= set(t.column_names)
+    info = json.loads(t.schema.metadata[b"jpsi_fast.run_info"])
+    assert np.isclose(np.sum(t["weight"]), info["sigma_pb"], rtol=0.05)
+    assert not list(tmp_path.glob(".*tmp*"))
+
+
+def test_rates(tmp_path):
+    out = run_cli("rates", "--beams", "18x275", "--lumi", "10/fb", "--neval", "20000", "--nitn", "2",
+                  "--z-edges", "0.1,0.45,0.8", "--pt-edges", "0,1,6", "--out", str(tmp_path)).stdout
+    assert "expected J/psi -> mumu events for 10 fb^-1 at 18x275 GeV" in out and "dominant" in out
+    assert_png(tmp_path / "rates_z_pt.png")
+    rows = open(tmp_path / "rates_z_pt.csv").read().splitlines()
+    assert len(rows) == 1 + 4 and "counts" in rows[0]

@@ -33,6 +33,10 @@ cdef struct LabEvent:
     double lp[4]        # l+
     double lm[4]        # l-
     double X[4]         # hadronic remainder P + q - P_psi
+    double ax[4]        # helicity-frame axes X, Y, Z (unit spacelike four-vectors orthogonal to P_psi)
+    double ay[4]
+    double az[4]
+    double pstar        # lepton momentum in the J/psi rest frame [GeV]
 
 
 cdef inline void lab_setup(LabSetup* b, double E_e, double E_p, double m_e, double m_p, double M,
@@ -52,6 +56,20 @@ cdef inline double minkowski_dot(const double* a, const double* b) noexcept nogi
     return a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3]
 
 
+cdef inline void decay_leptons_cs(LabEvent* ev, double cos_theta, double sin_theta, double cos_phi,
+                                  double sin_phi) noexcept nogil:
+    """l+- = P_psi/2 +- p (sin th cos ph X + sin th sin ph Y + cos th Z) from the event's helicity axes."""
+    cdef double D
+    cdef int i
+    for i in range(4):
+        D = ev.pstar * (sin_theta * (cos_phi * ev.ax[i] + sin_phi * ev.ay[i]) + cos_theta * ev.az[i])
+        ev.lp[i] = 0.5 * ev.psi[i] + D
+        ev.lm[i] = 0.5 * ev.psi[i] - D
+
+
+cdef inline void decay_leptons(LabEvent* ev, double cos_theta, double phi) noexcept nogil:
+    decay_leptons_cs(ev, cos_theta, sqrt((1.0 - cos_theta) * (1.0 + cos_theta)), cos(phi), sin(phi))
+
 cdef inline bint lab_event(const LabSetup* b, double x, double Q, double z, double PT, double phi_e,
                            double phi_h, double cos_theta, double phi, LabEvent* ev) noexcept nogil:
     """Fill ``ev``; False (ev undefined) where the point is not kinematically allowed with the masses: physical
@@ -66,7 +84,7 @@ cdef inline bint lab_event(const LabSetup* b, double x, double Q, double z, doub
     cdef double nperp[4]
     cdef double W[4]
     cdef double Qz[4]
-    cdef double W2, sW, E_cm, p_cm, qW, qz_norm, P_L, s_t, c_p, s_p, pstar, dx, dy, dz
+    cdef double W2, sW, E_cm, p_cm, qW, qz_norm, P_L
     cdef int i
     if not (y > 0.0 and y <= 1.0):
         return False
@@ -141,18 +159,14 @@ cdef inline bint lab_event(const LabSetup* b, double x, double Q, double z, doub
     for i in range(4):
         Qz[i] = (ev.q[i] - qW / W2 * W[i]) / qz_norm      # unit spacelike, along q in the c.m. frame
     P_L = -minkowski_dot(ev.psi, Qz)
-    s_t = sqrt((1.0 - cos_theta) * (1.0 + cos_theta))
-    c_p = cos(phi)
-    s_p = sin(phi)
-    pstar = sqrt(0.25 * b.M * b.M - b.m_lep * b.m_lep)
+    ev.pstar = sqrt(0.25 * b.M * b.M - b.m_lep * b.m_lep)
     for i in range(4):
-        dz = (E_cm / b.M * ev.psi[i] - b.M / sW * W[i]) / p_cm
-        dy = c_h * n2[i] - s_h * n1[i]
-        dx = (P_L * nperp[i] - PT * Qz[i]) / p_cm
-        D = pstar * (s_t * (c_p * dx + s_p * dy) + cos_theta * dz)
-        ev.lp[i] = 0.5 * ev.psi[i] + D
-        ev.lm[i] = 0.5 * ev.psi[i] - D
+        ev.az[i] = (E_cm / b.M * ev.psi[i] - b.M / sW * W[i]) / p_cm
+        ev.ay[i] = c_h * n2[i] - s_h * n1[i]
+        ev.ax[i] = (P_L * nperp[i] - PT * Qz[i]) / p_cm
+    decay_leptons(ev, cos_theta, phi)
     return True
+
 
 
 cdef void lab_observables(const LabEvent* ev, double* out) noexcept nogil
@@ -179,15 +193,34 @@ cdef inline bint eta_window(const double* p, double sinh_lo, double sinh_hi) noe
     return p[3] >= sinh_lo * pt and p[3] <= sinh_hi * pt
 
 
-cdef inline bint accepted(const Acceptance* c, const LabEvent* ev) noexcept nogil:
-    """Both leptons and the scattered electron inside the cuts (pseudorapidity windows without a log)."""
+cdef inline bint lepton_accepted(const Acceptance* c, const double* p) noexcept nogil:
+    cdef double pt = transverse(p)
+    return pt >= c.lep_pt_min and p[3] >= c.lep_sinh_lo * pt and p[3] <= c.lep_sinh_hi * pt
+
+
+cdef inline bint leptons_accepted(const Acceptance* c, const LabEvent* ev) noexcept nogil:
+    """Both decay leptons inside the cuts (pseudorapidity windows without a log)."""
+    return not c.active or (lepton_accepted(c, ev.lp) and lepton_accepted(c, ev.lm))
+
+
+cdef inline bint electron_accepted(const Acceptance* c, const LabEvent* ev) noexcept nogil:
+    """The scattered electron inside the cuts (independent of the decay)."""
     if not c.active:
         return True
-    if not (transverse(ev.lp) >= c.lep_pt_min and transverse(ev.lm) >= c.lep_pt_min):
-        return False
-    if not (eta_window(ev.lp, c.lep_sinh_lo, c.lep_sinh_hi) and eta_window(ev.lm, c.lep_sinh_lo, c.lep_sinh_hi)):
-        return False
     return ev.k_out[0] >= c.e_energy_min and eta_window(ev.k_out, c.e_sinh_lo, c.e_sinh_hi)
+
+
+cdef inline bint accepted(const Acceptance* c, const LabEvent* ev) noexcept nogil:
+    """Both leptons and the scattered electron inside the cuts."""
+    return electron_accepted(c, ev) and leptons_accepted(c, ev)
+
+
+cdef inline double decay_density_cs(double U, double L, double Sp0, double Spm, double cos_theta, double sin_theta,
+                                    double cos_phi, double sin_phi) noexcept nogil:
+    """decay_density from the cosines and sines of the angles."""
+    return 0.75 * ((U + L) + (U - 3.0 * L) * cos_theta * cos_theta
+                   + 2.0 * Spm * sin_theta * sin_theta * (cos_phi * cos_phi - sin_phi * sin_phi)
+                   + 4.0 * sqrt(2.0) * Sp0 * sin_theta * cos_theta * cos_phi)
 
 
 cdef inline double decay_density(double U, double L, double Sp0, double Spm, double cos_theta,

@@ -13,11 +13,11 @@ import numpy as np
 from ._integrand cimport Integrand
 from ._kernels cimport KernelConfig, KernelParams, cross_section_point
 from ._kinematics cimport Cuts, cut_coordinates, in_cuts, inelasticity
-from ._lab cimport (Acceptance, LabEvent, LabSetup, accepted, decay_density, lab_event, lab_observables,
-                    lab_setup)
+from ._lab cimport (Acceptance, LabEvent, LabSetup, accepted, decay_density, decay_density_cs, decay_leptons_cs,
+                    electron_accepted, lab_event, lab_observables, lab_setup, leptons_accepted)
 from ._lab import LAB_OBSERVABLES
 from ._pdf cimport PDFCore
-from libc.math cimport M_PI
+from libc.math cimport M_PI, cos, sin, sqrt
 
 #: observables of every point of the physics integrand
 OBSERVABLES = ("x", "z", "Q", "PT", "y")
@@ -29,6 +29,8 @@ cdef enum:
     LAB_DIM = 7
     N_LAB_OBS = 11          # len(_lab.LAB_OBSERVABLES)
     N_DENSITY = 4           # kernel elements per channel of the lab integrand: U, L, Sp0, Spm
+    DECAY_LATTICE = 13      # control variate: decays per point on a shifted rank-1 lattice in (u_cos, u_phi) ...
+    DECAY_LATTICE_GEN = 5   # ... with generator (1, 5): the Fibonacci lattice of 13 points
     MAX_LAB_CHANNELS = 16
 
 
@@ -94,16 +96,27 @@ cdef class LabXsecIntegrand(Integrand):
     decay density 4 pi dsigma/dOmega of the channel's density matrix (eq. 13.3), times 1 if the event passes
     ``domain.acceptance`` and is kinematically allowed with the masses, else 0: integrals are sigma_U in acceptance
     [pb] (before the branching ratio). Observables: LAB_INTEGRAND_OBSERVABLES, then ``decay_density_<channel>``,
-    each channel's decay density (eq. 13.3) at the point [pb/GeV^4] (0 where the point is not accepted)."""
+    each channel's decay density (eq. 13.3) at the point [pb/GeV^4] (0 where the point is not accepted).
+
+    ``control_variate``: for allowed points with the scattered electron accepted, the value is 4 Q P_T x Jacobian
+    x (sigma_U - the mean decay density where the leptons are rejected, over DECAY_LATTICE decays on a lattice
+    shifted by the point's decay angles) -- the same sigma_U in acceptance on average, without the variance of
+    the decay distribution and with that of the lepton acceptance divided among the decays (the integrand is
+    sigma_U wherever the whole decay sphere is accepted). For integrals only: its values are not localized in the
+    decay angles (observables beyond x .. phi are 0), so histograms and samples use the plain integrand
+    (docs/physics.md §13.4)."""
     cdef KernelConfig cfg
     cdef PDFCore pdf
     cdef Cuts cuts
     cdef LabSetup setup
     cdef Acceptance acc
     cdef Py_ssize_t n_channels
+    cdef readonly bint control_variate
+    cdef double lattice_cos[DECAY_LATTICE]     # cos, sin of the lattice's azimuth shifts 2 pi G k / N
+    cdef double lattice_sin[DECAY_LATTICE]
     cdef object _args
 
-    def __init__(self, xs, domain, layout, density_layout, double m_lep):
+    def __init__(self, xs, domain, layout, density_layout, double m_lep, bint control_variate=False):
         Integrand.__init__(self, LAB_DIM, layout.n_base, layout,
                            LAB_INTEGRAND_OBSERVABLES + tuple(f"decay_density_{c}" for c in layout.channels))
         if len(LAB_OBSERVABLES) != N_LAB_OBS:
@@ -111,7 +124,12 @@ cdef class LabXsecIntegrand(Integrand):
         if density_layout.n_base != N_DENSITY * layout.n_base or layout.n_base > MAX_LAB_CHANNELS:
             raise ValueError("the lab integrand needs one U component per channel and the density elements "
                              "U, L, Sp0, Spm of each")
-        self._args = (xs, domain, layout, density_layout, m_lep)
+        self._args = (xs, domain, layout, density_layout, m_lep, control_variate)
+        self.control_variate = control_variate
+        cdef int k
+        for k in range(DECAY_LATTICE):
+            self.lattice_cos[k] = cos(2.0 * M_PI * ((k * DECAY_LATTICE_GEN) % DECAY_LATTICE) / DECAY_LATTICE)
+            self.lattice_sin[k] = sin(2.0 * M_PI * ((k * DECAY_LATTICE_GEN) % DECAY_LATTICE) / DECAY_LATTICE)
         self.n_channels = layout.n_base
         self.cfg = xs.kernel_config(density_layout)
         self.pdf = xs.pdf.core
@@ -124,9 +142,46 @@ cdef class LabXsecIntegrand(Integrand):
     def __reduce__(self):
         return (LabXsecIntegrand, self._args)
 
+    cdef void _control_variate_row(self, const double* us, double* p, double* row, double jac,
+                                   bint allowed, LabEvent* ev, double* el) noexcept nogil:
+        """Value of the control-variate integrand at one point: 4 Q P_T x Jacobian x (sigma_U - the mean over
+        DECAY_LATTICE decays of the decay density where the leptons are rejected), 0 where the event is not
+        allowed or the scattered electron is rejected. The decays are the point's (u_cos, u_phi) shifted by a
+        rank-1 lattice: the mean over the torus of each shifted integrand is the same, so the value is unbiased
+        for any map."""
+        cdef Py_ssize_t c, k, K = self.n_channels
+        cdef double measure, cos_k, sin_k, cp, sp, cp0 = cos(p[7]), sp0 = sin(p[7]), rej[MAX_LAB_CHANNELS]
+        for c in range(8, self.n_observables):
+            p[c] = 0.0
+        if not (allowed and electron_accepted(&self.acc, ev)):
+            for c in range(K):
+                row[c] = 0.0
+            return
+        cross_section_point(&self.cfg.kp, &self.pdf.view, p[0], p[1], p[2], p[3], el, 1)
+        measure = 4.0 * p[2] * p[3] * jac
+        for c in range(K):
+            rej[c] = 0.0
+        for k in range(DECAY_LATTICE):
+            cos_k = 2.0 * jpsi_fast_frac(us[5] + <double>k / DECAY_LATTICE) - 1.0
+            sin_k = sqrt((1.0 - cos_k) * (1.0 + cos_k))
+            cp = cp0 * self.lattice_cos[k] - sp0 * self.lattice_sin[k]      # phi + 2 pi G k / N
+            sp = sp0 * self.lattice_cos[k] + cp0 * self.lattice_sin[k]
+            decay_leptons_cs(ev, cos_k, sin_k, cp, sp)
+            if not leptons_accepted(&self.acc, ev):
+                for c in range(K):
+                    rej[c] += decay_density_cs(el[N_DENSITY * c], el[N_DENSITY * c + 1], el[N_DENSITY * c + 2],
+                                               el[N_DENSITY * c + 3], cos_k, sin_k, cp, sp)
+        for c in range(K):
+            row[c] = measure * (el[N_DENSITY * c] - rej[c] / DECAY_LATTICE)
+
+    @property
+    def stratified_dims(self):
+        """The engine stratifies x, z, Q, P_T (the first 4 axes); the 3 angles get one stratum each."""
+        return DIM
+
     def key(self):
-        xs, domain, layout, _, m_lep = self._args
-        return ("LabXsecIntegrand", xs.key(), domain, layout, m_lep)
+        xs, domain, layout, _, m_lep, cv = self._args
+        return ("LabXsecIntegrand", xs.key(), domain, layout, m_lep, cv)
 
     cdef void evaluate(self, Py_ssize_t n, const double* u, double* obs, double* f,
                        Py_ssize_t first) noexcept nogil:
@@ -137,7 +192,8 @@ cdef class LabXsecIntegrand(Integrand):
         cdef const double* us
         cdef double el[N_DENSITY * MAX_LAB_CHANNELS]
         cdef LabEvent ev
-        cdef bint keep
+        cdef bint keep, allowed
+        cdef double w
         for s in range(n):
             us = u + s * LAB_DIM
             p = obs + s * self.n_observables
@@ -147,8 +203,11 @@ cdef class LabXsecIntegrand(Integrand):
             p[5] = 2.0 * M_PI * us[4]
             p[6] = 2.0 * us[5] - 1.0
             p[7] = 2.0 * M_PI * us[6]
-            keep = (jac != 0.0 and lab_event(&self.setup, p[0], p[2], p[1], p[3], 0.0, p[5], p[6], p[7], &ev)
-                    and accepted(&self.acc, &ev))
+            allowed = jac != 0.0 and lab_event(&self.setup, p[0], p[2], p[1], p[3], 0.0, p[5], p[6], p[7], &ev)
+            keep = allowed and accepted(&self.acc, &ev)
+            if self.control_variate:
+                self._control_variate_row(us, p, row, jac, allowed, &ev, el)
+                continue
             if not keep:
                 for c in range(8, self.n_observables):
                     p[c] = 0.0
@@ -159,9 +218,17 @@ cdef class LabXsecIntegrand(Integrand):
             cross_section_point(&self.cfg.kp, &self.pdf.view, p[0], p[1], p[2], p[3], el, 1)
             measure = 4.0 * p[2] * p[3] * jac
             for c in range(K):
-                p[8 + N_LAB_OBS + c] = decay_density(el[N_DENSITY * c], el[N_DENSITY * c + 1], el[N_DENSITY * c + 2],
-                                                     el[N_DENSITY * c + 3], p[6], p[7])
-                row[c] = measure * p[8 + N_LAB_OBS + c]
+                w = decay_density(el[N_DENSITY * c], el[N_DENSITY * c + 1], el[N_DENSITY * c + 2],
+                                  el[N_DENSITY * c + 3], p[6], p[7])
+                p[8 + N_LAB_OBS + c] = w
+                row[c] = measure * (el[N_DENSITY * c] if self.control_variate else w)
+
+
+cdef extern from *:
+    """
+    static double jpsi_fast_frac(double v) { return v - (double)(long long)v; }
+    """
+    double jpsi_fast_frac(double v) noexcept nogil
 
 
 def inelasticity_array(const double[::1] x, const double[::1] Q, double s_had):

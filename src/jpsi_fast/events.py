@@ -252,8 +252,11 @@ class EventGenerator:
 
     def _decorate(self, ev, first):
         """LabEvents of the sampler's Events ``ev`` (observables of the lab integrand)."""
-        n = len(ev)
-        u = per_event_uniforms(self.seed, first, n)
+        u = per_event_uniforms(self.seed, first, len(ev))
+        if not ev.unweighted:                    # weighted points outside the acceptance (weight 0) are no events
+            keep = ev.weight != 0
+            u, ev.points, ev.weight = u[keep], ev.points[keep], ev.weight[keep]
+        n = len(ev.weight)
         cols = {name: ev.points[:, j] for j, name in enumerate(ev.names) if not name.startswith("decay_density_")}
         cols["phi_e"] = 2.0 * math.pi * u[:, 0]
         kin = lab_kinematics(self.beams, cols["x"], cols["Q"], cols["z"], cols["PT"], cols["phi_e"], cols["phi_h"],
@@ -283,7 +286,9 @@ class EventGenerator:
 
     def iter_events(self, n: int, batch: int = 100_000, unweighted: bool = True, progress=None):
         """Yield n events in :class:`LabEvents` batches of ``batch`` (bounded memory); unweighted events all have
-        weight sigma B / n [pb], weighted ones sum to it. The concatenated batches do not depend on ``batch``."""
+        weight sigma B / n [pb]. Weighted: n sampled points whose weights sum to sigma B; the points outside the
+        acceptance (weight 0) are not events and are dropped, so fewer than n events come out. The concatenated
+        batches do not depend on ``batch``."""
         from ._validate import integer
         n = integer("n", n, 1, 10 ** 12, strict=True)
         batch = integer("batch", batch, 1, 10 ** 9, strict=True)
@@ -292,8 +297,9 @@ class EventGenerator:
         for ev in self.integrator.iter_events(self.integrand, n, batch, unweighted=unweighted, warmup=0,
                                               progress=progress):
             self.sigma = (ev.sigma, ev.sigma_error)
+            m = len(ev)
             yield self._decorate(ev, first)
-            first += len(ev)
+            first += m
 
     def generate(self, n: int, unweighted: bool = True, progress=None) -> LabEvents:
         """n events in one :class:`LabEvents`."""

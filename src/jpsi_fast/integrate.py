@@ -722,13 +722,16 @@ class Integrator:
         self._adapted_key = None
 
     # ------------------------------------------------------------------ integrand and components
-    def integrand(self, f, layout=None, variations=None, states=None, beam=None) -> Integrand:
+    def integrand(self, f, layout=None, variations=None, states=None, beam=None,
+                  control_variate=False) -> Integrand:
         """The :class:`Integrand` integrated for ``f``: ``f`` itself when it is one, ``f.integrand(domain)`` for
         a :class:`CrossSection` on a Domain-built Integrator, a :class:`CallableIntegrand` for a callable on box
         bounds. ``variations`` (cross sections only): theory variations as extra components; ``states`` (cross
         sections only): the states integrated (default U, L, T; e.g. ("U", "L", "Sp0", "Spm") for the density
         matrix, docs/physics.md §12); ``beam`` (cross sections only): beam polarizations (lambda_e, S_N) in
-        [-1, 1] (docs/physics.md §11; with states such as "U_LL" for :meth:`IntegrationResult.A_LL`)."""
+        [-1, 1] (docs/physics.md §11; with states such as "U_LL" for :meth:`IntegrationResult.A_LL`).
+        ``control_variate``: on a Domain with an acceptance, the decay-angle control variate of the lab-frame
+        integrand (integrals only; :meth:`integrate` uses it)."""
         if (variations is not None or states is not None or beam is not None) and not hasattr(f, "integrand"):
             raise TypeError("variations, states and beam apply to a jpsi_fast.CrossSection")
         if variations is not None or states is not None or beam is not None:
@@ -743,7 +746,8 @@ class Integrator:
                 raise TypeError(f"an Integrator built on a jpsi_fast.Domain integrates a CrossSection or an Integrand, "
                                 f"got {type(f).__name__}; for a callable build it on box bounds: "
                                 "Integrator([(lo, hi), ...])")
-            ig = build(self.domain, layout=layout)
+            extra = {"control_variate": True} if control_variate and self.domain.acceptance is not None else {}
+            ig = build(self.domain, layout=layout, **extra)
         else:
             if hasattr(f, "integrand"):
                 raise TypeError("a CrossSection needs an Integrator built on a jpsi_fast.Domain")
@@ -788,14 +792,17 @@ class Integrator:
         return np.array(sorted(pairs), dtype=np.intc).reshape(-1, 2)
 
     # ------------------------------------------------------------------ map and stratification
-    def _strata(self, neval):
-        """(nstrat per axis, increments per axis) for ``neval`` evaluations (vegas 6.4's rules)."""
+    def _strata(self, neval, stratified_dims=None):
+        """(nstrat per axis, increments per axis) for ``neval`` evaluations (vegas 6.4's rules), stratifying the
+        first ``stratified_dims`` axes (default all; an integrand's ``stratified_dims`` attribute: the lab-frame
+        integrand stratifies x, z, Q, P_T only, its decay angles have one stratum)."""
         frac = 0.0 if self.beta == 0 else self.neval_frac
+        k = self.dim if stratified_dims is None else min(max(int(stratified_dims), 1), self.dim)
         target = max((1.0 - frac) * neval / 2.0, 1.0)
-        ns = max(1, int(target ** (1.0 / self.dim)))
-        d = int((math.log(target) - self.dim * math.log(ns)) / math.log(1.0 + 1.0 / ns)) if target > 1 else 0
-        d = min(max(d, 0), self.dim)
-        nstrat = np.array([ns + 1] * d + [ns] * (self.dim - d), dtype=np.intc)
+        ns = max(1, int(target ** (1.0 / k)))
+        d = int((math.log(target) - k * math.log(ns)) / math.log(1.0 + 1.0 / ns)) if target > 1 else 0
+        d = min(max(d, 0), k)
+        nstrat = np.array([ns + 1] * d + [ns] * (k - d) + [1] * (self.dim - k), dtype=np.intc)
         while np.prod(nstrat.astype(float)) > MAX_HYPERCUBES:
             nstrat[np.argmax(nstrat)] -= 1
         ni = min(max(int(neval / EVALS_PER_INCREMENT), 1), self.ninc or MAX_INCREMENTS)
@@ -817,8 +824,8 @@ class Integrator:
             new[d, :ninc[d] + 1] = _regrid(self.edges[d, :self._ninc[d] + 1], np.ones(self._ninc[d]), ninc[d])
         self.edges, self._ninc = new, ninc.copy()
 
-    def _plan(self, neval, purpose="integrate"):
-        nstrat, ninc = self._strata(neval)
+    def _plan(self, neval, purpose="integrate", stratified_dims=None):
+        nstrat, ninc = self._strata(neval, stratified_dims)
         self._set_increments(ninc)
         ncubes = int(np.prod(nstrat.astype(np.int64)))
         if self._nstrat is None or not np.array_equal(nstrat, self._nstrat):
@@ -849,7 +856,7 @@ class Integrator:
             self._sigf = sigf if sigf.sum() > 0 else np.ones_like(sigf)
 
     def _iteration(self, ig, neval, aidx, aw, pairs, adapt, hist=None):
-        plan = self._plan(neval)
+        plan = self._plan(neval, stratified_dims=getattr(ig, "stratified_dims", None))
         out = _vegas.run(plan, ig, pairs, aidx, aw, self.n_threads, hist=hist)
         if not all(np.all(np.isfinite(out[k])) for k in ("mean", "pair", "sigma2", "train_sum")):
             raise FloatingPointError("the integrand produced non-finite values (inf or NaN), or values too large for "
@@ -900,7 +907,7 @@ class Integrator:
         if rtol is not None:
             rtol = real("rtol", rtol, 1e-15, 1.0)
         t0 = time.perf_counter()
-        ig = self.integrand(f, variations=variations, states=states, beam=beam)
+        ig = self.integrand(f, variations=variations, states=states, beam=beam, control_variate=True)
         aidx, aw = self._adapt_spec(ig, adapt_to)
         pairs = self._pairs(ig, aidx, track)
         bar = progress_bar(warmup + nitn, "VEGAS+", progress, (warmup + nitn) * neval)
@@ -1077,7 +1084,7 @@ class Integrator:
         if warmup:
             self._warmup(ig, int(neval), aidx, aw, int(warmup), None)
         elif self.edges is None:
-            self._set_increments(self._strata(int(neval))[1])
+            self._set_increments(self._strata(int(neval), getattr(ig, "stratified_dims", None))[1])
         self._sample_calls += 1
         return ig, aidx, aw, self._sample_calls
 

@@ -452,26 +452,27 @@ class CrossSection:
                           "CrossSection(pdf=pdf_set[0]) for a consistent central value", UserWarning, stacklevel=3)
         return Layout(channels, states, variations.resolve(self.params), self.params, pset, cl=variations.cl)
 
-    def integrand(self, domain, layout: Layout | None = None, variations=None):
+    def integrand(self, domain, layout: Layout | None = None, variations=None, control_variate: bool = False):
         """The compiled integrand 4 Q P_T dsigma/(dx dQ^2 dz dP_T^2) [pb per unit cube] over ``domain`` (a
         :class:`jpsi_fast.Domain`) for the components of ``layout`` (default every channel x state). Raises
         ValueError when the domain's cuts leave no phase space at this sqrt(s) or the domain leaves the PDF's
         range (at every factorization scale of the variations, for every PDF-set member). ``variations``: a
         :class:`jpsi_fast.Variations` (instead of ``layout``) to integrate every theory variation in the same
-        pass."""
+        pass. ``control_variate`` (a Domain with an acceptance; integrals only): the decay-angle control variate of
+        :class:`jpsi_fast._xsec_integrand.LabXsecIntegrand`."""
         from ._xsec_integrand import XsecIntegrand
         if variations is not None:
             if layout is not None:
                 raise ValueError("give layout or variations, not both")
             layout = self.layout(variations=variations)
         if getattr(domain, "acceptance", None) is not None:
-            return self._lab_integrand(domain, layout)
+            return self._lab_integrand(domain, layout, control_variate)
         layout = layout if layout is not None else Layout()
         domain.check(self.params)
         self._check_pdf_range(domain, layout)
         return XsecIntegrand(self, domain, layout)
 
-    def _lab_integrand(self, domain, layout):
+    def _lab_integrand(self, domain, layout, control_variate=False):
         """The in-acceptance integrand (docs/physics.md §13): sigma_U per channel, decayed in the lab frame."""
         from ._xsec_integrand import LabXsecIntegrand
         if self.params.beams is None:
@@ -487,7 +488,7 @@ class CrossSection:
         density = Layout(public.channels, ("U", "L", "Sp0", "Spm"))
         domain.check(self.params)
         self._check_pdf_range(domain, public)
-        return LabXsecIntegrand(self, domain, public, density, domain.acceptance.lepton[1])
+        return LabXsecIntegrand(self, domain, public, density, domain.acceptance.lepton[1], bool(control_variate))
 
     def _check_pdf_range(self, domain, layout=None):
         (xa, xb), (qa, qb) = domain.effective_ranges(self.params)
