@@ -159,6 +159,7 @@ def test_regions_and_info(tmp_path):
     (("events", "--beams", "18x275", "--lepton-eta", "3,-3"), "lepton_eta"),
     (("rates", "--beams", "18x275", "--lumi", "-1"), "--lumi"),
     (("rates", "--beams", "18x275", "--z-edges", "0.5"), "--z-edges"),
+    (("regions", "--target", "dominant", "--lumi", "10"), "--lumi"),
 ])
 def test_bad_arguments_one_line_error(args, word, tmp_path):
     p = run_cli(*args, check=False, cwd=tmp_path)

@@ -346,3 +346,24 @@ def test_control_variate_integrand_is_unbiased(eic):
     u2[:, 4:] = np.random.default_rng(2).random((2000, 3))
     nocut = eic.integrand(jf.Domain(acceptance=Acceptance()), control_variate=True)
     np.testing.assert_array_equal(nocut.evaluate_points(u)[1], nocut.evaluate_points(u2)[1])
+
+
+def test_region_map_of_enough_events(eic):
+    """target "large" with a CountTarget: labels = at least min_counts expected events in the cell."""
+    pytest.importorskip("sklearn")
+    from jpsi_fast.events import CountTarget
+    ct = CountTarget(lumi_fb=10.0, min_counts=10.0, cell=(0.05, 0.1, 2.0, 0.5))
+    rm = jf.RegionMapper(eic, jf.Domain.eic(), target="large", count_target=ct, batch_size=500, budget=1500, seed=2)
+    X = np.array([[0.05, 0.5, 6.0, 1.0], [0.5, 0.3, 40.0, 5.0]])
+    lab = rm.label(X)
+    n = ct.counts(lab.sigma, X)
+    sig = eic.evaluate(*X.T).total("U")
+    np.testing.assert_allclose(n, sig * 4 * X[:, 2] * X[:, 3] * 0.05 * 0.1 * 2.0 * 0.5 * DECAY_LEPTONS["mumu"][2] * 1e4,
+                               rtol=1e-12)
+    assert lab.y.tolist() == (n >= 10).astype(int).tolist() and n[0] > 10 > n[1]
+    rm.fit()
+    assert rm.classes == ("small", "large") and len(rm.X_) == 1500
+    with pytest.raises(ValueError, match="cell"):
+        CountTarget(cell=(0.1, 0.1, 2.0))
+    with pytest.raises(ValueError, match="count_target"):
+        jf.RegionMapper(eic, jf.Domain.eic(), target="dominant", count_target=ct)

@@ -720,8 +720,19 @@ def cmd_regions(args):
     if var is not None and args.target not in VARIATION_TARGETS:
         raise CLIError(f"--band, --scale-variation, --ldme-sets, --pdf-set apply to --target {VARIATION_TARGETS}")
     out = _out_dir(args)
+    count_target = None
+    if args.lumi is not None:
+        if args.target != "large":
+            raise CLIError("--lumi, --min-counts, --cell apply to --target large (enough events for a measurement)")
+        from .events import CountTarget
+        cell = _floats(args.cell, "cell")
+        try:
+            count_target = CountTarget(args.lumi, args.min_counts, tuple(cell))
+        except ValueError as exc:
+            raise CLIError(f"--cell: {exc}") from None
     rm = jf.RegionMapper(xs, domain, target=args.target, state=args.state, batch_size=args.batch,
-                         budget=args.budget, seed=args.seed, n_threads=args.threads, variations=var)
+                         budget=args.budget, seed=args.seed, n_threads=args.threads, variations=var,
+                         count_target=count_target)
     rm.fit()
     ev = rm.evaluate(n_test=args.n_test)
     budgets = sorted({args.batch, *(h["labels"] for h in rm.history[::max(1, len(rm.history) // 5)]), len(rm.X_)})
@@ -948,6 +959,12 @@ def build_parser():
                         "uses the central value and the LDME sets only); lambda_separation: where lambda_theta of "
                         "quark fragmentation and of PGF differ by more than 0.3")
     p.add_argument("--state", choices=("U", "L", "T"), default="U", help="polarisation state (default U)")
+    p.add_argument("--lumi", type=_lumi_type, default=None, metavar="L",
+                   help="--target large as 'enough events': expected J/psi -> mu mu events for L fb^-1 in a cell "
+                        "around each point must reach --min-counts")
+    p.add_argument("--min-counts", type=_float_type(1e-9, 1e15), default=100.0, help="events needed (default 100)")
+    p.add_argument("--cell", default="0.05,0.1,2,0.5", metavar="DX,DZ,DQ,DPT",
+                   help="measurement cell (dx, dz, dQ [GeV], dP_T [GeV]) of --lumi (default 0.05,0.1,2,0.5)")
     p.add_argument("--budget", type=_int_type(10), default=10_000, help="labels in all (default 10000)")
     p.add_argument("--batch", type=_int_type(10), default=2000, help="labels per round (default 2000)")
     p.add_argument("--n-test", type=_int_type(100, 10 ** 8), default=100_000,

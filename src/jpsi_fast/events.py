@@ -19,13 +19,14 @@ the batch size.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from .params import DECAY_LEPTONS, M_ELECTRON, M_PROTON, PB_INV_PER_FB_INV, Beams  # noqa: F401 (re-export)
 
 __all__ = ["Beams", "EventGenerator", "LabEvents", "FrameTransform", "FRAMES", "write_events", "expected_counts",
-           "rates_table",
+           "rates_table", "CountTarget",
            "lab_kinematics", "lambda_theta_information", "DENSITY_ELEMENTS"]
 
 #: kernel states whose per-channel values give the decay density (docs/physics.md §12)
@@ -38,6 +39,8 @@ UNIFORM_TAG = 0x6A707369
 #: 8 % after 5, 20 % after 10 at 18x275 GeV in acceptance; benchmarks/bench_events.py)
 ADAPT_ITERATIONS = 10
 ADAPT_NEVAL = 200_000
+#: batches waiting for the writer thread of write_events
+WRITE_QUEUE = 2
 
 
 def lab_kinematics(beams, x, Q, z, PT, phi_e, phi_h, cos_theta, phi, M=3.1, decay="mumu", n_threads=1) -> dict:
@@ -329,14 +332,48 @@ def write_events(path, xs, n: int, fmt: str = "auto", domain=None, seed: int = 0
                    attributes={"branching_ratio": gen.branching_ratio, "sqrt_s": b.sqrt_s,
                                "acceptance": str(gen.domain.acceptance), "seed": seed})
     with open_writer(path, fmt, info) as w:
-        w.write(_file_batch(first))
-        for ev in it:
-            w.write(_file_batch(ev))
+        _write_overlapped(w, first, it)
         written = w.n_written
     dt = time.perf_counter() - t0
     return dict(path=str(path), format=fmt, events=written, sigma_pb=sigma * gen.branching_ratio,
                 sigma_error_pb=err * gen.branching_ratio, branching_ratio=gen.branching_ratio, seconds=dt,
                 events_per_second=written / dt)
+
+
+def _write_overlapped(writer, first, batches):
+    """Write ``first`` and the ``batches`` in order, formatting/compressing batch k in a background thread while
+    batch k + 1 is generated (at most WRITE_QUEUE batches wait: bounded memory). The file does not depend on the
+    timing; an exception on either side stops both and propagates."""
+    import queue
+    import threading
+    q = queue.Queue(maxsize=WRITE_QUEUE)
+    failure = []
+
+    def consume():
+        try:
+            while True:
+                item = q.get()
+                if item is None:
+                    return
+                writer.write(_file_batch(item))
+        except BaseException as exc:              # noqa: BLE001 - handed to the producer
+            failure.append(exc)
+            while q.get() is not None:             # let the producer finish putting
+                pass
+
+    t = threading.Thread(target=consume, name="jpsi_fast-event-writer", daemon=True)
+    t.start()
+    try:
+        q.put(first)
+        for ev in batches:
+            if failure:
+                break
+            q.put(ev)
+    finally:
+        q.put(None)
+        t.join()
+    if failure:
+        raise failure[0]
 
 
 def _file_batch(ev):
@@ -379,6 +416,40 @@ def expected_counts(h, lumi_fb: float, branching_ratio: float | None = None, dec
         rel = np.where(counts > 0, 1.0 / np.sqrt(counts), np.inf)
         lam_err = np.where(counts > 0, 1.0 / np.sqrt(counts * info), np.inf)
     return dict(counts=counts, stat_error=rel, lambda_theta=lambda_theta, lambda_theta_error=lam_err)
+
+
+@dataclass(frozen=True)
+class CountTarget:
+    """"Enough events for a measurement" at a phase-space point (the region mapper's ``target="large"`` with
+    ``count_target=``): the expected J/psi -> l+ l- events in a measurement cell of size ``cell`` = (dx, dz, dQ
+    [GeV], dP_T [GeV]) around the point, N = 4 Q P_T dsigma/(dx dQ^2 dz dP_T^2) x dx dz dQ dP_T x B x L (full
+    acceptance; docs/physics.md §13.5), must reach ``min_counts`` for ``lumi_fb`` [fb^-1]."""
+
+    lumi_fb: float = 10.0
+    min_counts: float = 100.0
+    cell: tuple = (0.05, 0.1, 2.0, 0.5)
+    decay: str = "mumu"
+
+    def __post_init__(self):
+        from ._validate import real
+        object.__setattr__(self, "lumi_fb", real("CountTarget.lumi_fb", self.lumi_fb, 1e-12, 1e9, "fb^-1"))
+        object.__setattr__(self, "min_counts", real("CountTarget.min_counts", self.min_counts, 1e-12, 1e15))
+        try:
+            cell = tuple(float(c) for c in self.cell)
+        except (TypeError, ValueError):
+            raise ValueError(f"CountTarget.cell must be 4 positive widths (dx, dz, dQ, dP_T), got {self.cell!r}") from None
+        if len(cell) != 4 or not all(math.isfinite(c) and c > 0 for c in cell):
+            raise ValueError(f"CountTarget.cell must be 4 positive widths (dx, dz, dQ, dP_T), got {self.cell!r}")
+        object.__setattr__(self, "cell", cell)
+        if self.decay not in DECAY_LEPTONS:
+            raise ValueError(f"CountTarget.decay must be one of {tuple(DECAY_LEPTONS)}, got {self.decay!r}")
+
+    def counts(self, sigma, X) -> np.ndarray:
+        """Expected events in the cell around points X (n, 4: x, z, Q, P_T) with dsigma/(dx dQ^2 dz dP_T^2)
+        ``sigma`` [pb/GeV^4]."""
+        X = np.asarray(X, dtype=float)
+        return (np.asarray(sigma) * 4.0 * X[:, 2] * X[:, 3] * float(np.prod(self.cell))
+                * DECAY_LEPTONS[self.decay][2] * self.lumi_fb * PB_INV_PER_FB_INV)
 
 
 def lambda_theta_information(lam, n_nodes: int = 64) -> np.ndarray:

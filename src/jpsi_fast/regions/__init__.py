@@ -62,7 +62,9 @@ class RegionMapper:
     target : "dominant" (channel with the largest share of sigma, 4 classes), "ff_vs_pgf" (quark fragmentation vs
         all PGF summed; classes pgf = 0, ff = 1), "share" (multi-label: each channel's share > ``threshold``),
         "large" (sigma above ``large_threshold`` [pb/GeV^4], or above the ``large_quantile`` of sigma over
-        sigma-weighted events when no threshold is given), "robust_dominant" (the channel that dominates under
+        sigma-weighted events when no threshold is given; with ``count_target`` (a
+        :class:`jpsi_fast.events.CountTarget`): enough events for a measurement -- at least ``min_counts``
+        expected J/psi -> l+ l- events for its luminosity in a measurement cell around the point), "robust_dominant" (the channel that dominates under
         every one of ``variations``, plus a 5th class "ambiguous" where the dominant channel changes),
         "dominance_probability" (per channel, the fraction of the central + LDME-set variations under which it
         dominates: a probabilistic target, see the end), or a callable ``f(X) -> labels`` (integers
@@ -107,7 +109,7 @@ class RegionMapper:
                  uncertainty: str = "entropy", committee: int = 0, candidates_per_batch: int = 10,
                  sigma_fraction: float = 0.5, explore_fraction: float = 0.1, patience: int | None = None,
                  n_validation: int = 5000, features: str = "physics", n_threads=None, progress=None,
-                 variations: Variations | None = None):
+                 variations: Variations | None = None, count_target=None):
         if not isinstance(xs, CrossSection):
             raise TypeError(f"xs must be a jpsi_fast.CrossSection, got {type(xs).__name__}")
         domain = domain if domain is not None else Domain()
@@ -159,7 +161,12 @@ class RegionMapper:
         self.progress = progress
         domain.check(xs.params)
         self.designs = Designs(xs, domain, self.seed, self.n_threads)
-        self.labeler = Labeler(xs, target, state, self.threshold, large_threshold, self.n_threads, variations)
+        if count_target is not None:
+            from ..events import CountTarget
+            if not isinstance(count_target, CountTarget) or target != "large":
+                raise ValueError("count_target must be a jpsi_fast.events.CountTarget, with target='large'")
+        self.labeler = Labeler(xs, target, state, self.threshold, large_threshold, self.n_threads, variations,
+                               count_target)
         self.model = None
         self.X_ = None
         self.labels_ = None
@@ -221,7 +228,7 @@ class RegionMapper:
 
     def label(self, X) -> Labels:
         """Exact labels at points X (n, 4: x, z, Q [GeV], P_T [GeV]) from the kernels."""
-        if self.target == "large":
+        if self.target == "large" and self.labeler.count_target is None:
             _ = self.large_threshold
         return self.labeler(X)
 

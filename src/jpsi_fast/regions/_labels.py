@@ -87,9 +87,11 @@ class Labeler:
     class 0 (argmax of all-zero shares), inside the boundary layer (probability 1 for class 0).
     """
 
-    def __init__(self, xs, target, state, threshold, large_threshold, n_threads, variations=None):
+    def __init__(self, xs, target, state, threshold, large_threshold, n_threads, variations=None, count_target=None):
         self.xs, self.target, self.state = xs, target, state
         self.threshold, self.large_threshold, self.n_threads = threshold, large_threshold, n_threads
+        #: target "large" as expected events in a measurement cell (jpsi_fast.events.CountTarget), or None
+        self.count_target = count_target
         self.variations = variations
         if target in VARIATION_TARGETS and variations is None:
             raise ValueError(f"target {target!r} needs variations (a jpsi_fast.Variations)")
@@ -179,6 +181,10 @@ class Labeler:
             gap = self.lambda_theta_gap(X)
             y = (gap > self.threshold).astype(int)
             boundary = np.abs(gap - self.threshold) < LAMBDA_MARGIN
+        elif self.count_target is not None:
+            ratio = self.count_target.counts(sig, X) / self.count_target.min_counts
+            y = (ratio >= 1.0).astype(int)
+            boundary = np.abs(ratio - 1) < LARGE_MARGIN
         else:
             thr = self.large_threshold
             y = (sig > thr).astype(int)
