@@ -21,8 +21,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import jpsi_fast as jf  # noqa: E402
 from jpsi_fast._eventio import RunInfo, open_writer  # noqa: E402

@@ -548,3 +548,52 @@ def test_writer_throughput(tmp_path, monkeypatch):
         rates[fmt] = 1e5 / (time.perf_counter() - t)
     print("\nwriter throughput [events/s]: " + ", ".join(f"{k} {v:.3g}" for k, v in rates.items()))
     assert min(rates.values()) > 1e4
+
+
+def test_hepmc3_same_events_as_pyhepmc_writer(tmp_path):
+    """Our NumPy-formatted HepMC3 and the same events built with pyhepmc objects and written by pyhepmc's own
+    WriterAscii read back as the same records (particles, statuses, momenta, vertex topology, weights)."""
+    pyhepmc = pytest.importorskip("pyhepmc")
+    batch = make_batches(sizes=(3,), e0=1)[0]
+    ri = write(tmp_path / "ours.hepmc", "hepmc3", [batch])
+    status = dict(zip(PARTICLES, [4, 4, 1, 13, 2, 1, 1, 11]))
+    run = pyhepmc.GenRunInfo()
+    run.weight_names = ["default", *VARIATIONS]
+    with pyhepmc.open(tmp_path / "lib.hepmc", "w") as f:
+        for i in range(batch.n):
+            ev = pyhepmc.GenEvent(pyhepmc.Units.GEV, pyhepmc.Units.MM)
+            ev.run_info = run
+            ev.event_number = batch.event_number0 + i
+            parts = {}
+            for name in PARTICLES:
+                e, px, py, pz = batch.p4[name][i]
+                parts[name] = pyhepmc.GenParticle(pyhepmc.FourVector(px, py, pz, e), PDG[name], status[name])
+            for ins, outs in ((("beam_e",), ("e_out", "gamma")), (("gamma", "beam_p"), ("jpsi", "X")),
+                              (("jpsi",), ("lep_plus", "lep_minus"))):
+                v = pyhepmc.GenVertex()
+                for n in ins:
+                    v.add_particle_in(parts[n])
+                for n in outs:
+                    v.add_particle_out(parts[n])
+                ev.add_vertex(v)
+            ev.weights = [batch.weight[i], *batch.variation_weights[i]]
+            f.write(ev)
+
+    def records(path):
+        with pyhepmc.open(path) as f:
+            out = []
+            for ev in f:
+                parts = sorted((p.pid, p.status, tuple(p.momentum)) for p in ev.particles)
+                verts = sorted((tuple(sorted(p.pid for p in v.particles_in)),
+                                tuple(sorted(p.pid for p in v.particles_out))) for v in ev.vertices)
+                out.append((ev.event_number, parts, verts, list(ev.weights)))
+            return out
+
+    ours, lib = records(tmp_path / "ours.hepmc"), records(tmp_path / "lib.hepmc")
+    assert len(ours) == len(lib) == batch.n
+    for a, b in zip(ours, lib):
+        assert a[0] == b[0] and a[2] == b[2]
+        assert [p[:2] for p in a[1]] == [p[:2] for p in b[1]]
+        np.testing.assert_allclose([p[2] for p in a[1]], [p[2] for p in b[1]], rtol=1e-13, atol=1e-13)
+        np.testing.assert_allclose(a[3], b[3], rtol=1e-13)
+    assert ri.sigma_pb > 0

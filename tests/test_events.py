@@ -239,12 +239,16 @@ def test_events_do_not_depend_on_threads_or_batches(eic):
                      gen.sigma))
     for p4, ch, sigma in runs[1:]:
         assert np.array_equal(p4, runs[0][0]) and np.array_equal(ch, runs[0][1]) and sigma == runs[0][2]
-    u = per_event_uniforms(5, 0, 10_000)
-    assert np.array_equal(u[4090:5000], per_event_uniforms(5, 4090, 910))
+    u = per_event_uniforms(5, 1, 0, 10_000)
+    assert np.array_equal(u[4090:5000], per_event_uniforms(5, 1, 4090, 910))
+    assert not np.array_equal(u[:100], per_event_uniforms(5, 2, 0, 100))
     gen = EventGenerator(eic, dom, seed=21, neval=20_000, warmup=2)
     gen.generate(100)
     clone = pickle.loads(pickle.dumps(gen))
-    assert np.array_equal(clone.generate(500).p4["jpsi"], gen.generate(500).p4["jpsi"])
+    a, b = clone.generate(500), gen.generate(500)
+    assert np.array_equal(a.p4["jpsi"], b.p4["jpsi"]) and np.array_equal(a.phi_e, b.phi_e)
+    c = gen.generate(500)                                  # the next generation: independent events and azimuths
+    assert not np.array_equal(c.phi_e, b.phi_e) and not np.array_equal(c.p4["jpsi"], b.p4["jpsi"])
 
 
 def test_lab_kinematics_validation():
@@ -359,7 +363,9 @@ def test_region_map_of_enough_events(eic):
     n = ct.counts(lab.sigma, X)
     sig = eic.evaluate(*X.T).total("U")
     np.testing.assert_allclose(n, sig * 4 * X[:, 2] * X[:, 3] * 0.05 * 0.1 * 2.0 * 0.5 * DECAY_LEPTONS["mumu"][2] * 1e4,
-                               rtol=1e-12)
+                               rtol=1e-12)                 # P_T >= dP_T/2: the cell's dP_T^2 = 2 P_T dP_T
+    at_zero = ct.counts(np.array([1.0]), np.array([[0.1, 0.5, 10.0, 0.0]]))
+    assert at_zero[0] == pytest.approx(0.05 * 0.1 * 2 * 10.0 * 2.0 * 0.5 ** 2 * DECAY_LEPTONS["mumu"][2] * 1e4)
     assert lab.y.tolist() == (n >= 10).astype(int).tolist() and n[0] > 10 > n[1]
     rm.fit()
     assert rm.classes == ("small", "large") and len(rm.X_) == 1500
@@ -367,3 +373,27 @@ def test_region_map_of_enough_events(eic):
         CountTarget(cell=(0.1, 0.1, 2.0))
     with pytest.raises(ValueError, match="count_target"):
         jf.RegionMapper(eic, jf.Domain.eic(), target="dominant", count_target=ct)
+
+
+def test_event_files_identical_for_any_thread_count_and_atomic(eic, tmp_path, monkeypatch):
+    dom = jf.Domain(acceptance=Acceptance.typical())
+    for nt in (1, 2):
+        s = jf.write_events(tmp_path / f"t{nt}.hepmc", eic, 3000, domain=dom, seed=4, n_threads=nt, batch=700)
+        assert s["events"] == 3000 and s["sigma_pb"] > 0
+    assert (tmp_path / "t1.hepmc").read_bytes() == (tmp_path / "t2.hepmc").read_bytes()
+
+    class Boom(RuntimeError):
+        pass
+
+    def failing(*a, **k):
+        raise Boom("stop")
+    gen_iter = EventGenerator.iter_events
+
+    def half(self, n, batch=100_000, unweighted=True, progress=None):
+        it = gen_iter(self, n, batch, unweighted, progress)
+        yield next(it)
+        failing()
+    monkeypatch.setattr(EventGenerator, "iter_events", half)
+    with pytest.raises(Boom):
+        jf.write_events(tmp_path / "broken.lhe", eic, 3000, domain=dom, seed=4, batch=700)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t1.hepmc", "t2.hepmc"]

@@ -154,6 +154,8 @@ cdef inline bint lab_event(const LabSetup* b, double x, double Q, double z, doub
     sW = sqrt(W2)
     E_cm = (z * nu + a * nu - bq * Q2) / sW               # J/psi energy in the gamma*p c.m. frame
     p_cm = sqrt((E_cm - b.M) * (E_cm + b.M))
+    if not p_cm > 0.0:                                    # J/psi at rest in the c.m. frame: no helicity axis
+        return False
     qW = nu - Q2                                          # q.W
     qz_norm = sqrt(Q2 + qW * qW / W2)
     for i in range(4):

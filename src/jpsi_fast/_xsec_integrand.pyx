@@ -122,8 +122,8 @@ cdef class LabXsecIntegrand(Integrand):
         if len(LAB_OBSERVABLES) != N_LAB_OBS:
             raise RuntimeError("N_LAB_OBS differs from len(LAB_OBSERVABLES)")
         if density_layout.n_base != N_DENSITY * layout.n_base or layout.n_base > MAX_LAB_CHANNELS:
-            raise ValueError("the lab integrand needs one U component per channel and the density elements "
-                             "U, L, Sp0, Spm of each")
+            raise ValueError(f"the lab integrand needs one U component per channel (at most {MAX_LAB_CHANNELS}) and "
+                             "the density elements U, L, Sp0, Spm of each")
         self._args = (xs, domain, layout, density_layout, m_lep, control_variate)
         self.control_variate = control_variate
         cdef int k
@@ -161,7 +161,7 @@ cdef class LabXsecIntegrand(Integrand):
         measure = 4.0 * p[2] * p[3] * jac
         for c in range(K):
             rej[c] = 0.0
-        for k in range(DECAY_LATTICE):
+        for k in range(DECAY_LATTICE if self.acc.active else 0):
             cos_k = 2.0 * jpsi_fast_frac(us[5] + <double>k / DECAY_LATTICE) - 1.0
             sin_k = sqrt((1.0 - cos_k) * (1.0 + cos_k))
             cp = cp0 * self.lattice_cos[k] - sp0 * self.lattice_sin[k]      # phi + 2 pi G k / N
@@ -204,10 +204,10 @@ cdef class LabXsecIntegrand(Integrand):
             p[6] = 2.0 * us[5] - 1.0
             p[7] = 2.0 * M_PI * us[6]
             allowed = jac != 0.0 and lab_event(&self.setup, p[0], p[2], p[1], p[3], 0.0, p[5], p[6], p[7], &ev)
-            keep = allowed and accepted(&self.acc, &ev)
             if self.control_variate:
                 self._control_variate_row(us, p, row, jac, allowed, &ev, el)
                 continue
+            keep = allowed and accepted(&self.acc, &ev)
             if not keep:
                 for c in range(8, self.n_observables):
                     p[c] = 0.0
@@ -221,7 +221,7 @@ cdef class LabXsecIntegrand(Integrand):
                 w = decay_density(el[N_DENSITY * c], el[N_DENSITY * c + 1], el[N_DENSITY * c + 2],
                                   el[N_DENSITY * c + 3], p[6], p[7])
                 p[8 + N_LAB_OBS + c] = w
-                row[c] = measure * (el[N_DENSITY * c] if self.control_variate else w)
+                row[c] = measure * w
 
 
 cdef extern from *:

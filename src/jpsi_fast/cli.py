@@ -726,10 +726,11 @@ def cmd_regions(args):
             raise CLIError("--lumi, --min-counts, --cell apply to --target large (enough events for a measurement)")
         from .events import CountTarget
         cell = _floats(args.cell, "cell")
-        try:
-            count_target = CountTarget(args.lumi, args.min_counts, tuple(cell))
-        except ValueError as exc:
-            raise CLIError(f"--cell: {exc}") from None
+        if len(cell) != 4 or not all(c > 0 for c in cell):
+            raise CLIError(f"--cell: expected 4 positive widths dx,dz,dQ,dPT, got {args.cell!r}")
+        if args.state != "U":
+            raise CLIError("--lumi counts events of sigma_U: use --state U")
+        count_target = CountTarget(args.lumi, args.min_counts, tuple(cell))
     rm = jf.RegionMapper(xs, domain, target=args.target, state=args.state, batch_size=args.batch,
                          budget=args.budget, seed=args.seed, n_threads=args.threads, variations=var,
                          count_target=count_target)
@@ -764,16 +765,19 @@ def cmd_info(args):
     return 0
 
 
-#: event-file formats of `events` (jpsi_fast._eventio)
-EVENT_FORMATS = ("hepmc3", "hepmc3.gz", "hepmc3.bz2", "hepmc3.xz", "lhe", "lhe.gz", "parquet")
-
-
 def _lumi_type(text):
     t = str(text).strip().lower().replace(" ", "")
     for suffix in ("/fb", "fb^-1", "fb-1"):
         if t.endswith(suffix):
             t = t[:-len(suffix)]
     return _float_type(0.0, 1e9)(t)
+
+
+def _lumi_type_positive(text):
+    v = _lumi_type(text)
+    if not v > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0 fb^-1, got {text}")
+    return v
 
 
 def _acceptance_options(p, default="none", domain="default"):
@@ -959,7 +963,7 @@ def build_parser():
                         "uses the central value and the LDME sets only); lambda_separation: where lambda_theta of "
                         "quark fragmentation and of PGF differ by more than 0.3")
     p.add_argument("--state", choices=("U", "L", "T"), default="U", help="polarisation state (default U)")
-    p.add_argument("--lumi", type=_lumi_type, default=None, metavar="L",
+    p.add_argument("--lumi", type=_lumi_type_positive, default=None, metavar="L",
                    help="--target large as 'enough events': expected J/psi -> mu mu events for L fb^-1 in a cell "
                         "around each point must reach --min-counts")
     p.add_argument("--min-counts", type=_float_type(1e-9, 1e15), default=100.0, help="events needed (default 100)")
@@ -975,6 +979,7 @@ def build_parser():
     p.add_argument("--n", type=_int_type(1, 10 ** 12), default=100_000, help="events (default 100000)")
     p.add_argument("--output", default="jpsi_fast_out/jpsi.hepmc",
                    help="event file (default jpsi_fast_out/jpsi.hepmc); the suffix sets the format unless --format")
+    from ._eventio import FORMATS as EVENT_FORMATS
     p.add_argument("--format", choices=("auto",) + EVENT_FORMATS, default="auto",
                    help="hepmc3 (ASCII; .gz/.bz2/.xz compressed), lhe (.gz), parquet; auto: from the suffix")
     p.add_argument("--weighted", action="store_true", help="weighted events (default unweighted)")

@@ -201,7 +201,14 @@ def cross_section_from_meta(meta: dict) -> CrossSection:
 
 def _domain_from_meta(meta):
     d = (meta or {}).get("domain")
-    return Domain(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in d.items()}) if d else None
+    if not d:
+        return None
+    d = {k: (tuple(v) if isinstance(v, list) else v) for k, v in d.items()}
+    if isinstance(d.get("acceptance"), dict):
+        from .integrate import Acceptance
+        d["acceptance"] = Acceptance(**{k: (tuple(v) if isinstance(v, list) else v)
+                                        for k, v in d["acceptance"].items()})
+    return Domain(**d)
 
 
 def read_meta(path) -> dict:

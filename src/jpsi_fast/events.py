@@ -3,10 +3,11 @@ detector simulation (HepMC3, LHE, Parquet) and expected rates.
 
 * :class:`jpsi_fast.Beams` (head-on e p beams, EIC presets) lives in :mod:`jpsi_fast.params`; ``Params(beams=...)``.
 * :class:`EventGenerator` samples e p -> e J/psi(-> l+ l-) X in the lab frame: the 7-dimensional in-acceptance
-  integrand (x, z, Q, P_T, phi_h and the l+ decay angles, docs/physics.md §13) is adapted once and sampled
-  (unweighted by default), so the decay angles follow the density matrix of the channel sum at each point and the
-  acceptance of ``Domain.acceptance`` is applied event by event; the exact four-vectors with the masses come from
-  the compiled kinematics (:func:`jpsi_fast._lab.lab_kinematics_array`).
+  integrand (x, z, Q, P_T, phi_h and the l+ decay angles, docs/physics.md §13) is sampled (unweighted by default)
+  with an importance-sampling map adapted once to the lab-frame integrand without cuts (smooth in the angles), so
+  the decay angles follow the density matrix of the channel sum at each point and the acceptance of
+  ``Domain.acceptance`` is applied event by event; the exact four-vectors with the masses come from the compiled
+  kinematics (:func:`jpsi_fast._lab.lab_kinematics_array`).
 * :func:`write_events` streams them to a file (temporary name, renamed when complete) in bounded memory.
 * :func:`expected_counts` turns a histogram in acceptance into event counts for a luminosity.
 
@@ -23,7 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .params import DECAY_LEPTONS, M_ELECTRON, M_PROTON, PB_INV_PER_FB_INV, Beams  # noqa: F401 (re-export)
+from .params import (DECAY_LEPTONS, M_ELECTRON, M_PROTON, PB_INV_PER_FB_INV, Beams,  # noqa: F401 (re-export)
+                     check_decay)
 
 __all__ = ["Beams", "EventGenerator", "LabEvents", "FrameTransform", "FRAMES", "write_events", "expected_counts",
            "rates_table", "CountTarget",
@@ -53,10 +55,13 @@ def lab_kinematics(beams, x, Q, z, PT, phi_e, phi_h, cos_theta, phi, M=3.1, deca
     is kinematically forbidden with the masses; those rows are NaN).
     """
     from ._lab import lab_kinematics_array
-    if not isinstance(beams, Beams):
-        beams = Beams.preset(beams)
-    if decay not in DECAY_LEPTONS:
-        raise ValueError(f"decay must be one of {tuple(DECAY_LEPTONS)}, got {decay!r}")
+    from ._openmp_helpers import resolve_n_threads
+    from .params import check_beams
+    beams = check_beams(beams)
+    if beams is None:
+        raise TypeError("beams must be a jpsi_fast.Beams or a preset name like '18x275', got None")
+    n_threads = resolve_n_threads(n_threads)
+    check_decay(decay)
     arrs = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (x, Q, z, PT, phi_e, phi_h, cos_theta, phi)))
     shape = arrs[0].shape
     flat = [np.ascontiguousarray(a).reshape(-1) for a in arrs]
@@ -68,7 +73,7 @@ def lab_kinematics(beams, x, Q, z, PT, phi_e, phi_h, cos_theta, phi, M=3.1, deca
     if not all(np.all(np.isfinite(a)) for a in flat):
         raise ValueError("lab_kinematics: every input must be finite")
     out = lab_kinematics_array(beams.electron_energy, beams.proton_energy, M_ELECTRON, M_PROTON, float(M),
-                               DECAY_LEPTONS[decay][1], *flat, n_threads=int(n_threads))
+                               DECAY_LEPTONS[decay][1], *flat, n_threads=n_threads)
     return {k: v.reshape(shape + v.shape[1:]) for k, v in out.items()}
 
 
@@ -132,13 +137,14 @@ class FrameTransform:
         return _arr(v.boost_p4(self.cm))
 
 
-def per_event_uniforms(seed, first, n, k=2) -> np.ndarray:
-    """(n, k) uniforms of events first .. first + n - 1, from streams of UNIFORM_CHUNK events keyed by (seed,
-    stream): the same numbers for an event whatever the batches it is produced in."""
+def per_event_uniforms(seed, call, first, n, k=2) -> np.ndarray:
+    """(n, k) uniforms of events first .. first + n - 1 of generation ``call``, from streams of UNIFORM_CHUNK events
+    keyed by (seed, call, stream): the same numbers for an event whatever the batches it is produced in."""
     if n == 0:
         return np.empty((0, k))
     c0, c1 = first // UNIFORM_CHUNK, (first + n - 1) // UNIFORM_CHUNK
-    parts = [np.random.default_rng([int(seed), UNIFORM_TAG, c]).random((UNIFORM_CHUNK, k)) for c in range(c0, c1 + 1)]
+    parts = [np.random.default_rng([int(seed), UNIFORM_TAG, int(call), c]).random((UNIFORM_CHUNK, k))
+             for c in range(c0, c1 + 1)]
     u = np.concatenate(parts)
     off = first - c0 * UNIFORM_CHUNK
     return u[off:off + n]
@@ -184,11 +190,6 @@ class LabEvents:
         {name: (n, 4)} (:class:`FrameTransform`)."""
         t = FrameTransform(self.p4["beam_e"], self.p4["beam_p"], self.p4["gamma"], frame)
         return {name: t.forward(v) for name, v in self.p4.items()}
-
-    def batch(self):
-        """The writers' :class:`jpsi_fast._eventio.EventBatch` of these events."""
-        from ._eventio import EventBatch
-        return EventBatch(self.p4, self.channel, self.weight, self.variation_weights, event_number0=self.first)
 
     def __repr__(self):
         return f"<LabEvents {len(self)} events from #{self.first}, channels {self.channels}>"
@@ -253,9 +254,9 @@ class EventGenerator:
             self.adapted = True
         return self
 
-    def _decorate(self, ev, first):
-        """LabEvents of the sampler's Events ``ev`` (observables of the lab integrand)."""
-        u = per_event_uniforms(self.seed, first, len(ev))
+    def _decorate(self, ev, call, first):
+        """LabEvents of the sampler's Events ``ev`` (observables of the lab integrand) of generation ``call``."""
+        u = per_event_uniforms(self.seed, call, first, len(ev))
         if not ev.unweighted:                    # weighted points outside the acceptance (weight 0) are no events
             keep = ev.weight != 0
             u, ev.points, ev.weight = u[keep], ev.points[keep], ev.weight[keep]
@@ -289,20 +290,33 @@ class EventGenerator:
 
     def iter_events(self, n: int, batch: int = 100_000, unweighted: bool = True, progress=None):
         """Yield n events in :class:`LabEvents` batches of ``batch`` (bounded memory); unweighted events all have
-        weight sigma B / n [pb]. Weighted: n sampled points whose weights sum to sigma B; the points outside the
-        acceptance (weight 0) are not events and are dropped, so fewer than n events come out. The concatenated
+        weight sigma B / n [pb], sigma from the sampler's trial run. Weighted: n sampled points whose weights sum to
+        an estimate of sigma B; the points outside the acceptance (weight 0) are not events and are dropped, so
+        fewer than n events come out; ``sigma`` then comes from :meth:`integrate_in_acceptance`. Generations are
+        numbered (the sampler's call counter), so consecutive calls give independent events. The concatenated
         batches do not depend on ``batch``."""
         from ._validate import integer
         n = integer("n", n, 1, 10 ** 12, strict=True)
         batch = integer("batch", batch, 1, 10 ** 9, strict=True)
         self.adapt()
+        if not unweighted:
+            self.sigma = self.integrate_in_acceptance()
         first = 0
         for ev in self.integrator.iter_events(self.integrand, n, batch, unweighted=unweighted, warmup=0,
                                               progress=progress):
-            self.sigma = (ev.sigma, ev.sigma_error)
+            if unweighted:
+                self.sigma = (ev.sigma, ev.sigma_error)
             m = len(ev)
-            yield self._decorate(ev, first)
+            yield self._decorate(ev, self.integrator._sample_calls, first)
             first += m
+
+    def integrate_in_acceptance(self, nitn=6) -> tuple:
+        """(sigma_U, error) in acceptance [pb, before the branching ratio] from the control-variate integrand
+        (docs/physics.md §13.4), with its own Integrator (the events' map is left as it is)."""
+        from .integrate import Integrator
+        integ = Integrator(self.domain, seed=self.seed, n_threads=self.n_threads)
+        tot = integ.integrate(self.xs, nitn=nitn, neval=self.neval, warmup=self.warmup // 2).total("U")
+        return tot.mean, tot.sdev
 
     def generate(self, n: int, unweighted: bool = True, progress=None) -> LabEvents:
         """n events in one :class:`LabEvents`."""
@@ -317,7 +331,11 @@ def write_events(path, xs, n: int, fmt: str = "auto", domain=None, seed: int = 0
     when complete. Returns a summary dict (path, format, events, sigma_pb, sigma_error_pb, branching_ratio,
     seconds, events_per_second)."""
     import time
-    from ._eventio import RunInfo, open_writer
+    from ._eventio import RunInfo, infer_format, open_writer
+    from pathlib import Path
+    fmt = infer_format(path) if fmt == "auto" else fmt
+    if not Path(path).parent.is_dir():
+        raise ValueError(f"path: the folder {Path(path).parent} does not exist")
     t0 = time.perf_counter()
     gen = EventGenerator(xs, domain, seed=seed, n_threads=n_threads, variations=variations, neval=neval)
     it = gen.iter_events(n, batch, unweighted, progress)
@@ -398,18 +416,12 @@ def expected_counts(h, lumi_fb: float, branching_ratio: float | None = None, dec
     from ._validate import real
     lumi_fb = real("lumi_fb", lumi_fb, 0.0, 1e9, "fb^-1")
     if branching_ratio is None:
-        if decay not in DECAY_LEPTONS:
-            raise ValueError(f"decay must be one of {tuple(DECAY_LEPTONS)}, got {decay!r}")
-        branching_ratio = DECAY_LEPTONS[decay][2]
+        branching_ratio = DECAY_LEPTONS[check_decay(decay)][2]
     branching_ratio = real("branching_ratio", branching_ratio, 0.0, 1.0)
     sigma, _ = h.total("U")
     counts = sigma * branching_ratio * lumi_fb * PB_INV_PER_FB_INV
     if lambda_theta is None:
-        lambda_theta = np.zeros_like(counts)
-        if "L" in h.states:
-            sigma_l, _ = h.total("L")
-            with np.errstate(invalid="ignore", divide="ignore"):
-                lambda_theta = np.where(sigma > 0, (sigma - 3 * sigma_l) / (sigma + sigma_l), 0.0)
+        lambda_theta = np.nan_to_num(lambda_theta_of(h)) if "L" in h.states else np.zeros_like(counts)
     lambda_theta = np.broadcast_to(np.asarray(lambda_theta, dtype=float), counts.shape)
     info = lambda_theta_information(lambda_theta)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -421,9 +433,11 @@ def expected_counts(h, lumi_fb: float, branching_ratio: float | None = None, dec
 @dataclass(frozen=True)
 class CountTarget:
     """"Enough events for a measurement" at a phase-space point (the region mapper's ``target="large"`` with
-    ``count_target=``): the expected J/psi -> l+ l- events in a measurement cell of size ``cell`` = (dx, dz, dQ
-    [GeV], dP_T [GeV]) around the point, N = 4 Q P_T dsigma/(dx dQ^2 dz dP_T^2) x dx dz dQ dP_T x B x L (full
-    acceptance; docs/physics.md §13.5), must reach ``min_counts`` for ``lumi_fb`` [fb^-1]."""
+    ``count_target=``, state U): the expected J/psi -> l+ l- events in a measurement cell of size ``cell`` =
+    (dx, dz, dQ [GeV], dP_T [GeV]) around the point, N = dsigma_U/(dx dQ^2 dz dP_T^2) x dx dz (2 Q dQ)
+    (P_T,hi^2 - P_T,lo^2) x B x L with P_T,lo = max(0, P_T - dP_T/2), P_T,hi = P_T,lo + dP_T (the cell's own
+    dP_T^2, exact at P_T -> 0; full acceptance; docs/physics.md §13.5), must reach ``min_counts`` for ``lumi_fb``
+    [fb^-1]."""
 
     lumi_fb: float = 10.0
     min_counts: float = 100.0
@@ -441,20 +455,32 @@ class CountTarget:
         if len(cell) != 4 or not all(math.isfinite(c) and c > 0 for c in cell):
             raise ValueError(f"CountTarget.cell must be 4 positive widths (dx, dz, dQ, dP_T), got {self.cell!r}")
         object.__setattr__(self, "cell", cell)
-        if self.decay not in DECAY_LEPTONS:
-            raise ValueError(f"CountTarget.decay must be one of {tuple(DECAY_LEPTONS)}, got {self.decay!r}")
+        check_decay(self.decay, "CountTarget.decay")
 
     def counts(self, sigma, X) -> np.ndarray:
         """Expected events in the cell around points X (n, 4: x, z, Q, P_T) with dsigma/(dx dQ^2 dz dP_T^2)
         ``sigma`` [pb/GeV^4]."""
         X = np.asarray(X, dtype=float)
-        return (np.asarray(sigma) * 4.0 * X[:, 2] * X[:, 3] * float(np.prod(self.cell))
-                * DECAY_LEPTONS[self.decay][2] * self.lumi_fb * PB_INV_PER_FB_INV)
+        dx, dz, dQ, dPT = self.cell
+        pt_lo = np.maximum(X[:, 3] - 0.5 * dPT, 0.0)
+        d_pt2 = (pt_lo + dPT) ** 2 - pt_lo ** 2
+        return (np.asarray(sigma) * dx * dz * 2.0 * X[:, 2] * dQ * d_pt2 * DECAY_LEPTONS[self.decay][2]
+                * self.lumi_fb * PB_INV_PER_FB_INV)
+
+
+def lambda_theta_of(h) -> np.ndarray:
+    """lambda_theta = (sigma_U - 3 sigma_L)/(sigma_U + sigma_L) of the channel sum per kinematic bin of a histogram
+    with the states U and L (docs/physics.md §1); NaN where sigma_U = 0."""
+    sigma_u, _ = h.total("U")
+    sigma_l, _ = h.total("L")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(sigma_u > 0, (sigma_u - 3 * sigma_l) / (sigma_u + sigma_l), np.nan)
 
 
 def lambda_theta_information(lam, n_nodes: int = 64) -> np.ndarray:
     """Fisher information per event of lambda_theta in W(cos theta) = (1 + lambda cos^2)/(2 (1 + lambda/3)) at
-    full acceptance: I = int dc W (d ln W / d lambda)^2 (Gauss-Legendre, exact to rounding for |lambda| < 1)."""
+    full acceptance: I = int dc W (d ln W / d lambda)^2 (64-point Gauss-Legendre: 1e-12 relative for
+    -0.9 <= lambda <= 1, less accurate as lambda -> -1, where W vanishes at cos theta = +-1)."""
     c, w = np.polynomial.legendre.leggauss(n_nodes)
     lam = np.clip(np.asarray(lam, dtype=float), -0.999, 1.0)[..., None]
     W = (1 + lam * c * c) / (2 * (1 + lam / 3))
@@ -475,9 +501,16 @@ def rates_table(xs, domain, lumi_fb, z_edges, pt_edges, nitn=6, neval=200_000, w
     dominant (channel index), acceptance, lambda_theta, lambda_theta_error), z_edges, pt_edges, channels, lumi_fb,
     beams, acceptance, sigma_acc_pb, sigma_acc_error_pb).
     """
+    from ._validate import real
     from .integrate import Integrator
     if domain.acceptance is None:
         raise ValueError("rates_table: give a Domain with an acceptance (jpsi_fast.Acceptance)")
+    lumi_fb = real("lumi_fb", lumi_fb, 0.0, 1e9, "fb^-1")
+    min_counts = real("min_counts", min_counts, 0.0, 1e15)
+    for name, e in (("z_edges", z_edges), ("pt_edges", pt_edges)):
+        e = np.asarray(e, dtype=float)
+        if e.ndim != 1 or len(e) < 2 or not np.all(np.isfinite(e)) or np.any(np.diff(e) <= 0):
+            raise ValueError(f"{name} must be >= 2 finite increasing edges, got {e.tolist()}")
     axes = [("z", np.asarray(z_edges, dtype=float)), ("PT", np.asarray(pt_edges, dtype=float))]
     h_acc = Integrator(domain, seed=seed, n_threads=n_threads).histogram(xs, axes=axes, nitn=nitn, neval=neval,
                                                                          warmup=warmup)
@@ -485,9 +518,8 @@ def rates_table(xs, domain, lumi_fb, z_edges, pt_edges, nitn=6, neval=200_000, w
         xs, axes=axes, nitn=nitn, neval=neval, warmup=warmup, states=("U", "L"))
     sig_acc, sig_acc_err = h_acc.total("U")
     sig_full, _ = h_full.total("U")
-    sig_l, _ = h_full.total("L")
+    lam = lambda_theta_of(h_full)
     with np.errstate(invalid="ignore", divide="ignore"):
-        lam = np.where(sig_full > 0, (sig_full - 3 * sig_l) / (sig_full + sig_l), np.nan)
         acceptance = np.where(sig_full > 0, sig_acc / sig_full, np.nan)
     rates = expected_counts(h_acc, lumi_fb, decay=domain.acceptance.decay, lambda_theta=np.nan_to_num(lam))
     per_channel = h_acc.values()[:, 0]                                   # (n_channels, n_z, n_pt)

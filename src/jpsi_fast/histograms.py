@@ -47,6 +47,8 @@ class Histogram(hist.Hist):
             self.bins = None
             #: integrand evaluations that filled it
             self.neval = 0
+            #: (axis names, values) as filled: the covariance methods refuse a histogram that was changed since
+            self.filled = None
 
     # ------------------------------------------------------------------ structure
     @property
@@ -90,9 +92,10 @@ class Histogram(hist.Hist):
         return np.asarray(self.axes["PT"].edges)
 
     def _check_filled(self):
-        if self.base_values is None or self.base_values.shape[:-1] != self.kinematic_shape:
+        if (self.base_values is None or self.filled is None or tuple(self.axes.name) != self.filled[0]
+                or not np.array_equal(self.values(), self.filled[1])):
             raise ValueError("this method needs the histogram as filled by Integrator.histogram (its component "
-                             "covariance is kept per bin), not a slice or projection of it")
+                             "covariance is kept per bin), not a slice, projection or arithmetic result of it")
 
     def _index(self, channel, state, variation=0):
         """Indices into the category axes (no variation index without a variation axis)."""
@@ -130,6 +133,7 @@ class Histogram(hist.Hist):
         channels' covariance; ``differential``: divided by :attr:`widths`."""
         from .components import Layout
         from .xsec import _state_weights
+        self._check_filled()
         if isinstance(self.layout, Layout):
             w = self.layout.base_weights(_state_weights(self.layout, None, state, 0))
             value, var = self._combinations(w[None])
@@ -146,6 +150,7 @@ class Histogram(hist.Hist):
         from .variations import layout_band
         if not self.variations:
             raise ValueError("this histogram has no theory variations: fill it with variations=jpsi_fast.Variations()")
+        self._check_filled()
         view = self.view(flow=False)[:, self._index(self.channels[0], state)[1]]
         per_var = view["value"].sum(axis=0)                      # (n_variations, kinematic...)
         out = layout_band(self.layout, per_var, source, cl)

@@ -25,8 +25,8 @@ from ._openmp_helpers import resolve_n_threads
 from ._progress import progress_bar
 from ._validate import as_float_array, integer, real
 from ._xsec_integrand import contains_array, cut_jacobian, inelasticity_array
-from .params import DECAY_LEPTONS
 from .components import DENSITY_STATES, STATES, Layout, channel_names
+from .params import DECAY_LEPTONS, check_decay
 from .xsec import decay_lambdas_with_errors
 
 __all__ = ["Acceptance", "Domain", "Bin", "standard_bins", "Integrator", "Estimate", "IntegrationResult", "Events"]
@@ -110,8 +110,7 @@ class Acceptance:
                 object.__setattr__(self, name, (lo, hi))
         for name in ("lepton_pt_min", "electron_energy_min"):
             object.__setattr__(self, name, real(f"Acceptance.{name}", getattr(self, name), 0.0, 1e5))
-        if self.decay not in DECAY_LEPTONS:
-            raise ValueError(f"Acceptance.decay must be one of {tuple(DECAY_LEPTONS)}, got {self.decay!r}")
+        check_decay(self.decay, "Acceptance.decay")
 
     @classmethod
     def typical(cls, decay="mumu") -> "Acceptance":
@@ -1057,6 +1056,7 @@ class Integrator:
         h.pair_cov = (pair * (c * c)).reshape(kin_shape + (-1,))
         h.bins = bins if axes is None else None
         h.neval = n_tot
+        h.filled = (tuple(h.axes.name), h.values().copy())
         return h
 
     # ------------------------------------------------------------------ sampling
@@ -1142,9 +1142,6 @@ class Integrator:
         names = ig.observable_names
         bar = progress_bar(n, "sampling", progress, 20 * n, unit="ev")
         try:
-            ntrial = max(2 * n, 100_000) if unweighted else 100_000
-            _, wt, _, _ = self._draw(ig, "trial", call, 0, -(-ntrial // SAMPLE_CHUNK), aidx, aw)
-            sigma, sigma_error = float(wt.mean()), float(wt.std() / math.sqrt(len(wt)))
             if not unweighted:
                 done, chunk = 0, 0
                 obs_left, w_left = np.empty((0, ig.n_observables)), np.empty(0)
@@ -1155,13 +1152,15 @@ class Integrator:
                         obs, w, _, _ = self._draw(ig, "sample", call, chunk, k, aidx, aw)
                         chunk += k
                         obs_left, w_left = np.concatenate([obs_left, obs]), np.concatenate([w_left, w])
-                    yield Events(obs_left[:m], names, w_left[:m] / n, unweighted=False, n_trials=m, sigma=sigma,
-                                 sigma_error=sigma_error)
+                    yield Events(obs_left[:m], names, w_left[:m] / n, unweighted=False, n_trials=m)
                     obs_left, w_left = obs_left[m:], w_left[m:]
                     done += m
                     if bar is not None:
                         bar.update(m)
                 return
+            ntrial = max(2 * n, 100_000)
+            _, wt, _, _ = self._draw(ig, "trial", call, 0, -(-ntrial // SAMPLE_CHUNK), aidx, aw)
+            sigma, sigma_error = float(wt.mean()), float(wt.std() / math.sqrt(len(wt)))
             if not sigma > 0:
                 raise ValueError("the chosen component is zero (or negative on average) everywhere in the domain: "
                                  "nothing to sample")

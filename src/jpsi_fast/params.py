@@ -211,12 +211,21 @@ class Beams:
         return f"{self.electron_energy:g}x{self.proton_energy:g} GeV (sqrt(s) = {self.sqrt_s:.2f} GeV)"
 
 
+def check_decay(value, what="decay") -> str:
+    """A key of DECAY_LEPTONS ("mumu", "ee"); ValueError naming ``what`` otherwise."""
+    if not isinstance(value, str) or value not in DECAY_LEPTONS:
+        raise ValueError(f"{what} must be one of {tuple(DECAY_LEPTONS)}, got {value!r}")
+    return value
+
+
 def check_beams(value) -> Beams | None:
     """None, a :class:`Beams` or a preset name -> Beams (ValueError / TypeError naming ``beams``)."""
     if value is None or isinstance(value, Beams):
         return value
     if isinstance(value, str):
         return Beams.preset(value)
+    if isinstance(value, dict):                    # from dataclasses.asdict (dataset metadata)
+        return Beams(**value)
     raise TypeError(f"beams must be a jpsi_fast.Beams or a preset name like '18x275', got {value!r}")
 
 

@@ -163,8 +163,9 @@ class RegionMapper:
         self.designs = Designs(xs, domain, self.seed, self.n_threads)
         if count_target is not None:
             from ..events import CountTarget
-            if not isinstance(count_target, CountTarget) or target != "large":
-                raise ValueError("count_target must be a jpsi_fast.events.CountTarget, with target='large'")
+            if not isinstance(count_target, CountTarget) or target != "large" or state != "U":
+                raise ValueError("count_target must be a jpsi_fast.events.CountTarget, with target='large' and "
+                                 "state='U' (events count sigma_U)")
         self.labeler = Labeler(xs, target, state, self.threshold, large_threshold, self.n_threads, variations,
                                count_target)
         self.model = None
