@@ -287,3 +287,18 @@ def test_bad_integrator_arguments():
         dom_integ.sample(jf.CrossSection(), 0)
     with pytest.raises(TypeError, match="tmd_cut"):
         jf.Domain(tmd_cut="no")
+
+
+def test_trial_run_in_blocks_gives_the_same_events(monkeypatch):
+    """The sampler's trial run (envelope, sigma) is drawn in blocks (bounded memory for 1e8 events): the events do
+    not depend on the block size."""
+    from jpsi_fast import integrate
+    xs = jf.CrossSection(jf.Params(tmd_pdf="collinear"))
+    runs = []
+    for block in (1, 7, 64):
+        monkeypatch.setattr(integrate, "TRIAL_BLOCK_CHUNKS", block)
+        ev = jf.Integrator(jf.Domain(), seed=3).sample(xs, 60_000, neval=20_000, warmup=2)
+        runs.append(ev)
+    for ev in runs[1:]:
+        assert np.array_equal(ev.points, runs[0].points) and ev.max_weight == runs[0].max_weight
+        assert ev.sigma == pytest.approx(runs[0].sigma, rel=1e-12) and ev.n_trials == runs[0].n_trials

@@ -48,6 +48,8 @@ TRAIN_FLOOR = 1e-257
 SAMPLE_CHUNK = 4096
 #: default adapting iterations before sampling with a map not yet adapted to the integrand
 SAMPLE_WARMUP = 5
+#: streams of SAMPLE_CHUNK points per block of the sampler's trial run (bounded memory for any number of events)
+TRIAL_BLOCK_CHUNKS = 64
 #: trials beyond which sampling refuses to start (an envelope this loose would take hours)
 MAX_SAMPLE_TRIALS = 1e11
 #: memory allowed for histogram accumulators [bytes]
@@ -1074,6 +1076,25 @@ class Integrator:
             raise FloatingPointError("the integrand produced non-finite values (inf or NaN): check its parameters")
         return arrays["obs"], w, arrays["u"], out
 
+    def _trial(self, ig, call, ntrial, aidx, aw, quantile):
+        """(mean, its error, envelope) of the weights of the sampler's trial run of ``ntrial`` points, drawn in blocks
+        of TRIAL_BLOCK_CHUNKS streams (memory bounded; the same streams and numbers as one draw). The envelope is
+        the largest weight, or its ``quantile`` (which keeps the trial weights: 8 bytes per point)."""
+        n_chunks = -(-int(ntrial) // SAMPLE_CHUNK)
+        s1 = s2 = 0.0
+        count, wmax, kept = 0, -math.inf, []
+        for c0 in range(0, n_chunks, TRIAL_BLOCK_CHUNKS):
+            _, wt, _, _ = self._draw(ig, "trial", call, c0, min(TRIAL_BLOCK_CHUNKS, n_chunks - c0), aidx, aw)
+            s1, s2, count = s1 + float(wt.sum()), s2 + float(wt @ wt), count + len(wt)
+            wmax = max(wmax, float(wt.max()))
+            if quantile is not None:
+                kept.append(wt)
+        mean = s1 / count
+        err = math.sqrt(max(s2 / count - mean * mean, 0.0) / count)
+        if quantile is not None:
+            wmax = float(np.quantile(np.concatenate(kept), quantile))
+        return mean, err, wmax
+
     def _prepare_sampling(self, f, adapt_to, neval, warmup):
         ig = self.integrand(f)
         aidx, aw = self._adapt_spec(ig, adapt_to)
@@ -1158,13 +1179,10 @@ class Integrator:
                     if bar is not None:
                         bar.update(m)
                 return
-            ntrial = max(2 * n, 100_000)
-            _, wt, _, _ = self._draw(ig, "trial", call, 0, -(-ntrial // SAMPLE_CHUNK), aidx, aw)
-            sigma, sigma_error = float(wt.mean()), float(wt.std() / math.sqrt(len(wt)))
+            sigma, sigma_error, wmax = self._trial(ig, call, max(2 * n, 100_000), aidx, aw, max_weight_quantile)
             if not sigma > 0:
                 raise ValueError("the chosen component is zero (or negative on average) everywhere in the domain: "
                                  "nothing to sample")
-            wmax = float(wt.max() if max_weight_quantile is None else np.quantile(wt, max_weight_quantile))
             if not wmax > 0:
                 raise ValueError(f"max_weight_quantile={max_weight_quantile} gives an envelope of 0")
             eff = sigma / wmax
