@@ -153,6 +153,7 @@ def test_regions_and_info(tmp_path):
     (("regions", "--budget", "100", "--batch", "500"), "budget"),
     (("demo", "--params", "p.toml"), "--params"),
     (("events", "--n", "10"), "--beams"),
+    (("events", "--beams", "18x275", "--n", "1000000000"), "--yes"),
     (("events", "--beams", "18y275"), "--beams"),
     (("events", "--beams", "18x275", "--sqrt-s", "100"), "--beams"),
     (("events", "--beams", "18x275", "--output", "e.txt"), "--output"),

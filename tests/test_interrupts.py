@@ -270,6 +270,16 @@ def test_cli_regions_interrupt(tmp_path):
     assert not (tmp_path / "o" / "regions_metrics.json").exists()
 
 
+def test_cli_events_interrupt(tmp_path):
+    """Ctrl-C while events are generated and written (the writer thread busy): exit 130 within the limit, no file,
+    no temporary file."""
+    out = tmp_path / "E.hepmc"
+    tmp_exists = lambda: any(p.name.startswith(".E.hepmc") for p in tmp_path.iterdir())   # noqa: E731
+    r = interrupt_cli(["events", "--beams", "18x275", "--n", "100000000", "--output", out, "--yes"], tmp_path,
+                      wait_for=tmp_exists)
+    _check_cli("jpsi-fast events --n 1e8", *r, tmp_path, out)
+
+
 @pytest.mark.slow
 def test_cli_sample_interrupt(tmp_path):
     out = tmp_path / "S.parquet"

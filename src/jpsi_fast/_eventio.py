@@ -109,6 +109,10 @@ PARTICLES = ("beam_e", "beam_p", "e_out", "gamma", "jpsi", "lep_plus", "lep_minu
 FORMATS = ("hepmc3", "hepmc3.gz", "hepmc3.bz2", "hepmc3.xz", "lhe", "lhe.gz", "parquet")
 #: PDG id of the hadronic remainder X (reserved for generator-internal pseudo-particles)
 PDG_X = 90
+#: approximate file size per event [bytes] (decayed J/psi events without variation weights; benchmarks/results/
+#: events.md), for size warnings
+BYTES_PER_EVENT = {"hepmc3": 1220, "hepmc3.gz": 340, "hepmc3.bz2": 300, "hepmc3.xz": 300, "lhe": 1180,
+                   "lhe.gz": 345, "parquet": 185}
 
 _DEFAULT_CHANNELS = ("ff", "pgf_1s0_8", "pgf_3pj_8", "pgf_3s1_1")   # components.CHANNELS (checked in the tests)
 _GENERATOR_DESCRIPTION = "J/psi production in SIDIS, e p -> e J/psi X, J/psi -> l+ l-"
@@ -772,6 +776,8 @@ class EventWriter:
             return
         try:
             self._finish()
+            with open(self._tmp, "rb+") as fh:            # on disk before the name says complete
+                os.fsync(fh.fileno())
             os.replace(self._tmp, self.path)
         except BaseException:
             self.discard()

@@ -841,6 +841,11 @@ def cmd_events(args):
         fmt = infer_format(out) if args.format == "auto" else args.format
     except ValueError as exc:
         raise CLIError(f"--output: {exc}") from None
+    from ._eventio import BYTES_PER_EVENT
+    size = args.n * BYTES_PER_EVENT[fmt]
+    if size > CONFIRM_BYTES and not args.yes:
+        raise CLIError(f"--n: {args.n:,} events (~{size / 2 ** 30:.0f} GiB as {fmt}) is a large request; add --yes "
+                       "to go ahead")
     xs, domain = _lab_setup(args)
     var = _variations(args, xs)
     summary = write_events(out, xs, args.n, fmt=fmt, domain=domain, seed=args.seed, unweighted=not args.weighted,
@@ -985,6 +990,7 @@ def build_parser():
     p.add_argument("--weighted", action="store_true", help="weighted events (default unweighted)")
     p.add_argument("--batch", type=_int_type(1, 10 ** 8), default=100_000,
                    help="events per batch (bounded memory; default 100000; the events do not depend on it)")
+    p.add_argument("--yes", action="store_true", help=f"allow files above {CONFIRM_BYTES >> 30} GiB")
     _acceptance_options(p)
     p.set_defaults(func=cmd_events)
     p = sub.add_parser("rates", help="expected J/psi -> l+ l- counts per (z, P_T) bin in acceptance for a luminosity")

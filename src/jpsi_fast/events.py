@@ -366,18 +366,19 @@ def _write_overlapped(writer, first, batches):
     import threading
     q = queue.Queue(maxsize=WRITE_QUEUE)
     failure = []
+    abort = threading.Event()                      # the producer failed (or Ctrl-C): write nothing more
 
     def consume():
         try:
             while True:
                 item = q.get()
-                if item is None:
-                    return
+                if item is None or abort.is_set():
+                    break
                 writer.write(_file_batch(item))
         except BaseException as exc:              # noqa: BLE001 - handed to the producer
             failure.append(exc)
-            while q.get() is not None:             # let the producer finish putting
-                pass
+        while item is not None:                    # let the producer finish putting
+            item = q.get()
 
     t = threading.Thread(target=consume, name="jpsi_fast-event-writer", daemon=True)
     t.start()
@@ -387,6 +388,9 @@ def _write_overlapped(writer, first, batches):
             if failure:
                 break
             q.put(ev)
+    except BaseException:
+        abort.set()
+        raise
     finally:
         q.put(None)
         t.join()
