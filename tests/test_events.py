@@ -397,3 +397,19 @@ def test_event_files_identical_for_any_thread_count_and_atomic(eic, tmp_path, mo
     with pytest.raises(Boom):
         jf.write_events(tmp_path / "broken.lhe", eic, 3000, domain=dom, seed=4, batch=700)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t1.hepmc", "t2.hepmc"]
+
+
+def test_beam_polarizations_attach_to_the_beams():
+    b = jf.Beams(10.0, 100.0, electron_polarization=0.7, proton_polarization=-0.6)
+    assert b.polarization == (0.7, -0.6) and jf.Beams.preset("10x100").polarization is None and "lambda_e" in str(b)
+    xs = jf.CrossSection(jf.Params(beams=b))
+    plain = jf.CrossSection(jf.Params(beams="10x100"))
+    r, r2 = xs.evaluate(0.3, 0.4, 15.0, 1.0), plain.evaluate(0.3, 0.4, 15.0, 1.0, lambda_e=0.7, S_N=-0.6)
+    assert r.states == r2.states and float(r.A_LL()) == float(r2.A_LL()) and float(r["ff", "U"]) == float(r2["ff", "U"])
+    a = jf.Integrator(jf.Domain(), seed=1).integrate(xs, nitn=2, neval=10_000)
+    b2 = jf.Integrator(jf.Domain(), seed=1).integrate(plain, nitn=2, neval=10_000, beam=(0.7, -0.6))
+    assert a.layout.beam == (0.7, -0.6) and a.total("U").mean == b2.total("U").mean
+    with pytest.raises(ValueError, match="unpolarized beams"):
+        EventGenerator(xs)
+    with pytest.raises(ValueError, match="electron_polarization"):
+        jf.Beams(10.0, 100.0, electron_polarization=1.5)

@@ -738,6 +738,8 @@ class Integrator:
         if variations is not None or states is not None or beam is not None:
             if layout is not None:
                 raise ValueError("give layout, or variations/states/beam, not both")
+            if beam is None:
+                beam = getattr(f, "beam_polarization", None)
             layout = f.layout(states=STATES if states is None else states, variations=variations, beam=beam)
         if isinstance(f, Integrand):
             ig = f

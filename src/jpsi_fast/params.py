@@ -146,9 +146,13 @@ class Beams:
     Parameters
     ----------
     electron_energy, proton_energy : beam energies [GeV] (the electron's above its mass, the proton's above
-        M_PROTON); lambda_e and S_N, the beam helicities (docs/physics.md §11), attach to evaluations
-        (``CrossSection.evaluate(..., lambda_e=, S_N=)``).
+        M_PROTON).
     name : a label (the preset name for :meth:`preset`).
+    electron_polarization, proton_polarization : longitudinal polarizations lambda_e and S_N in [-1, 1]
+        (docs/physics.md §11; default 0): with ``Params(beams=...)`` they are the default beam polarizations of
+        ``CrossSection.evaluate`` and of ``Integrator.integrate/histogram`` (explicit ``lambda_e``/``S_N``/``beam``
+        win). Lab-frame decays need unpolarized beams (the off-diagonal density-matrix elements are derived for
+        unpolarized beams only, §12).
 
     ``sqrt_s`` = sqrt((p_e + p_p)^2) with the proton and electron masses [GeV]; ``Params(beams=...)`` takes it as the
     centre-of-mass energy of the (leading-power, massless-target) cross section, whose y = Q^2/(x s).
@@ -157,6 +161,8 @@ class Beams:
     electron_energy: float
     proton_energy: float
     name: str = ""
+    electron_polarization: float = 0.0
+    proton_polarization: float = 0.0
 
     def __post_init__(self):
         for what, v, m in (("electron_energy", self.electron_energy, M_ELECTRON),
@@ -168,6 +174,17 @@ class Beams:
             object.__setattr__(self, what, float(v))
         if not isinstance(self.name, str):
             raise TypeError(f"Beams.name must be a string, got {self.name!r}")
+        for what in ("electron_polarization", "proton_polarization"):
+            v = getattr(self, what)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not (math.isfinite(v) and -1 <= v <= 1):
+                raise ValueError(f"Beams.{what} must be a number in [-1, 1], got {v!r}")
+            object.__setattr__(self, what, float(v))
+
+    @property
+    def polarization(self) -> tuple | None:
+        """(lambda_e, S_N), or None for unpolarized beams."""
+        pol = (self.electron_polarization, self.proton_polarization)
+        return None if pol == (0.0, 0.0) else pol
 
     @classmethod
     def preset(cls, name: str) -> "Beams":
@@ -208,7 +225,9 @@ class Beams:
         return math.sqrt(self.s)
 
     def __str__(self):
-        return f"{self.electron_energy:g}x{self.proton_energy:g} GeV (sqrt(s) = {self.sqrt_s:.2f} GeV)"
+        pol = "" if self.polarization is None else (f", lambda_e = {self.electron_polarization:g}, "
+                                                     f"S_N = {self.proton_polarization:g}")
+        return f"{self.electron_energy:g}x{self.proton_energy:g} GeV (sqrt(s) = {self.sqrt_s:.2f} GeV{pol})"
 
 
 def check_decay(value, what="decay") -> str:

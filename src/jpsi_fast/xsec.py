@@ -433,6 +433,13 @@ class CrossSection:
         return np.array([0.0] + [_kernels.QUARK_CHARGE2[p] if p in self.params.flavours else 0.0
                                  for p in _kernels.PARTON_NAMES[1:]])
 
+    @property
+    def beam_polarization(self) -> tuple | None:
+        """(lambda_e, S_N) of ``params.beams`` when they are polarized (the default of evaluate, integrate and
+        histogram), else None."""
+        beams = self.params.beams
+        return None if beams is None else beams.polarization
+
     def layout(self, channels=None, states=STATES, variations=None, beam=None) -> Layout:
         """The component layout of these channels x states and, with ``variations`` (a
         :class:`jpsi_fast.Variations`), of every theory variation (docs/physics.md §10); ``beam`` = (lambda_e,
@@ -467,7 +474,7 @@ class CrossSection:
             layout = self.layout(variations=variations)
         if getattr(domain, "acceptance", None) is not None:
             return self._lab_integrand(domain, layout, control_variate)
-        layout = layout if layout is not None else Layout()
+        layout = layout if layout is not None else Layout(beam=self.beam_polarization)
         domain.check(self.params)
         self._check_pdf_range(domain, layout)
         return XsecIntegrand(self, domain, layout)
@@ -478,6 +485,10 @@ class CrossSection:
         if self.params.beams is None:
             raise ValueError("a Domain with an acceptance needs the lab frame: give Params(beams=jpsi_fast.Beams(...)) "
                              "or a preset such as Params(beams='18x275')")
+        if self.beam_polarization is not None:
+            raise ValueError("lab-frame decays (Domain.acceptance, events) need unpolarized beams: the off-diagonal "
+                             "density-matrix elements are derived for unpolarized beams only (docs/physics.md §12); "
+                             "set Beams(electron_polarization=0, proton_polarization=0)")
         channels = None if layout is None else layout.channels
         if layout is not None and (tuple(layout.states) != ("U",) or layout.n_variations > 1
                                    or layout.beam != (0.0, 0.0)):
@@ -546,6 +557,8 @@ class CrossSection:
         beam = None
         if lambda_e is not None or S_N is not None:
             beam = check_beam((0.0 if lambda_e is None else lambda_e, 0.0 if S_N is None else S_N))
+        elif self.beam_polarization is not None:
+            beam = self.beam_polarization
         if states is None:
             states = STATES + (() if beam is None else POLARIZED_DEFAULT_STATES
                                + (("V",) if beam != (0.0, 0.0) else ()))
