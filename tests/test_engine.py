@@ -161,7 +161,7 @@ def test_pickle_roundtrip_and_other_process(tmp_path):
     assert np.array_equal(r2.mean, res.mean) and np.array_equal(r2.cov, res.cov, equal_nan=True)
     h2 = pickle.loads(pickle.dumps(h))
     assert np.array_equal(h2.values(), h.values()) and np.array_equal(h2.pair_cov, h.pair_cov)
-    assert h2.lambdas.__self__ is h2 and h2.bins == h.bins
+    assert h2.bins == h.bins and all(np.array_equal(a, b) for a, b in zip(h2.total("U"), h.total("U")))
     assert np.array_equal(pickle.loads(pickle.dumps(ev)).x, ev.x)
     payload = pickle.dumps((xs, integ, dom))
     here = _integrate_pickled(payload)
