@@ -9,7 +9,6 @@ relative to one thread, and checks that every thread count gives bit-identical r
 import argparse
 import os
 import sys
-import time
 
 import numpy as np
 

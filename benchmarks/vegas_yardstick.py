@@ -215,8 +215,8 @@ def render(meta, rows, complete):
                     f"N={_neval_label(worst['neval'])}); geometric-mean ratio {_g(gm, '.2f')}; " if worst else "")
                  + f"ours more precise (ratio < 1) in {len(better)} rows.**")
         if ex:
-            L.append(f"Rows where vegas is exact to rounding (excluded from worst / geometric mean; PASS only if ours is "
-                     f"too): " + ", ".join(f"{r['integrand']} N={_neval_label(r['neval'])} (ours rms "
+            L.append("Rows where vegas is exact to rounding (excluded from worst / geometric mean; PASS only if ours is "
+                     "too): " + ", ".join(f"{r['integrand']} N={_neval_label(r['neval'])} (ours rms "
                                            f"{_g(r['ours']['rms'])})" for r in ex) + ".")
         L.append("")
         for n in sorted({r["neval"] for r in rows}):

@@ -118,7 +118,6 @@ def test_gaussian_convolution_against_adaptive_quadrature():
     cases += [(0.5, 0.0, 0.25), (0.99999, 0.0, 0.25), (0.9999, 3.0, 0.25), (0.1, 30.0, 0.25), (0.85, 0.3, 1e-3)]
     z = np.array([c[0] for c in cases])
     PT = np.array([c[1] for c in cases])
-    w = np.array([c[2] for c in cases])
     for i, (zi, pti, wi) in enumerate(cases):
         L, T = _fragmentation._gaussian_convolution(z[i:i + 1], PT[i:i + 1], wi, M, a_s, O8, nc)[:2]
         a = pti / zi

@@ -21,7 +21,7 @@ import pytest
 from jpsi_fast.pdf import LHAGrid, PDFFileError
 
 SET = "NNPDF31_lo_as_0118"
-INFO = f"""SetDesc: "NNPDF3.1 LO, alphas(MZ)=0.118 (test copy of member 0)"
+INFO = """SetDesc: "NNPDF3.1 LO, alphas(MZ)=0.118 (test copy of member 0)"
 Authors: NNPDF Collaboration
 Format: lhagrid1
 DataVersion: 1

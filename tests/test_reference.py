@@ -6,7 +6,6 @@ import json
 import math
 import types
 from decimal import Decimal
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -5,7 +5,6 @@ hand-computed examples of the uncertainty formulas."""
 
 import dataclasses
 import math
-import warnings
 from decimal import Decimal
 
 import numpy as np

@@ -3,7 +3,6 @@ independent NumPy reference (jpsi_fast.reference: scales evaluated directly, LDM
 formulas)."""
 import dataclasses
 import pickle
-import warnings
 
 import numpy as np
 import pytest
@@ -11,7 +10,6 @@ import pytest
 import jpsi_fast as jf
 from conftest import random_points
 from jpsi_fast import reference as ref
-from jpsi_fast.components import Layout
 from jpsi_fast.params import LDME_FIELDS, LDME_SET_UNCERTAINTIES
 from jpsi_fast.pdf import load_set
 from jpsi_fast.pdf_testing import make_synthetic_set

@@ -455,7 +455,8 @@ class CountTarget:
         try:
             cell = tuple(float(c) for c in self.cell)
         except (TypeError, ValueError):
-            raise ValueError(f"CountTarget.cell must be 4 positive widths (dx, dz, dQ, dP_T), got {self.cell!r}") from None
+            raise ValueError(f"CountTarget.cell must be 4 positive widths (dx, dz, dQ, dP_T), got "
+                             f"{self.cell!r}") from None
         if len(cell) != 4 or not all(math.isfinite(c) and c > 0 for c in cell):
             raise ValueError(f"CountTarget.cell must be 4 positive widths (dx, dz, dQ, dP_T), got {self.cell!r}")
         object.__setattr__(self, "cell", cell)
