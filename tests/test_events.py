@@ -131,6 +131,9 @@ def test_hist_histograms_of_lab_observables(eic):
     ev = gen.generate(30_000)
     eta = np.arcsinh(ev.p4["lep_plus"][:, 3] / np.hypot(ev.p4["lep_plus"][:, 1], ev.p4["lep_plus"][:, 2]))
     np.testing.assert_allclose(eta, ev.lep_plus_eta, atol=1e-9)
+    np.testing.assert_allclose(ev.lep_minus_E, ev.p4["lep_minus"][:, 0], rtol=1e-12)
+    pe = ev.p4["e_out"]
+    np.testing.assert_allclose(ev.e_theta, np.arctan2(np.hypot(pe[:, 1], pe[:, 2]), pe[:, 3]), atol=1e-12)
     obs, _ = np.histogram(eta, bins=ax.edges)
     exp = len(eta) * tot / tot.sum()
     keep = exp > 5

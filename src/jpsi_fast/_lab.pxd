@@ -172,7 +172,7 @@ cdef inline bint lab_event(const LabSetup* b, double x, double Q, double z, doub
 
 
 cdef void lab_observables(const LabEvent* ev, double* out) noexcept nogil
-    # OUT out[11]: the lab-frame observables _lab.LAB_OBSERVABLES of the event
+    # OUT out[14]: the lab-frame observables _lab.LAB_OBSERVABLES of the event
 
 
 # ---------------------------------------------------------------------------- lab-frame acceptance

@@ -3,7 +3,7 @@
 events and the lab-frame observables. Every point is independent, so the output never depends on ``n_threads``."""
 import numpy as np
 from cython.parallel cimport prange
-from libc.math cimport asinh, log, NAN
+from libc.math cimport asinh, atan2, log, NAN
 
 
 
@@ -11,11 +11,11 @@ from libc.math cimport asinh, log, NAN
 #: l+, l-, hadronic remainder X
 VECTORS = ("e_out", "gamma", "jpsi", "lep_plus", "lep_minus", "X")
 #: lab-frame observables (docs/physics.md §13): pseudorapidity eta, transverse momentum pt [GeV], energy E [GeV],
-#: J/psi rapidity
-LAB_OBSERVABLES = ("jpsi_eta", "jpsi_rapidity", "jpsi_pt", "jpsi_E", "e_eta", "e_pt", "e_E",
-                   "lep_plus_eta", "lep_plus_pt", "lep_minus_eta", "lep_minus_pt")
+#: J/psi rapidity, polar angle of the scattered electron e_theta [rad] (from the proton direction +z)
+LAB_OBSERVABLES = ("jpsi_eta", "jpsi_rapidity", "jpsi_pt", "jpsi_E", "e_eta", "e_theta", "e_pt", "e_E",
+                   "lep_plus_eta", "lep_plus_pt", "lep_plus_E", "lep_minus_eta", "lep_minus_pt", "lep_minus_E")
 cdef enum:
-    N_LAB_OBS = 11
+    N_LAB_OBS = 14
 
 
 cdef inline double pseudorapidity(const double* p) noexcept nogil:
@@ -32,12 +32,15 @@ cdef void lab_observables(const LabEvent* ev, double* out) noexcept nogil:
     out[2] = transverse(ev.psi)
     out[3] = ev.psi[0]
     out[4] = pseudorapidity(ev.k_out)
-    out[5] = transverse(ev.k_out)
-    out[6] = ev.k_out[0]
-    out[7] = pseudorapidity(ev.lp)
-    out[8] = transverse(ev.lp)
-    out[9] = pseudorapidity(ev.lm)
-    out[10] = transverse(ev.lm)
+    out[5] = atan2(transverse(ev.k_out), ev.k_out[3])
+    out[6] = transverse(ev.k_out)
+    out[7] = ev.k_out[0]
+    out[8] = pseudorapidity(ev.lp)
+    out[9] = transverse(ev.lp)
+    out[10] = ev.lp[0]
+    out[11] = pseudorapidity(ev.lm)
+    out[12] = transverse(ev.lm)
+    out[13] = ev.lm[0]
 
 
 cdef bint event_row(const LabSetup* b, double x, double Q, double z, double PT, double phi_e, double phi_h,

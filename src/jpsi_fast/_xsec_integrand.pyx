@@ -27,7 +27,7 @@ cdef enum:
     N_OBS = 5
     DIM = 4
     LAB_DIM = 7
-    N_LAB_OBS = 11          # len(_lab.LAB_OBSERVABLES)
+    N_LAB_OBS = 14          # len(_lab.LAB_OBSERVABLES)
     N_DENSITY = 4           # kernel elements per channel of the lab integrand: U, L, Sp0, Spm
     DECAY_LATTICE = 13      # control variate: decays per point on a shifted rank-1 lattice in (u_cos, u_phi) ...
     DECAY_LATTICE_GEN = 5   # ... with generator (1, 5): the Fibonacci lattice of 13 points

@@ -157,7 +157,8 @@ class LabEvents:
     ----------
     columns : dict name -> (n,) array: x, z, Q [GeV], PT [GeV], y, phi_h, cos_theta, phi (l+ helicity-frame
         angles), phi_e (lab azimuth of e'), the lab observables of docs/physics.md §13 (jpsi_eta, jpsi_rapidity,
-        jpsi_pt, jpsi_E, e_eta, e_pt, e_E, lep_plus_eta, lep_plus_pt, lep_minus_eta, lep_minus_pt; GeV).
+        jpsi_pt, jpsi_E, e_eta, e_theta [rad], e_pt, e_E, lep_plus_eta, lep_plus_pt, lep_plus_E, lep_minus_eta,
+        lep_minus_pt, lep_minus_E; GeV).
     p4 : dict name -> (n, 4) [E, px, py, pz] GeV: beam_e, beam_p, e_out, gamma, jpsi, lep_plus, lep_minus, X.
     channel : (n,) int, index into ``channels`` (the production channel the event is attributed to).
     weight : (n,) event weights [pb] including the branching ratio B(J/psi -> l+ l-).

@@ -948,8 +948,8 @@ class Integrator:
 
         ``axes``: up to 4 kinematic axes, each a ``hist.axis.Regular`` / ``hist.axis.Variable`` named after an
         observable of the integrand (x, z, Q, PT, y; with a lab-frame Domain also phi_h, cos_theta, phi, jpsi_eta,
-        jpsi_rapidity, jpsi_pt, jpsi_E, e_eta, e_pt, e_E, lep_plus_eta, lep_plus_pt, lep_minus_eta, lep_minus_pt;
-        docs/physics.md §13) or a (name, edges) pair; e.g. ``axes=[hist.axis.Regular(24, 0, 6, name="PT")]``.
+        jpsi_rapidity, jpsi_pt, jpsi_E, e_eta, e_theta, e_pt, e_E, lep_plus_eta, lep_plus_pt, lep_plus_E,
+        lep_minus_eta, lep_minus_pt, lep_minus_E; docs/physics.md §13) or a (name, edges) pair; e.g. ``axes=[hist.axis.Regular(24, 0, 6, name="PT")]``.
         Without ``axes``: the (z, Q) bins ``bins`` (default :func:`standard_bins`; an integer ``bin`` axis, the
         boxes in ``h.bins``) x P_T bins ``pt_edges`` [GeV] (default 24 over the domain's P_T range) of
         docs/physics.md §7; ``h.total(differential=True)`` is then dsigma/dP_T [pb/GeV]. Bins are half-open

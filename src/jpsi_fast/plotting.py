@@ -18,9 +18,11 @@ VARIABLE_LABELS = {"x": "$x$", "z": "$z$", "Q": "$Q$", "PT": "$P_T$", "y": "$y$"
                    "phi": r"$\varphi$", "phi_h": r"$\phi_h$", "jpsi_eta": r"$\eta_{J/\psi}$",
                    "jpsi_rapidity": r"$y_{J/\psi}$", "jpsi_pt": r"$p_{T,J/\psi}$", "e_eta": r"$\eta_{e'}$",
                    "lep_plus_eta": r"$\eta_{\ell^+}$", "lep_minus_eta": r"$\eta_{\ell^-}$",
-                   "lep_plus_pt": r"$p_{T,\ell^+}$", "lep_minus_pt": r"$p_{T,\ell^-}$"}
+                   "lep_plus_pt": r"$p_{T,\ell^+}$", "lep_minus_pt": r"$p_{T,\ell^-}$", "e_theta": r"$\theta_{e'}$",
+                   "lep_plus_E": r"$E_{\ell^+}$", "lep_minus_E": r"$E_{\ell^-}$"}
 VARIABLE_UNITS = {"x": "", "z": "", "Q": " [GeV]", "PT": " [GeV]", "jpsi_pt": " [GeV]", "jpsi_E": " [GeV]",
-                  "e_pt": " [GeV]", "e_E": " [GeV]", "lep_plus_pt": " [GeV]", "lep_minus_pt": " [GeV]"}
+                  "e_pt": " [GeV]", "e_E": " [GeV]", "e_theta": " [rad]", "lep_plus_E": " [GeV]",
+                  "lep_minus_E": " [GeV]", "lep_plus_pt": " [GeV]", "lep_minus_pt": " [GeV]"}
 OUTSIDE_COLOR = "#d9d9d9"
 
 
