@@ -243,6 +243,17 @@ def _finite(value, arg, minimum=None, strict=False):
     return v
 
 
+def _pair(value, arg, what):
+    """``value`` as a tuple of two items; ValueError naming ``arg`` otherwise."""
+    try:
+        items = tuple(value)
+    except TypeError:
+        raise ValueError(f"{arg}: expected {what}, got {value!r}") from None
+    if len(items) != 2:
+        raise ValueError(f"{arg}: expected {what}, got {value!r}")
+    return items
+
+
 def _integer(value, arg):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise ValueError(f"{arg}: expected an integer, got {value!r}")
@@ -259,20 +270,9 @@ class RunInfo:
     def __init__(self, beams_pdg=(11, 2212), beam_energies=(18.0, 275.0), lepton_pdg=13, sigma_pb=0.0,
                  sigma_error_pb=0.0, channel_names=_DEFAULT_CHANNELS, variation_names=(), n_events=0,
                  unweighted=True, generator=("jpsi_fast", "0.1.0"), attributes: dict = {}):
-        try:
-            beams = tuple(beams_pdg)
-        except TypeError:
-            raise ValueError(f"beams_pdg: expected two PDG ids, got {beams_pdg!r}") from None
-        if len(beams) != 2:
-            raise ValueError(f"beams_pdg: expected two PDG ids, got {beams_pdg!r}")
-        self.beams_pdg = tuple(_integer(b, "beams_pdg") for b in beams)
-        try:
-            energies = tuple(beam_energies)
-        except TypeError:
-            raise ValueError(f"beam_energies: expected two energies [GeV], got {beam_energies!r}") from None
-        if len(energies) != 2:
-            raise ValueError(f"beam_energies: expected two energies [GeV], got {beam_energies!r}")
-        self.beam_energies = tuple(_finite(e, "beam_energies", 0.0, strict=True) for e in energies)
+        self.beams_pdg = tuple(_integer(b, "beams_pdg") for b in _pair(beams_pdg, "beams_pdg", "two PDG ids"))
+        self.beam_energies = tuple(_finite(e, "beam_energies", 0.0, strict=True)
+                                   for e in _pair(beam_energies, "beam_energies", "two energies [GeV]"))
         lep = _integer(lepton_pdg, "lepton_pdg")
         if lep not in (11, 13):
             raise ValueError(f"lepton_pdg: expected 11 (e) or 13 (mu), got {lepton_pdg!r}")

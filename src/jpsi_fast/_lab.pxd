@@ -190,14 +190,18 @@ cdef inline double transverse(const double* p) noexcept nogil:
     return sqrt(p[1] * p[1] + p[2] * p[2])
 
 
-cdef inline bint eta_window(const double* p, double sinh_lo, double sinh_hi) noexcept nogil:
-    cdef double pt = transverse(p)
+cdef inline bint eta_window_pt(const double* p, double pt, double sinh_lo, double sinh_hi) noexcept nogil:
+    """sinh(eta_lo) p_T <= p_z <= sinh(eta_hi) p_T, for the momentum's transverse momentum pt."""
     return p[3] >= sinh_lo * pt and p[3] <= sinh_hi * pt
+
+
+cdef inline bint eta_window(const double* p, double sinh_lo, double sinh_hi) noexcept nogil:
+    return eta_window_pt(p, transverse(p), sinh_lo, sinh_hi)
 
 
 cdef inline bint lepton_accepted(const Acceptance* c, const double* p) noexcept nogil:
     cdef double pt = transverse(p)
-    return pt >= c.lep_pt_min and p[3] >= c.lep_sinh_lo * pt and p[3] <= c.lep_sinh_hi * pt
+    return pt >= c.lep_pt_min and eta_window_pt(p, pt, c.lep_sinh_lo, c.lep_sinh_hi)
 
 
 cdef inline bint leptons_accepted(const Acceptance* c, const LabEvent* ev) noexcept nogil:

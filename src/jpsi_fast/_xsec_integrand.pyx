@@ -40,6 +40,25 @@ cdef void fill_cuts(Cuts* c, tuple t) except *:
      c.tmd_cut) = t
 
 
+cdef inline double cut_point(const Cuts* c, const double* u, double* p) noexcept nogil:
+    """The cut-adapted point (x, z, Q, P_T) of unit-cube coordinates u into p[0:4] and y into p[4]; returns the
+    Jacobian (0 where the cuts leave no range)."""
+    cdef double jac = cut_coordinates(c, u, p)
+    p[4] = inelasticity(p[0], p[2], c.s_had)
+    return jac
+
+
+cdef inline double physical_measure(const double* p, double jac) noexcept nogil:
+    """4 Q P_T (dQ^2 dP_T^2 -> dQ dP_T) x the Jacobian of the unit-cube map, at the point p = (x, z, Q, P_T)."""
+    return 4.0 * p[2] * p[3] * jac
+
+
+cdef inline void fill_zero(double* a, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(lo, hi):
+        a[i] = 0.0
+
+
 cdef class XsecIntegrand(Integrand):
     """Cross sections of ``xs`` over ``domain`` for the components of ``layout`` (see CrossSection.integrand)."""
     cdef KernelConfig cfg
@@ -70,14 +89,12 @@ cdef class XsecIntegrand(Integrand):
         for s in range(n):
             p = obs + s * N_OBS
             row = f + s * K
-            jac = cut_coordinates(&self.cuts, u + s * DIM, p)
-            p[4] = inelasticity(p[0], p[2], self.cuts.s_had)
+            jac = cut_point(&self.cuts, u + s * DIM, p)
             if jac == 0.0:
-                for k in range(K):
-                    row[k] = 0.0
+                fill_zero(row, 0, K)
                 continue
             cross_section_point(&self.cfg.kp, &self.pdf.view, p[0], p[1], p[2], p[3], row, 1)
-            measure = 4.0 * p[2] * p[3] * jac
+            measure = physical_measure(p, jac)
             for k in range(K):
                 row[k] *= measure
 
@@ -142,6 +159,11 @@ cdef class LabXsecIntegrand(Integrand):
     def __reduce__(self):
         return (LabXsecIntegrand, self._args)
 
+    cdef double _density_elements(self, const double* p, double jac, double* el) noexcept nogil:
+        """The density elements U, L, Sp0, Spm of every channel at p into el; returns the measure x Jacobian."""
+        cross_section_point(&self.cfg.kp, &self.pdf.view, p[0], p[1], p[2], p[3], el, 1)
+        return physical_measure(p, jac)
+
     cdef void _control_variate_row(self, const double* us, double* p, double* row, double jac,
                                    bint allowed, LabEvent* ev, double* el) noexcept nogil:
         """Value of the control-variate integrand at one point: 4 Q P_T x Jacobian x (sigma_U - the mean over
@@ -150,17 +172,14 @@ cdef class LabXsecIntegrand(Integrand):
         rank-1 lattice: the mean over the torus of each shifted integrand is the same, so the value is unbiased
         for any map."""
         cdef Py_ssize_t c, k, K = self.n_channels
-        cdef double measure, cos_k, sin_k, cp, sp, cp0 = cos(p[7]), sp0 = sin(p[7]), rej[MAX_LAB_CHANNELS]
-        for c in range(8, self.n_observables):
-            p[c] = 0.0
+        cdef double measure, cos_k, sin_k, cp, sp, cp0 = cos(p[7]), sp0 = sin(p[7])
+        cdef double rej[MAX_LAB_CHANNELS]
+        fill_zero(p, 8, self.n_observables)
         if not (allowed and electron_accepted(&self.acc, ev)):
-            for c in range(K):
-                row[c] = 0.0
+            fill_zero(row, 0, K)
             return
-        cross_section_point(&self.cfg.kp, &self.pdf.view, p[0], p[1], p[2], p[3], el, 1)
-        measure = 4.0 * p[2] * p[3] * jac
-        for c in range(K):
-            rej[c] = 0.0
+        measure = self._density_elements(p, jac, el)
+        fill_zero(rej, 0, K)
         for k in range(DECAY_LATTICE if self.acc.active else 0):
             cos_k = 2.0 * jpsi_fast_frac(us[5] + <double>k / DECAY_LATTICE) - 1.0
             sin_k = sqrt((1.0 - cos_k) * (1.0 + cos_k))
@@ -198,8 +217,7 @@ cdef class LabXsecIntegrand(Integrand):
             us = u + s * LAB_DIM
             p = obs + s * self.n_observables
             row = f + s * K
-            jac = cut_coordinates(&self.cuts, us, p)
-            p[4] = inelasticity(p[0], p[2], self.cuts.s_had)
+            jac = cut_point(&self.cuts, us, p)
             p[5] = 2.0 * M_PI * us[4]
             p[6] = 2.0 * us[5] - 1.0
             p[7] = 2.0 * M_PI * us[6]
@@ -209,14 +227,11 @@ cdef class LabXsecIntegrand(Integrand):
                 continue
             keep = allowed and accepted(&self.acc, &ev)
             if not keep:
-                for c in range(8, self.n_observables):
-                    p[c] = 0.0
-                for c in range(K):
-                    row[c] = 0.0
+                fill_zero(p, 8, self.n_observables)
+                fill_zero(row, 0, K)
                 continue
             lab_observables(&ev, p + 8)
-            cross_section_point(&self.cfg.kp, &self.pdf.view, p[0], p[1], p[2], p[3], el, 1)
-            measure = 4.0 * p[2] * p[3] * jac
+            measure = self._density_elements(p, jac, el)
             for c in range(K):
                 w = decay_density(el[N_DENSITY * c], el[N_DENSITY * c + 1], el[N_DENSITY * c + 2],
                                   el[N_DENSITY * c + 3], p[6], p[7])
