@@ -118,6 +118,34 @@ _DEFAULT_CHANNELS = ("ff", "pgf_1s0_8", "pgf_3pj_8", "pgf_3s1_1")   # components
 _GENERATOR_DESCRIPTION = "J/psi production in SIDIS, e p -> e J/psi X, J/psi -> l+ l-"
 #: events formatted at a time (bounds the memory: ~1.3 kB of text and ~1 kB of temporaries per event)
 _BLOCK = 8192
+
+
+class _ChannelSums:
+    """Per-channel sums of event weights, added up in fixed blocks of _BLOCK consecutive events (counted from the
+    first event), so the totals -- and the LHE header -- do not depend on how the events were batched."""
+
+    def __init__(self, n_channels):
+        self._total = np.zeros(n_channels)
+        self._channel = np.empty(0, dtype=np.int64)
+        self._weight = np.empty(0)
+
+    def add(self, channel, weight):
+        self._channel = np.concatenate([self._channel, np.asarray(channel, dtype=np.int64)])
+        self._weight = np.concatenate([self._weight, np.asarray(weight, dtype=float)])
+        full = len(self._weight) // _BLOCK * _BLOCK
+        for a in range(0, full, _BLOCK):
+            self._add_block(self._channel[a:a + _BLOCK], self._weight[a:a + _BLOCK])
+        self._channel, self._weight = self._channel[full:], self._weight[full:]
+
+    def _add_block(self, channel, weight):
+        self._total += np.bincount(channel, weights=weight, minlength=len(self._total))
+
+    def totals(self) -> np.ndarray:
+        """The sums so far (the incomplete last block included)."""
+        out = self._total.copy()
+        if len(self._weight):
+            out += np.bincount(self._channel, weights=self._weight, minlength=len(out))
+        return out
 #: rows per Parquet row group
 _ROW_GROUP = 65536
 _GZIP_LEVEL = 1
@@ -922,7 +950,7 @@ class _LHEWriter(EventWriter):
         self._tokens = tokens
         self._templates = {}
         self._procw = len(str(self._nch))
-        self._wsum = np.zeros(self._nch)
+        self._wsum = _ChannelSums(self._nch)
         self._wmax = np.zeros(self._nch)
 
     def _write(self, batch):
@@ -944,7 +972,7 @@ class _LHEWriter(EventWriter):
             ch = batch.channel[a:b]
             self._sink.write(t.render(fields, {"proc": ch + 1}))
         w = batch.weight
-        self._wsum += np.bincount(batch.channel, weights=w, minlength=self._nch)
+        self._wsum.add(batch.channel, w)
         np.maximum.at(self._wmax, batch.channel, np.abs(w))
 
     def _header(self):
@@ -961,8 +989,9 @@ class _LHEWriter(EventWriter):
         idwtup = 3 if ri.unweighted else -4
         out.append(f"{ri.beams_pdg[0]} {ri.beams_pdg[1]} {_format_scalar(ri.beam_energies[0])} "
                    f"{_format_scalar(ri.beam_energies[1])} 0 0 0 0 {idwtup} {self._nch}")
-        total = self._wsum.sum()
-        share = self._wsum / total if total != 0 else np.zeros(self._nch)
+        wsum = self._wsum.totals()
+        total = wsum.sum()
+        share = wsum / total if total != 0 else np.zeros(self._nch)
         for c in range(self._nch):
             out.append(f"{_format_scalar(ri.sigma_pb * share[c])} {_format_scalar(ri.sigma_error_pb * abs(share[c]))} "
                        f"{_format_scalar(self._wmax[c])} {c + 1}")

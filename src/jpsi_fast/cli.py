@@ -12,7 +12,15 @@ Subcommands (``jpsi-fast SUBCOMMAND --help`` for each):
 ``clean``     impute missing values with the dataset's own parameters, flag corrupted rows, report precision and
               recall against the injected truth, write the cleaned dataset
 ``regions``   run the active-learning region mapper; metrics (JSON), learning curves and maps (PNG)
+``events``    decayed J/psi events in the lab frame to HepMC3, LHE or Parquet
+``rates``     expected J/psi -> l+ l- counts per (z, P_T) bin in acceptance for a luminosity
+``scan``      map an integration over a parameter scan (TOML: beams x LDME sets x widths x PDF members ...) to a
+              table, locally or on a Dask cluster
 ``info``      version, OpenMP build, threads, PDF sets found on LHAPDF_DATA_PATH
+
+Scale-out (README "Running on a cluster"): ``grid``, ``events``, ``regions`` and ``scan`` take ``--workers N``
+(local processes) or ``--scheduler ADDRESS`` (a running Dask scheduler); ``grid`` and ``events`` then write a
+folder of partitions / chunk files, resumed by re-running the same command. Results do not depend on either.
 
 Theory bands (docs/physics.md §10): ``demo`` shows them by default (``--no-band``), ``evaluate``, ``bins`` and
 ``grid`` with ``--band`` (7-point scales and the positive LDME sets) and/or ``--scale-variation 3|7``,
@@ -190,6 +198,39 @@ def _setup(args):
     helicity = jf.pdf.GRSV2000LO(name) if name in ("standard", "valence") else jf.pdf.load(name)
     return jf.CrossSection(params, pdf, helicity_pdf=helicity,
                            helicity_positivity=not getattr(args, "no_helicity_positivity", False)), domain
+
+
+def _distributed_options(p, what):
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--workers", type=_int_type(1, 4096), default=None, metavar="N",
+                   help=f"{what} in N local processes (results do not depend on N)")
+    g.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help=f"{what} on a Dask cluster, e.g. tcp://host:8786 (needs jpsi_fast[dask])")
+
+
+@contextlib.contextmanager
+def _backend(args):
+    """(client, workers) of --scheduler / --workers: a dask.distributed.Client connected to the scheduler (closed
+    at the end), or a number of local processes, or (None, None)."""
+    if getattr(args, "scheduler", None) is None:
+        yield None, getattr(args, "workers", None)
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        raise CLIError("--scheduler needs dask.distributed: pip install 'jpsi_fast[dask]'") from None
+    try:
+        client = Client(args.scheduler, timeout="20s")
+    except (OSError, TimeoutError) as exc:
+        raise CLIError(f"--scheduler: cannot connect to {args.scheduler}: {exc}") from None
+    try:
+        yield client, None
+    finally:
+        client.close()
+
+
+def _distributed(args) -> bool:
+    return getattr(args, "workers", None) is not None or getattr(args, "scheduler", None) is not None
 
 
 def _beam(args):
@@ -663,8 +704,20 @@ def _confirm(rows, fmt, yes, what):
 def cmd_grid(args):
     import numpy as np
     from .data import GridSpec, _fmt, write_dataset
-    out = _output_file(args.output, "--output")
-    fmt = _fmt(out)
+    out = Path(args.output)
+    if _distributed(args):
+        if args.sample is not None:
+            raise CLIError("--sample writes one event stream: drop --workers/--scheduler (chunked events: "
+                           "jpsi-fast events --workers N)")
+        if out.suffix.lower() == ".csv":
+            raise CLIError("--output: --workers/--scheduler write a folder of Parquet partitions, not a .csv file")
+        if out.is_file():
+            raise CLIError(f"--output: {out} is a file; --workers/--scheduler write a folder of partitions")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fmt = "parquet"
+    else:
+        out = _output_file(args.output, "--output")
+        fmt = _fmt(out)
     if args.sample is not None:
         _confirm(args.sample, fmt, args.yes, "--sample")
         xs, domain = _setup(args)
@@ -674,10 +727,20 @@ def cmd_grid(args):
         n = _ints(args.n, "n", 4)
         _confirm(int(np.prod(n, dtype=object)), fmt, args.yes, "--n")
         xs, domain = _setup(args)
-        summary = write_dataset(out, xs, grid=GridSpec.from_domain(domain, n), domain=domain, chunk_rows=args.chunk,
-                                n_threads=args.threads, variations=_variations(args, xs))
-    print(f"wrote {summary['rows']:,} rows x {len(summary['columns'])} columns to {summary['path']} "
-          f"({summary['format']}) in {summary['seconds']:.2f} s")
+        with _backend(args) as (client, workers):
+            extra = dict(client=client, workers=workers, partition_rows=args.partition_rows) if _distributed(args) \
+                else {}
+            summary = write_dataset(out, xs, grid=GridSpec.from_domain(domain, n), domain=domain,
+                                    chunk_rows=args.chunk, n_threads=args.threads,
+                                    variations=_variations(args, xs), **extra)
+    if "partitions" in summary:
+        print(f"wrote {summary['rows']:,} rows x {len(summary['columns'])} columns to {summary['path']}/ "
+              f"({summary['partitions']} Parquet partitions, {summary['written']} written now, "
+              f"{summary['skipped']} already complete; {summary['bytes'] / 2 ** 20:.1f} MiB) in "
+              f"{summary['seconds']:.2f} s")
+    else:
+        print(f"wrote {summary['rows']:,} rows x {len(summary['columns'])} columns to {summary['path']} "
+              f"({summary['format']}) in {summary['seconds']:.2f} s")
     return 0
 
 
@@ -731,13 +794,15 @@ def cmd_regions(args):
         if args.state != "U":
             raise CLIError("--lumi counts events of sigma_U: use --state U")
         count_target = CountTarget(args.lumi, args.min_counts, tuple(cell))
-    rm = jf.RegionMapper(xs, domain, target=args.target, state=args.state, batch_size=args.batch,
-                         budget=args.budget, seed=args.seed, n_threads=args.threads, variations=var,
-                         count_target=count_target)
-    rm.fit()
-    ev = rm.evaluate(n_test=args.n_test)
-    budgets = sorted({args.batch, *(h["labels"] for h in rm.history[::max(1, len(rm.history) // 5)]), len(rm.X_)})
-    lc = rm.learning_curves(budgets, n_test=min(args.n_test, 50_000))
+    with _backend(args) as (client, workers):
+        rm = jf.RegionMapper(xs, domain, target=args.target, state=args.state, batch_size=args.batch,
+                             budget=args.budget, seed=args.seed, n_threads=args.threads, variations=var,
+                             count_target=count_target, client=client, workers=workers)
+        rm.fit()
+        ev = rm.evaluate(n_test=args.n_test)
+        budgets = sorted({args.batch, *(h["labels"] for h in rm.history[::max(1, len(rm.history) // 5)]),
+                          len(rm.X_)})
+        lc = rm.learning_curves(budgets, n_test=min(args.n_test, 50_000))
     files = [_write_json(out / "regions_metrics.json", {"metrics": ev, "learning_curves": lc, "history": rm.history}),
              _saved(rm.plot_learning_curves(lc, out / "regions_learning_curves.png"), out / "regions_learning_curves.png")]
     for a, b in (("x", "Q"), ("z", "PT"), ("z", "Q")):
@@ -834,24 +899,44 @@ def _lab_setup(args):
 
 
 def cmd_events(args):
+    from ._eventio import BYTES_PER_EVENT, infer_format
     from .events import write_events
-    out = _output_file(args.output, "--output")
-    from ._eventio import infer_format
-    try:
-        fmt = infer_format(out) if args.format == "auto" else args.format
-    except ValueError as exc:
-        raise CLIError(f"--output: {exc}") from None
-    from ._eventio import BYTES_PER_EVENT
+    if _distributed(args):
+        out = Path(args.output)
+        if out.is_file():
+            raise CLIError(f"--output: {out} is a file; --workers/--scheduler write a folder of chunk files")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fmt = infer_format(out) if args.format == "auto" else args.format
+        except ValueError:
+            fmt = "hepmc3"                         # a plain folder name
+    else:
+        out = _output_file(args.output, "--output")
+        try:
+            fmt = infer_format(out) if args.format == "auto" else args.format
+        except ValueError as exc:
+            raise CLIError(f"--output: {exc}") from None
     size = args.n * BYTES_PER_EVENT[fmt]
     if size > CONFIRM_BYTES and not args.yes:
         raise CLIError(f"--n: {args.n:,} events (~{size / 2 ** 30:.0f} GiB as {fmt}) is a large request; add --yes "
                        "to go ahead")
     xs, domain = _lab_setup(args)
     var = _variations(args, xs)
+    b = xs.params.beams
+    kind = "weighted" if args.weighted else "unweighted"
+    if _distributed(args):
+        from .distributed import write_event_chunks
+        with _backend(args) as (client, workers):
+            index = write_event_chunks(out, xs, args.n, chunk_events=args.chunk_events, fmt=fmt, domain=domain,
+                                       seed=args.seed, unweighted=not args.weighted, batch=args.batch,
+                                       client=client, workers=workers, n_threads=args.threads, variations=var)
+        print(f"wrote {index['events']:,} {kind} events ({b}, {domain.acceptance}) to {out}/ as {index['chunks']} "
+              f"{fmt} chunk files + index.json in {index['seconds']:.1f} s; sigma x B = {index['sigma_pb']:.5g} +- "
+              f"{index['sigma_error_pb']:.2g} pb (B = {index['branching_ratio']:g}; normalize the union by it)")
+        return 0
     summary = write_events(out, xs, args.n, fmt=fmt, domain=domain, seed=args.seed, unweighted=not args.weighted,
                            batch=args.batch, n_threads=args.threads, variations=var, progress=None)
-    b = xs.params.beams
-    print(f"wrote {summary['events']:,} {'weighted' if args.weighted else 'unweighted'} events ({b}, "
+    print(f"wrote {summary['events']:,} {kind} events ({b}, "
           f"{domain.acceptance}) to {out} ({fmt}) in {summary['seconds']:.1f} s "
           f"({summary['events_per_second']:,.0f} events/s); sigma x B = {summary['sigma_pb']:.5g} +- "
           f"{summary['sigma_error_pb']:.2g} pb (B = {summary['branching_ratio']:g})")
@@ -881,6 +966,79 @@ def cmd_rates(args):
     _saved(plot_rates(table, fig_path), fig_path)
     print(table["text"])
     print(f"wrote {csv} and {fig_path} ({time.perf_counter() - t0:.1f} s)")
+    return 0
+
+
+#: the tasks `jpsi-fast scan` can map: name -> (function in jpsi_fast.distributed, its options and their types)
+SCAN_TASKS = {"integrate": ("integrate_point", {"nitn": int, "neval": int, "warmup": int, "band": bool})}
+SCAN_TOML_KEYS = {"task", "seed", "options", "fixed", "axes", "points"}
+
+
+def _scan_spec(path):
+    """(task function, grid, seed, the TOML as a dict) of a scan file; every key checked."""
+    import functools
+
+    from . import distributed
+    cfg = _load_toml(path)
+    unknown = set(cfg) - SCAN_TOML_KEYS
+    if unknown:
+        raise CLIError(f"{path}: unknown key(s) {sorted(unknown)}; allowed: {sorted(SCAN_TOML_KEYS)}")
+    task = cfg.get("task", "integrate")
+    if task not in SCAN_TASKS:
+        raise CLIError(f"{path}: task must be one of {sorted(SCAN_TASKS)}, got {task!r}")
+    fname, option_types = SCAN_TASKS[task]
+    options = cfg.get("options", {})
+    fixed = cfg.get("fixed", {})
+    for name, table in (("options", options), ("fixed", fixed)):
+        if not isinstance(table, dict):
+            raise CLIError(f"{path}: [{name}] must be a table")
+    for k, v in options.items():
+        if k not in option_types:
+            raise CLIError(f"{path}: [options] {k!r} is not an option of task {task!r}; allowed: {sorted(option_types)}")
+        if not isinstance(v, option_types[k]) or (option_types[k] is int and (isinstance(v, bool) or v < 1)):
+            raise CLIError(f"{path}: [options] {k} must be a {'positive integer' if option_types[k] is int else 'bool'}"
+                           f", got {v!r}")
+    if ("axes" in cfg) == ("points" in cfg):
+        raise CLIError(f"{path}: give either an [axes] table (the Cartesian product) or a [[points]] list")
+    grid = cfg.get("axes") if "axes" in cfg else cfg["points"]
+    try:
+        points = distributed.scan_points(grid)
+        for point in points[:1] + points[-1:]:             # every key is checked here, before any work
+            distributed.setup_point(point, fixed)
+    except (TypeError, ValueError) as exc:
+        raise CLIError(f"{path}: {exc}") from None
+    seed = cfg.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2 ** 63:
+        raise CLIError(f"{path}: seed must be an integer in [0, 2^63), got {seed!r}")
+    func = functools.partial(getattr(distributed, fname), base=fixed, **options)
+    return func, points, seed, cfg
+
+
+def cmd_scan(args):
+    from .data import _fmt, write_columns
+    from .distributed import scan
+    out = _output_file(args.output, "--output")
+    fmt = _fmt(out)
+    func, points, seed, cfg = _scan_spec(args.spec)
+    if args.seed is not None:
+        seed = args.seed
+    with _backend(args) as (client, workers):
+        df = scan(func, points, client=client, seed=seed, workers=workers, n_threads=args.threads,
+                  progress=None if not args.progress else True)
+    cols = {c: df[c].to_numpy() for c in df.columns if df[c].dtype != object or
+            all(isinstance(v, str) for v in df[c])}
+    write_columns(out, cols, meta={"scan": json.loads(json.dumps(cfg, default=str)), "seed": seed,
+                                   "units": {c: "pb" for c in cols if c.startswith("sigma_")}}, fmt=fmt)
+    shown = [c for c in ("sigma_U", "sigma_U_error", "share_ff", "chi2_dof") if c in df.columns]
+    keys = list(df.columns[:df.columns.get_loc("seed")])            # the scan's parameters
+    rows = [[str(df.at[i, k]) for k in keys] + [f"{df.at[i, c]:.5g}" for c in shown]
+            for i in range(min(len(df), PRINT_ROWS))]
+    print(_table(rows, keys + shown))
+    if len(df) > PRINT_ROWS:
+        print(f"... {len(df) - PRINT_ROWS:,} more rows")
+    busy = sum(df.attrs["task_seconds"])
+    print(f"wrote {len(df):,} points x {len(cols)} columns to {out} in {df.attrs['wall_seconds']:.1f} s "
+          f"(task time {busy:.1f} s)")
     return 0
 
 
@@ -926,7 +1084,8 @@ def build_parser():
     p = sub.add_parser("grid", help="dataset of a grid or of sampled events, to Parquet or CSV")
     _common(p, seed=True, out=False, bands=True)
     p.add_argument("--output", default="jpsi_fast_out/grid.parquet",
-                   help="file (.parquet or .csv; default jpsi_fast_out/grid.parquet)")
+                   help="file (.parquet or .csv; default jpsi_fast_out/grid.parquet); with --workers/--scheduler a "
+                   "folder of Parquet partitions")
     p.add_argument("--n", default="25,25,25,75", help="grid points along x, z, Q, P_T (default 25,25,25,75)")
     p.add_argument("--sample", type=_int_type(1), default=None,
                    help="instead of a grid: this many sigma_U-weighted events")
@@ -934,6 +1093,9 @@ def build_parser():
                    help=f"rows per chunk (bounded memory; default {GRID_CHUNK_ROWS:,})")
     p.add_argument("--yes", action="store_true", help=f"allow requests above {CONFIRM_ROWS:,} rows or "
                    f"{CONFIRM_BYTES >> 30} GiB")
+    _distributed_options(p, "write the partitions")
+    p.add_argument("--partition-rows", type=_int_type(1, 1 << 40), default=None, metavar="ROWS",
+                   help="rows per partition with --workers/--scheduler (default 1048576, ~160 MB)")
     p.set_defaults(func=cmd_grid)
     p = sub.add_parser("corrupt", help="inject multiplicative noise and missing values into a dataset")
     p.add_argument("input", help="dataset to read (.parquet or .csv)")
@@ -978,6 +1140,7 @@ def build_parser():
     p.add_argument("--batch", type=_int_type(10), default=2000, help="labels per round (default 2000)")
     p.add_argument("--n-test", type=_int_type(100, 10 ** 8), default=100_000,
                    help="size of each exactly labelled test set (default 100000)")
+    _distributed_options(p, "compute the labels (robust targets over many variations are worth it)")
     p.set_defaults(func=cmd_regions)
     p = sub.add_parser("events", help="decayed J/psi events in the lab frame to HepMC3, LHE or Parquet")
     _common(p, seed=True, out=False, bands=True)
@@ -991,6 +1154,9 @@ def build_parser():
     p.add_argument("--batch", type=_int_type(1, 10 ** 8), default=100_000,
                    help="events per batch (bounded memory; default 100000; the events do not depend on it)")
     p.add_argument("--yes", action="store_true", help=f"allow files above {CONFIRM_BYTES >> 30} GiB")
+    _distributed_options(p, "produce the chunks")
+    p.add_argument("--chunk-events", type=_int_type(1, 10 ** 10), default=1_000_000, metavar="N",
+                   help="events per chunk file with --workers/--scheduler (default 1000000)")
     _acceptance_options(p)
     p.set_defaults(func=cmd_events)
     p = sub.add_parser("rates", help="expected J/psi -> l+ l- counts per (z, P_T) bin in acceptance for a luminosity")
@@ -1006,6 +1172,17 @@ def build_parser():
                    help="bins with at least this many events are marked measurable (default 100)")
     _acceptance_options(p, default="typical", domain="eic")
     p.set_defaults(func=cmd_rates)
+    p = sub.add_parser("scan", help="integrate over a parameter scan given in a TOML file, locally or on Dask")
+    p.add_argument("spec", help="TOML file: task, seed, [options], [fixed], and [axes] (Cartesian product) or "
+                   "[[points]]; see README 'Running on a cluster'")
+    p.add_argument("--output", default="jpsi_fast_out/scan.parquet",
+                   help="table, one row per point (.parquet or .csv; default jpsi_fast_out/scan.parquet)")
+    p.add_argument("--seed", type=_int_type(0, 2 ** 63 - 1), default=None, help="base seed (default: the file's, or 0)")
+    p.add_argument("--threads", type=_threads_type, default=None,
+                   help="OpenMP threads per task (default: the worker's OpenMP default; Dask workers: 1)")
+    p.add_argument("--progress", action="store_true", help="show a progress bar (needs tqdm)")
+    _distributed_options(p, "run the tasks")
+    p.set_defaults(func=cmd_scan)
     p = sub.add_parser("info", help="version, OpenMP build, threads, PDF sets found")
     p.set_defaults(func=cmd_info)
     return parser

@@ -142,18 +142,19 @@ def _grid_chunk(axes, start, stop):
     return [a[i] for a, i in zip(axes, sub)]
 
 
-def _points_iter(xs, points, grid, domain, sample, chunk_rows, seed, n_threads, variations=None):
-    """Yield column dicts chunk by chunk for a grid, explicit points or sigma-weighted samples."""
+def _points_iter(xs, points, grid, domain, sample, chunk_rows, seed, n_threads, variations=None, start=0,
+                 stop=None):
+    """Yield column dicts chunk by chunk for a grid (its rows start .. stop - 1), explicit points or sigma-weighted
+    samples."""
     if grid is not None:
         axes = grid.axes()
-        n = grid.size
-        for start in range(0, n, chunk_rows):
-            yield compute_rows(xs, *_grid_chunk(axes, start, min(n, start + chunk_rows)), domain, n_threads,
-                               variations)
+        stop = grid.size if stop is None else stop
+        for a in range(start, stop, chunk_rows):
+            yield compute_rows(xs, *_grid_chunk(axes, a, min(stop, a + chunk_rows)), domain, n_threads, variations)
     elif points is not None:
         P = np.asarray(points, dtype=float)
-        for start in range(0, len(P), chunk_rows):
-            yield compute_rows(xs, *P[start:start + chunk_rows].T, domain, n_threads, variations)
+        for a in range(0, len(P), chunk_rows):
+            yield compute_rows(xs, *P[a:a + chunk_rows].T, domain, n_threads, variations)
     else:                                                   # one event stream, cut into chunks
         integ = Integrator(domain or Domain(), seed=seed, n_threads=n_threads)
         for ev in integ.iter_events(xs, int(sample), chunk_rows, progress=False):
@@ -211,10 +212,26 @@ def _domain_from_meta(meta):
     return Domain(**d)
 
 
-def read_meta(path) -> dict:
-    """The jpsi_fast metadata of a dataset ({} when it has none)."""
+def _partitioned(path) -> bool:
+    """A partitioned dataset folder (:func:`jpsi_fast.distributed.write_partitioned`); ValueError if incomplete."""
     path = Path(path)
-    if _fmt(path) == "csv":
+    if not path.is_dir():
+        return False
+    from .distributed import read_partitioned_meta
+    manifest = read_partitioned_meta(path)
+    if not manifest:
+        raise ValueError(f"{path} is a folder without a jpsi_fast dataset")
+    if not manifest.get("complete"):
+        raise ValueError(f"the dataset {path} is incomplete (an interrupted run): re-run the same command to resume")
+    return True
+
+
+def read_meta(path) -> dict:
+    """The jpsi_fast metadata of a dataset ({} when it has none); a partitioned folder's from ``_common_metadata``."""
+    path = Path(path)
+    if _partitioned(path):
+        path = path / "_common_metadata"
+    elif _fmt(path) == "csv":
         side = Path(str(path) + ".meta.json")
         return json.loads(side.read_text()) if side.exists() else {}
     import pyarrow.parquet as pq
@@ -314,8 +331,13 @@ class DatasetWriter:
 
 def write_dataset(path, xs: CrossSection, grid: GridSpec | None = None, points=None, sample: int | None = None,
                   domain: Domain | None = None, fmt: str | None = None, chunk_rows: int = 1 << 20, seed: int = 0,
-                  n_threads=None, compression: str = "snappy", progress=None, variations=None) -> dict:
+                  n_threads=None, compression: str = "snappy", progress=None, variations=None, client=None,
+                  workers=None, partition_rows: int | None = None) -> dict:
     """Stream a dataset to ``path`` (Parquet by default, or CSV by suffix / ``fmt``) chunk by chunk, atomically.
+
+    With a Dask ``client`` or ``workers`` (local processes), ``path`` is a folder of Parquet partitions of
+    ``partition_rows`` rows (default :data:`jpsi_fast.distributed.PARTITION_ROWS`), one task each, with
+    ``_metadata``; a re-run resumes (:func:`jpsi_fast.distributed.write_partitioned`; grid or points only).
 
     Exactly one source: ``grid`` (a :class:`GridSpec`; default the earlier study's 25 x 25 x 25 x 75 when
     nothing is given), ``points`` (an (n, 4) array) or ``sample`` (that many sigma_U-weighted events in
@@ -328,6 +350,17 @@ def write_dataset(path, xs: CrossSection, grid: GridSpec | None = None, points=N
         raise ValueError("give exactly one of grid, points, sample")
     if grid is None and points is None and sample is None:
         grid = GridSpec()
+    if client is not None or workers is not None or partition_rows is not None:
+        if sample is not None:
+            raise ValueError("sample= datasets are one stream of events: write them without client/workers (or use "
+                             "jpsi_fast.distributed.write_event_chunks for chunked event production)")
+        if fmt not in (None, "parquet"):
+            raise ValueError(f"partitioned datasets are Parquet, got fmt={fmt!r}")
+        from .distributed import PARTITION_ROWS, write_partitioned
+        return write_partitioned(path, xs, grid=grid, points=points, domain=domain,
+                                 partition_rows=PARTITION_ROWS if partition_rows is None else partition_rows,
+                                 client=client, workers=workers, n_threads=n_threads, variations=variations,
+                                 compression=compression, chunk_rows=min(chunk_rows, CHUNK_ROWS), progress=progress)
     if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, (int, np.integer)) or chunk_rows < 1:
         raise ValueError(f"chunk_rows must be a positive integer, got {chunk_rows!r}")
     if sample is not None and (isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or sample < 1):
@@ -376,6 +409,11 @@ def write_columns(path, cols: dict, meta: dict | None = None, fmt: str | None = 
 # ---------------------------------------------------------------------------------------------- reading
 def _batches(path, chunk_rows):
     path = Path(path)
+    if _partitioned(path):
+        from .distributed import partition_files
+        for part in partition_files(path):
+            yield from _batches(part, chunk_rows)
+        return
     if not path.is_file():
         raise FileNotFoundError(f"dataset not found: {path}")
     import pyarrow as pa

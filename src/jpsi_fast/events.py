@@ -43,6 +43,10 @@ ADAPT_ITERATIONS = 10
 ADAPT_NEVAL = 200_000
 #: batches waiting for the writer thread of write_events
 WRITE_QUEUE = 2
+#: chunk k of a chunked production is the sampler's generation CHUNK_CALL_BASE + k (stream keys are uint32, and
+#: ordinary generations count 1, 2, ... from below, so the two never share streams)
+CHUNK_CALL_BASE = 2 ** 31
+MAX_CHUNKS = 2 ** 31 - 1
 
 
 def lab_kinematics(beams, x, Q, z, PT, phi_e, phi_h, cos_theta, phi, M=3.1, decay="mumu", n_threads=1) -> dict:
@@ -242,6 +246,9 @@ class EventGenerator:
         self.sigma = (math.nan, math.nan)
         #: the map has been adapted
         self.adapted = False
+        #: (sigma [pb], error [pb]) in acceptance from :meth:`integrate_in_acceptance`, for weighted events;
+        #: computed by the first weighted generation (or set by a chunked production before shipping)
+        self.sigma_acceptance = None
 
     @property
     def beams(self) -> Beams:
@@ -289,26 +296,33 @@ class EventGenerator:
             names = tuple(v.name for v in r.layout.variations)
         return LabEvents(cols, kin, channel, weight, self.channels, first, var_w, names)
 
-    def iter_events(self, n: int, batch: int = 100_000, unweighted: bool = True, progress=None):
+    def iter_events(self, n: int, batch: int = 100_000, unweighted: bool = True, progress=None, chunk=None):
         """Yield n events in :class:`LabEvents` batches of ``batch`` (bounded memory); unweighted events all have
         weight sigma B / n [pb], sigma from the sampler's trial run. Weighted: n sampled points whose weights sum to
         an estimate of sigma B; the points outside the acceptance (weight 0) are not events and are dropped, so
         fewer than n events come out; ``sigma`` then comes from :meth:`integrate_in_acceptance`. Generations are
         numbered (the sampler's call counter), so consecutive calls give independent events. The concatenated
-        batches do not depend on ``batch``."""
+        batches do not depend on ``batch``.
+
+        ``chunk`` (0 .. MAX_CHUNKS - 1): produce chunk ``chunk`` of a chunked production instead -- its random
+        streams are keyed by (seed, chunk) alone, so the adapted generator, shipped to any process or Dask worker,
+        gives the same events for that chunk (:func:`jpsi_fast.distributed.write_event_chunks`)."""
         from ._validate import integer
         n = integer("n", n, 1, 10 ** 12, strict=True)
         batch = integer("batch", batch, 1, 10 ** 9, strict=True)
+        call = None if chunk is None else CHUNK_CALL_BASE + integer("chunk", chunk, 0, MAX_CHUNKS - 1, strict=True)
         self.adapt()
         if not unweighted:
-            self.sigma = self.integrate_in_acceptance()
+            if self.sigma_acceptance is None:
+                self.sigma_acceptance = self.integrate_in_acceptance()
+            self.sigma = self.sigma_acceptance
         first = 0
         for ev in self.integrator.iter_events(self.integrand, n, batch, unweighted=unweighted, warmup=0,
-                                              progress=progress):
+                                              progress=progress, call=call):
             if unweighted:
                 self.sigma = (ev.sigma, ev.sigma_error)
             m = len(ev)
-            yield self._decorate(ev, self.integrator._sample_calls, first)
+            yield self._decorate(ev, self.integrator._sample_calls if call is None else call, first)
             first += m
 
     def integrate_in_acceptance(self, nitn=6) -> tuple:
@@ -332,31 +346,41 @@ def write_events(path, xs, n: int, fmt: str = "auto", domain=None, seed: int = 0
     when complete. Returns a summary dict (path, format, events, sigma_pb, sigma_error_pb, branching_ratio,
     seconds, events_per_second)."""
     import time
-    from ._eventio import RunInfo, infer_format, open_writer
+    from ._eventio import infer_format
     from pathlib import Path
     fmt = infer_format(path) if fmt == "auto" else fmt
     if not Path(path).parent.is_dir():
         raise ValueError(f"path: the folder {Path(path).parent} does not exist")
     t0 = time.perf_counter()
     gen = EventGenerator(xs, domain, seed=seed, n_threads=n_threads, variations=variations, neval=neval)
-    it = gen.iter_events(n, batch, unweighted, progress)
+    summary = write_generation(path, fmt, gen, n, batch, unweighted, progress)
+    dt = time.perf_counter() - t0
+    return dict(summary, seconds=dt, events_per_second=summary["events"] / dt)
+
+
+def write_generation(path, fmt, gen, n, batch=100_000, unweighted=True, progress=None, chunk=None) -> dict:
+    """Stream one generation of ``gen`` (:meth:`EventGenerator.iter_events`; ``chunk`` for chunk k of a chunked
+    production) to ``path`` in format ``fmt``, atomically, with the run information (beams, sigma x B, channel and
+    variation names). Returns (path, format, events, sigma_pb, sigma_error_pb, branching_ratio)."""
+    from ._eventio import RunInfo, open_writer
+    it = gen.iter_events(n, batch, unweighted, progress, chunk=chunk)
     first = next(it)                    # the cross section is known after the first batch
     sigma, err = gen.sigma
     b = gen.beams
+    attributes = {"branching_ratio": gen.branching_ratio, "sqrt_s": b.sqrt_s,
+                  "acceptance": str(gen.domain.acceptance), "seed": gen.seed}
+    if chunk is not None:
+        attributes["chunk"] = int(chunk)
     info = RunInfo(beams_pdg=(11, 2212), beam_energies=(b.electron_energy, b.proton_energy),
                    lepton_pdg=gen.lepton_pdg, sigma_pb=sigma * gen.branching_ratio,
                    sigma_error_pb=err * gen.branching_ratio, channel_names=gen.channels,
                    variation_names=first.variation_names[1:] if first.variation_names else (), n_events=n,
-                   unweighted=unweighted,
-                   attributes={"branching_ratio": gen.branching_ratio, "sqrt_s": b.sqrt_s,
-                               "acceptance": str(gen.domain.acceptance), "seed": seed})
+                   unweighted=unweighted, attributes=attributes)
     with open_writer(path, fmt, info) as w:
         _write_overlapped(w, first, it)
         written = w.n_written
-    dt = time.perf_counter() - t0
     return dict(path=str(path), format=fmt, events=written, sigma_pb=sigma * gen.branching_ratio,
-                sigma_error_pb=err * gen.branching_ratio, branching_ratio=gen.branching_ratio, seconds=dt,
-                events_per_second=written / dt)
+                sigma_error_pb=err * gen.branching_ratio, branching_ratio=gen.branching_ratio)
 
 
 def _write_overlapped(writer, first, batches):

@@ -50,6 +50,8 @@ SAMPLE_CHUNK = 4096
 SAMPLE_WARMUP = 5
 #: streams of SAMPLE_CHUNK points per block of the sampler's trial run (bounded memory for any number of events)
 TRIAL_BLOCK_CHUNKS = 64
+#: the largest stream key of a generation (the sampler's call number is a uint32 in the stream keys)
+MAX_SAMPLE_CALL = 2 ** 32 - 1
 #: trials beyond which sampling refuses to start (an envelope this loose would take hours)
 MAX_SAMPLE_TRIALS = 1e11
 #: memory allowed for histogram accumulators [bytes]
@@ -1087,7 +1089,9 @@ class Integrator:
         count, wmax, kept = 0, -math.inf, []
         for c0 in range(0, n_chunks, TRIAL_BLOCK_CHUNKS):
             _, wt, _, _ = self._draw(ig, "trial", call, c0, min(TRIAL_BLOCK_CHUNKS, n_chunks - c0), aidx, aw)
-            s1, s2, count = s1 + float(wt.sum()), s2 + float(wt @ wt), count + len(wt)
+            # NumPy's pairwise sums, not a BLAS dot: a dot's summation order depends on the BLAS threads and the
+            # array's alignment, so sigma's error would differ in the last bits between processes
+            s1, s2, count = s1 + float(wt.sum()), s2 + float(np.square(wt).sum()), count + len(wt)
             wmax = max(wmax, float(wt.max()))
             if quantile is not None:
                 kept.append(wt)
@@ -1097,7 +1101,7 @@ class Integrator:
             wmax = float(np.quantile(np.concatenate(kept), quantile))
         return mean, err, wmax
 
-    def _prepare_sampling(self, f, adapt_to, neval, warmup):
+    def _prepare_sampling(self, f, adapt_to, neval, warmup, call=None):
         ig = self.integrand(f)
         aidx, aw = self._adapt_spec(ig, adapt_to)
         key = (ig.key(), tuple(aidx), tuple(aw))
@@ -1108,6 +1112,8 @@ class Integrator:
             self._warmup(ig, int(neval), aidx, aw, int(warmup), None)
         elif self.edges is None:
             self._set_increments(self._strata(int(neval), getattr(ig, "stratified_dims", None))[1])
+        if call is not None:                       # a caller-chosen stream key (chunked production)
+            return ig, aidx, aw, integer("call", call, 1, MAX_SAMPLE_CALL, strict=True)
         self._sample_calls += 1
         return ig, aidx, aw, self._sample_calls
 
@@ -1132,12 +1138,16 @@ class Integrator:
                                      variations))
 
     def iter_events(self, f, n: int, batch: int, unweighted: bool = True, adapt_to=None, neval: int = 200_000,
-                    warmup=None, max_weight_quantile: float | None = None, progress=None, variations=None):
+                    warmup=None, max_weight_quantile: float | None = None, progress=None, variations=None,
+                    call=None):
         """Like :meth:`sample` but yields the n events in consecutive :class:`Events` batches of ``batch``
-        (bounded memory): the concatenated batches equal ``sample(n)`` exactly."""
+        (bounded memory): the concatenated batches equal ``sample(n)`` exactly. ``call`` (1 .. 2^32 - 1): the
+        generation's stream key instead of the next call number, so that chunk k of a production made anywhere
+        (another process, a Dask worker) is the same events; the call counter is then left as it is."""
         if variations is not None and not hasattr(f, "evaluate"):
             raise TypeError("variations apply to a jpsi_fast.CrossSection")
-        events = self._iter_events(f, n, batch, unweighted, adapt_to, neval, warmup, max_weight_quantile, progress)
+        events = self._iter_events(f, n, batch, unweighted, adapt_to, neval, warmup, max_weight_quantile, progress,
+                                   call)
         if variations is None:
             yield from events
             return
@@ -1157,11 +1167,11 @@ class Integrator:
             ev.layout = layout
             yield ev
 
-    def _iter_events(self, f, n, batch, unweighted, adapt_to, neval, warmup, max_weight_quantile, progress):
+    def _iter_events(self, f, n, batch, unweighted, adapt_to, neval, warmup, max_weight_quantile, progress, call):
         n, batch = integer("n", n, 1, 10 ** 12, strict=True), integer("batch", batch, 1, 10 ** 12, strict=True)
         if max_weight_quantile is not None:
             max_weight_quantile = real("max_weight_quantile", max_weight_quantile, 1e-12, 1.0)
-        ig, aidx, aw, call = self._prepare_sampling(f, adapt_to, neval, warmup)
+        ig, aidx, aw, call = self._prepare_sampling(f, adapt_to, neval, warmup, call)
         names = ig.observable_names
         bar = progress_bar(n, "sampling", progress, 20 * n, unit="ev")
         try:

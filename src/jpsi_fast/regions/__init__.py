@@ -50,6 +50,14 @@ LARGE_QUANTILE_SAMPLE = 20_000
 #: scikit-learn gets one thread per this many rows (at most n_threads): its many short parallel regions gain
 #: nothing on small data and slow down badly when a core is busy with something else
 ML_ROWS_PER_THREAD = 20_000
+#: distributed labels: blocks of at least this many points, at most this many blocks per worker (load balance)
+MIN_LABEL_BLOCK = 256
+LABEL_BLOCKS_PER_WORKER = 2
+
+
+def _label_block(labeler, X):
+    """A worker's task: the labels of one block of points."""
+    return labeler(X)
 
 
 class RegionMapper:
@@ -109,7 +117,7 @@ class RegionMapper:
                  uncertainty: str = "entropy", committee: int = 0, candidates_per_batch: int = 10,
                  sigma_fraction: float = 0.5, explore_fraction: float = 0.1, patience: int | None = None,
                  n_validation: int = 5000, features: str = "physics", n_threads=None, progress=None,
-                 variations: Variations | None = None, count_target=None):
+                 variations: Variations | None = None, count_target=None, client=None, workers=None):
         if not isinstance(xs, CrossSection):
             raise TypeError(f"xs must be a jpsi_fast.CrossSection, got {type(xs).__name__}")
         domain = domain if domain is not None else Domain()
@@ -176,6 +184,10 @@ class RegionMapper:
         self.share_model = None
         self.committee_models = []
         self._test_sets = {}            # n_test -> labelled test sets (value-keyed)
+        from ..distributed import _check_backend
+        #: where labels are computed: a Dask client, or local worker processes (None: here)
+        self.client, self.workers = client, _check_backend(client, workers)
+        self._runner = None             # the TaskRunner open during fit() (None outside it)
 
     @staticmethod
     def _check_variations(xs, target, variations):
@@ -231,7 +243,25 @@ class RegionMapper:
         """Exact labels at points X (n, 4: x, z, Q [GeV], P_T [GeV]) from the kernels."""
         if self.target == "large" and self.labeler.count_target is None:
             _ = self.large_threshold
-        return self.labeler(X)
+        if self.client is None and (self.workers or 1) == 1:
+            return self.labeler(X)
+        return self._label_distributed(X)
+
+    def _label_distributed(self, X) -> Labels:
+        """Labels of X computed in blocks by the workers (labels are per point: the same as ``labeler(X)``)."""
+        from ..distributed import TaskRunner
+        X = check_points(X)
+        runner = self._runner or TaskRunner(self.client, self.workers)
+        try:
+            n_blocks = max(1, min(-(-len(X) // MIN_LABEL_BLOCK), LABEL_BLOCKS_PER_WORKER * runner.parallel))
+            blocks = np.array_split(X, n_blocks)
+            parts = [None] * n_blocks
+            for i, lab in runner.run(_label_block, [(b,) for b in blocks], shared=(self.labeler,), desc="labels"):
+                parts[i] = lab
+        finally:
+            if runner is not self._runner:
+                runner.close()
+        return Labels.concatenate(parts)
 
     def features(self, X) -> np.ndarray:
         """Classifier features of points X (n, 4): see :data:`FEATURE_NAMES` ("raw": the 4 variables)."""
@@ -322,7 +352,17 @@ class RegionMapper:
 
     def fit(self):
         """Run the active-learning loop (progress bar on long runs); fills ``model``, ``X_``, ``labels_``,
-        ``history`` (labels, validation accuracy on sigma-weighted points, wall time per round)."""
+        ``history`` (labels, validation accuracy on sigma-weighted points, wall time per round). With ``client``
+        or ``workers`` the labels of every round are computed by the workers (the same labels, so the same map)."""
+        from ..distributed import TaskRunner
+        with TaskRunner(self.client, self.workers) as runner:
+            self._runner = runner
+            try:
+                return self._fit()
+            finally:
+                self._runner = None
+
+    def _fit(self):
         t0 = time.perf_counter()
         rng = np.random.default_rng(self.seed)
         X = self.sobol_points(self.batch_size, seed=self.seed)
