@@ -169,8 +169,8 @@ def test_partitioned_dataset_equals_single_file_and_is_readable(tmp_path, client
     single = tmp_path / "one.parquet"
     data.write_dataset(single, xs, grid=SMALL_GRID)
     s1 = data.write_dataset(tmp_path / "serial", xs, grid=SMALL_GRID, workers=1, partition_rows=1000)
-    s2 = data.write_dataset(tmp_path / "pool", xs, grid=SMALL_GRID, workers=2, partition_rows=1000, n_threads=1)
-    s3 = data.write_dataset(tmp_path / "dask", xs, grid=SMALL_GRID, client=client, partition_rows=1000)
+    data.write_dataset(tmp_path / "pool", xs, grid=SMALL_GRID, workers=2, partition_rows=1000, n_threads=1)
+    data.write_dataset(tmp_path / "dask", xs, grid=SMALL_GRID, client=client, partition_rows=1000)
     assert s1["partitions"] == 5 and s1["rows"] == SMALL_GRID.size and s1["written"] == 5 and s1["skipped"] == 0
     assert _parts(tmp_path / "serial") == _parts(tmp_path / "pool") == _parts(tmp_path / "dask")
     a, b = data.read_dataset(single), data.read_dataset(tmp_path / "dask")
@@ -383,3 +383,33 @@ def test_cli_regions_with_workers(tmp_path, capsys):
     assert _cli("regions", "--budget", "400", "--batch", "200", "--n-test", "2000", "--workers", "2", "--threads",
                 "1", "--out", tmp_path) == 0
     assert "sigma-weighted accuracy" in capsys.readouterr().out
+
+
+def _die_once(marker_dir, i):
+    """A task whose process dies the first time it runs task i (as if killed), and succeeds when rerun."""
+    from pathlib import Path
+    marker = Path(marker_dir) / f"died-{i}"
+    if i % 3 == 0 and not marker.exists():
+        marker.write_text("x")
+        os._exit(1)
+    return i * i
+
+
+def test_local_pool_survives_dead_processes(tmp_path):
+    got = dict(jd.run_tasks(_die_once, [(str(tmp_path), i) for i in range(7)], workers=2, retries=5))
+    assert got == {i: i * i for i in range(7)}                  # nothing lost, nothing duplicated
+    assert len(list(tmp_path.glob("died-*"))) == 3
+    (tmp_path / "again").mkdir()
+    with pytest.raises(RuntimeError, match="died 1 times"):
+        dict(jd.run_tasks(_die_once, [(str(tmp_path / "again"), 0)], workers=2, retries=0))
+
+
+def test_cli_grid_on_a_scheduler(tmp_path, capsys, client, monkeypatch):
+    from jpsi_fast import cli
+    monkeypatch.setattr(cli, "SCHEDULER_TIMEOUT", "2s")
+    out = tmp_path / "grid"
+    assert _cli("grid", "--n", "5,5,5,20", "--scheduler", client.scheduler.address, "--partition-rows", "1000",
+                "--output", out) == 0
+    assert "3 Parquet partitions" in capsys.readouterr().out
+    assert _cli("grid", "--n", "5,5,5,20", "--scheduler", "tcp://127.0.0.1:9", "--output", tmp_path / "g2") == 2
+    assert "cannot connect" in capsys.readouterr().err

@@ -392,8 +392,8 @@ def test_event_files_identical_for_any_thread_count_and_atomic(eic, tmp_path, mo
         raise Boom("stop")
     gen_iter = EventGenerator.iter_events
 
-    def half(self, n, batch=100_000, unweighted=True, progress=None):
-        it = gen_iter(self, n, batch, unweighted, progress)
+    def half(self, n, batch=100_000, unweighted=True, progress=None, chunk=None):
+        it = gen_iter(self, n, batch, unweighted, progress, chunk)
         yield next(it)
         failing()
     monkeypatch.setattr(EventGenerator, "iter_events", half)

@@ -37,7 +37,7 @@ _EXPORTS = {
     "Variations": ("variations", "Variations"), "variations": ("variations", None),
     "components": ("components", None), "pdf": ("pdf", None), "reference": ("reference", None),
     "regions": ("regions", None), "data": ("data", None), "plotting": ("plotting", None),
-    "params": ("params", None),
+    "params": ("params", None), "scan": ("distributed", "scan"), "distributed": ("distributed", None),
 }
 
 __all__ = sorted(set(_EXPORTS) | {"get_include", "__version__"})

@@ -56,6 +56,8 @@ EVALUATE_CHUNK_ROWS = 1 << 16
 #: rows per chunk that `grid` writes: small enough that one chunk (kernels + Parquet write) ends well within the
 #: 1 s Ctrl-C contract on a busy 2-core machine; the rows do not depend on it.
 GRID_CHUNK_ROWS = 1 << 18
+#: how long --scheduler waits for the Dask scheduler to answer
+SCHEDULER_TIMEOUT = "20s"
 
 
 class CLIError(Exception):
@@ -220,7 +222,7 @@ def _backend(args):
     except ImportError:
         raise CLIError("--scheduler needs dask.distributed: pip install 'jpsi_fast[dask]'") from None
     try:
-        client = Client(args.scheduler, timeout="20s")
+        client = Client(args.scheduler, timeout=SCHEDULER_TIMEOUT)
     except (OSError, TimeoutError) as exc:
         raise CLIError(f"--scheduler: cannot connect to {args.scheduler}: {exc}") from None
     try:

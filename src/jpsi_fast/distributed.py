@@ -148,8 +148,9 @@ class TaskRunner:
 
     * Dask: the ``shared`` objects are scattered to the workers once per ``run``; a task lost with a worker is
       rerun by Dask (``distributed.scheduler.allowed-failures``), one that raised up to ``retries`` more times.
-    * Local processes are spawned (never forked: OpenMP state does not survive a fork); if one dies, the pool is
-      restarted for the unfinished tasks, up to ``retries`` times. Scripts using them need the usual
+    * Local processes are spawned (never forked: OpenMP state does not survive a fork) and share the cores
+      (OpenMP's default thread count in each is cores / workers unless ``OMP_NUM_THREADS`` is set); if one dies,
+      the pool is restarted for the unfinished tasks, up to ``retries`` times. Scripts using them need the usual
       ``if __name__ == "__main__":`` guard of ``multiprocessing``.
 
     ``fn`` must be picklable (module level, or a ``functools.partial`` of such a function) for both.
@@ -223,8 +224,10 @@ class TaskRunner:
         deaths = 0
         while todo:
             if self._pool is None:
+                share = str(max(1, (os.cpu_count() or 1) // self.workers))
                 self._pool = ProcessPoolExecutor(max_workers=self.workers,
-                                                 mp_context=multiprocessing.get_context("spawn"))
+                                                 mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=_share_cores, initargs=(share,))
             pending = {}
             try:
                 pending = {self._pool.submit(fn, *shared, *arg_list[i]): i for i in sorted(todo)}
@@ -239,11 +242,19 @@ class TaskRunner:
                 deaths += 1
                 self.close()
                 if deaths > self.retries:
-                    raise RuntimeError(f"a worker process died {deaths} times; {len(todo)} task(s) unfinished") \
-                        from None
+                    raise RuntimeError(
+                        f"a worker process died {deaths} times; {len(todo)} task(s) unfinished (out of memory? a "
+                        "script without the 'if __name__ == \"__main__\":' guard, or read from stdin, cannot start "
+                        "spawned workers)") from None
             finally:
                 for fut in pending:
                     fut.cancel()
+
+
+def _share_cores(threads: str):
+    """Pool initializer: the workers split the cores (OpenMP's default in each process = cores / workers, unless
+    the user set OMP_NUM_THREADS). Runs before the compiled modules load OpenMP (importing this module does not)."""
+    os.environ.setdefault("OMP_NUM_THREADS", threads)
 
 
 def run_tasks(fn, arg_list, client=None, workers=None, shared=(), progress=None, desc="tasks",
@@ -467,7 +478,7 @@ def write_partitioned(path, xs, grid=None, points=None, domain=None, partition_r
     different request into a folder holding another dataset raises ``ValueError``. Returns a summary dict (path,
     rows, partitions, written, skipped, bytes, seconds, partition_seconds).
     """
-    from .data import (CHUNK_ROWS, GridSpec, _grid_chunk, dataset_columns, dataset_metadata)
+    from .data import CHUNK_ROWS, GridSpec, dataset_columns, dataset_metadata
     from .integrate import Domain
     from ._validate import integer
     workers = _check_backend(client, workers)
