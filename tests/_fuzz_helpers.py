@@ -86,11 +86,11 @@ def run_cli(args, cwd, timeout=60.0, env=None):
     return rc, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), time.perf_counter() - t0
 
 
-_TMP_RE = re.compile(r"\.tmp-\d+$")
+_TMP_RE = re.compile(r"^\..*\.tmp$")
 
 
 def temp_leftovers(folder: Path) -> list:
-    """Hidden temporary files of the atomic writers (".NAME.tmp-PID") anywhere under ``folder``."""
+    """Hidden temporary files of the atomic writers (".NAME.RANDOM.tmp") anywhere under ``folder``."""
     return sorted(str(p) for p in Path(folder).rglob("*") if _TMP_RE.search(p.name))
 
 

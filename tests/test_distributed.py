@@ -122,38 +122,67 @@ def test_scan_on_dask_equals_serial(client, serial_scan):
     pd.testing.assert_frame_equal(serial_scan.iloc[3:5].reset_index(drop=True), sub, check_exact=True)
 
 
+def _kill_a_busy_worker(client, killed):
+    """In a thread: wait until a worker of ``client`` runs a task, then SIGKILL its process (recorded in
+    ``killed``: pid and the number of tasks it was processing)."""
+    pids = client.run(os.getpid)
+
+    def kill():
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            processing = client.processing()
+            victim = next((w for w in sorted(pids) if processing.get(w)), None)
+            if victim is not None:
+                time.sleep(0.2)
+                killed["running"] = len(client.processing().get(victim, ()))
+                killed["pid"] = pids[victim]
+                os.kill(pids[victim], signal.SIGKILL)
+                return
+            time.sleep(0.02)
+
+    t = threading.Thread(target=kill)
+    t.start()
+    return t
+
+
+def _cluster():
+    distributed = pytest.importorskip("distributed")
+    return distributed, distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                                 dashboard_address=":0", silence_logs=50)
+
+
 def test_a_killed_worker_changes_nothing():
     """Kill one worker process of a LocalCluster while the scan runs: Dask reruns its tasks elsewhere (they are
     idempotent), and the result is the serial one -- nothing lost, nothing duplicated."""
-    distributed = pytest.importorskip("distributed")
     slow = functools.partial(jd.integrate_point, neval=300_000, nitn=4, warmup=2)
     grid = {"beams": ["18x275", "10x100", "5x41"], "kt2_pdf": [0.2, 0.25, 0.3]}
     expected = jd.scan(slow, grid, seed=3, n_threads=1)
     killed = {}
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-                                  silence_logs=50) as cluster, distributed.Client(cluster) as c:
-        pids = c.run(os.getpid)
-
-        def kill():
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:            # wait until a task runs on the first worker
-                processing = c.processing()
-                victim = next((w for w in sorted(pids) if processing.get(w)), None)
-                if victim is not None:
-                    time.sleep(0.2)
-                    killed["pid"] = pids[victim]
-                    killed["running"] = len(c.processing().get(victim, ()))
-                    os.kill(pids[victim], signal.SIGKILL)
-                    return
-                time.sleep(0.05)
-
-        t = threading.Thread(target=kill)
-        t.start()
+    distributed, cluster = _cluster()
+    with cluster, distributed.Client(cluster) as c:
+        t = _kill_a_busy_worker(c, killed)
         df = jd.scan(slow, grid, seed=3, client=c)
         t.join()
-        killed["finished_after"] = True
     assert killed.get("pid") and killed["running"] >= 1          # a worker died with a task assigned to it
     pd.testing.assert_frame_equal(expected, df, check_exact=True)
+
+
+def test_a_killed_worker_leaves_the_dataset_intact(tmp_path):
+    """The same while partitions are written: the partitions, _metadata and the rows equal a serial write."""
+    xs = jf.CrossSection()
+    grid = data.GridSpec(x=(0.1, 0.9, 20), z=(0.1, 0.8, 20), Q=(10.0, 50.0, 20), PT=(0.0, 6.0, 300))
+    data.write_dataset(tmp_path / "serial", xs, grid=grid, workers=1, partition_rows=400_000, n_threads=1)
+    killed = {}
+    distributed, cluster = _cluster()
+    with cluster, distributed.Client(cluster) as c:
+        t = _kill_a_busy_worker(c, killed)
+        s = data.write_dataset(tmp_path / "dask", xs, grid=grid, client=c, partition_rows=400_000, n_threads=1)
+        t.join()
+    assert killed.get("pid") and killed["running"] >= 1
+    assert s["partitions"] == 6 and s["written"] == 6
+    assert _parts(tmp_path / "serial") == _parts(tmp_path / "dask")
+    assert (tmp_path / "serial" / "_metadata").read_bytes() == (tmp_path / "dask" / "_metadata").read_bytes()
+    assert not list((tmp_path / "dask").glob(".*.tmp"))
 
 
 # ------------------------------------------------------------------------------------------------ partitioned data
@@ -208,7 +237,7 @@ def test_partitioned_write_resumes_after_an_interruption(tmp_path, monkeypatch):
     assert jd.read_partitioned_meta(out)["complete"] is False
     with pytest.raises(ValueError, match="incomplete"):
         data.read_dataset(out)
-    (out / ".part-000003.parquet.tmp-999").write_bytes(b"half a file")      # what a killed writer leaves
+    (out / ".part-000003.parquet.0123456789ab.tmp").write_bytes(b"half a file")      # what a killed writer leaves
     s = data.write_dataset(out, xs, grid=SMALL_GRID, workers=1, partition_rows=1000)
     assert (s["written"], s["skipped"]) == (2, 3)
     assert not list(out.glob(".part-*"))
@@ -226,9 +255,9 @@ def test_partitioned_write_refuses_another_dataset(tmp_path):
     xs = jf.CrossSection()
     out = tmp_path / "out"
     data.write_dataset(out, xs, grid=SMALL_GRID, workers=1, partition_rows=1000)
-    with pytest.raises(ValueError, match="different dataset"):
+    with pytest.raises(ValueError, match="holds a different"):
         data.write_dataset(out, xs, grid=SMALL_GRID, workers=1, partition_rows=2000)
-    with pytest.raises(ValueError, match="different dataset"):
+    with pytest.raises(ValueError, match="holds a different"):
         data.write_dataset(out, jf.CrossSection(jf.Params(sqrt_s=100.0)), grid=SMALL_GRID, workers=1,
                            partition_rows=1000)
     other = tmp_path / "other"
@@ -300,8 +329,24 @@ def test_event_chunks_resume(tmp_path, lab):
     i2 = jd.write_event_chunks(tmp_path / "a", xs, 3000, **kw)
     assert (tmp_path / "a" / "events-000000.hepmc").stat().st_mtime_ns == before          # skipped
     assert i2["files"] == i1["files"] and i2["sigma_pb"] == i1["sigma_pb"]
+    # a data file that does not match its mark (e.g. truncated) is made again
+    f = tmp_path / "a" / "events-000001.hepmc"
+    good = f.read_bytes()
+    f.write_bytes(good[:1000])
+    jd.write_event_chunks(tmp_path / "a", xs, 3000, **kw)
+    assert f.read_bytes() == good
+    # another request into the same folder is refused, and the folder is left as it was
+    with pytest.raises(ValueError, match="holds a different"):
+        jd.write_event_chunks(tmp_path / "a", xs, 3000, **dict(kw, seed=3))
+    assert jd.read_event_index(tmp_path / "a")["files"] == i1["files"]
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("x")
+    with pytest.raises(ValueError, match="not empty"):
+        jd.write_event_chunks(tmp_path / "mine", xs, 10, chunk_events=5, domain=dom)
     with pytest.raises(ValueError, match="chunk_events"):
         jd.write_event_chunks(tmp_path / "x", xs, 10, chunk_events=0)
+    with pytest.raises(ValueError, match="batch"):
+        jd.write_event_chunks(tmp_path / "x", xs, 10, batch=0)
     with pytest.raises(ValueError, match="fmt"):
         jd.write_event_chunks(tmp_path / "x", xs, 10, fmt="root")
 
@@ -319,6 +364,20 @@ def test_region_labels_on_workers_give_the_same_map(client):
     assert np.array_equal(a.predict(X), c.predict(X))
     with pytest.raises(ValueError, match="not both"):
         jf.RegionMapper(xs, client=client, workers=2)
+
+
+def three_classes(X):
+    """A user's own target with three classes (by P_T)."""
+    return np.digitize(X[:, 3], [1.0, 2.5])
+
+
+def test_region_map_of_a_callable_target_on_workers():
+    xs = jf.CrossSection()
+    kw = dict(target=three_classes, budget=600, batch_size=300, seed=1, n_threads=1)
+    a = jf.RegionMapper(xs, **kw).fit()
+    b = jf.RegionMapper(xs, workers=2, **kw).fit()
+    assert b.classes == a.classes == ("0", "1", "2")
+    assert np.array_equal(a.labels_.y, b.labels_.y) and np.array_equal(a.predict(a.X_), b.predict(a.X_))
 
 
 # ------------------------------------------------------------------------------------------------ command line
@@ -396,12 +455,29 @@ def _die_once(marker_dir, i):
 
 
 def test_local_pool_survives_dead_processes(tmp_path):
-    got = dict(jd.run_tasks(_die_once, [(str(tmp_path), i) for i in range(7)], workers=2, retries=5))
-    assert got == {i: i * i for i in range(7)}                  # nothing lost, nothing duplicated
+    with jd.run_tasks(_die_once, [(str(tmp_path), i) for i in range(7)], workers=2, retries=5) as finished:
+        got = list(finished)
+    assert sorted(got) == [(i, i * i) for i in range(7)]        # nothing lost, nothing duplicated
     assert len(list(tmp_path.glob("died-*"))) == 3
     (tmp_path / "again").mkdir()
-    with pytest.raises(RuntimeError, match="died 1 times"):
-        dict(jd.run_tasks(_die_once, [(str(tmp_path / "again"), 0)], workers=2, retries=0))
+    with pytest.raises(RuntimeError, match="died 1 times"), \
+            jd.run_tasks(_die_once, [(str(tmp_path / "again"), 0)], workers=2, retries=0) as finished:
+        list(finished)
+
+
+def _fails_on_3(i):
+    if i == 3:
+        raise ArithmeticError("task 3 fails")
+    time.sleep(0.05)
+    return i
+
+
+def test_a_failing_task_stops_the_run_at_once():
+    t0 = time.perf_counter()
+    with pytest.raises(ArithmeticError, match="task 3"), \
+            jd.run_tasks(_fails_on_3, [(i,) for i in range(40)], workers=2) as finished:
+        list(finished)
+    assert time.perf_counter() - t0 < 30
 
 
 def test_cli_grid_on_a_scheduler(tmp_path, capsys, client, monkeypatch):
@@ -413,3 +489,17 @@ def test_cli_grid_on_a_scheduler(tmp_path, capsys, client, monkeypatch):
     assert "3 Parquet partitions" in capsys.readouterr().out
     assert _cli("grid", "--n", "5,5,5,20", "--scheduler", "tcp://127.0.0.1:9", "--output", tmp_path / "g2") == 2
     assert "cannot connect" in capsys.readouterr().err
+
+
+def test_weighted_event_chunks_share_one_integral(tmp_path, lab):
+    xs, dom = lab
+    idx = jd.write_event_chunks(tmp_path / "w", xs, 3000, chunk_events=1000, fmt="parquet", domain=dom, seed=1,
+                                unweighted=False, neval=30_000, workers=2, n_threads=1)
+    sig = {f["sigma_pb"] for f in idx["files"]}
+    assert len(sig) == 1 and idx["sigma_pb"] == sig.pop()
+    assert 0 < idx["events"] <= 3000                       # points outside the acceptance are not events
+    import pyarrow.parquet as pq
+    w = np.concatenate([pq.read_table(str(tmp_path / "w" / f["file"]), columns=["weight"])["weight"].to_numpy()
+                        for f in idx["files"]])
+    # each chunk's weights estimate sigma x B; the union, each chunk scaled by 1000/3000, estimates it too
+    assert w.sum() / 3 == pytest.approx(idx["sigma_pb"], rel=0.05)

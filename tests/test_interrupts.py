@@ -223,7 +223,7 @@ def _check_cli(what, running, rc, latency, stderr, folder, output=None):
 
 def test_cli_grid_interrupt(tmp_path):
     out = tmp_path / "X.parquet"
-    tmp_exists = lambda: any(p.name.startswith(".X.parquet.tmp") for p in tmp_path.iterdir())   # noqa: E731
+    tmp_exists = lambda: bool(list(tmp_path.glob(".X.parquet.*.tmp")))   # noqa: E731
     r = interrupt_cli(["grid", "--n", "60,60,60,60", "--output", out, "--yes"], tmp_path, wait_for=tmp_exists)
     _check_cli("jpsi-fast grid --n 60,60,60,60", *r, tmp_path, out)
 
@@ -232,7 +232,7 @@ def test_cli_grid_interrupt_keeps_existing_file(tmp_path):
     out = tmp_path / "X.parquet"
     out.write_bytes(b"an earlier, complete dataset\n" * 1000)
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
-    tmp_exists = lambda: any(p.name.startswith(".X.parquet.tmp") for p in tmp_path.iterdir())   # noqa: E731
+    tmp_exists = lambda: bool(list(tmp_path.glob(".X.parquet.*.tmp")))   # noqa: E731
     running, rc, latency, stderr = interrupt_cli(["grid", "--n", "60,60,60,60", "--output", out, "--yes"], tmp_path,
                                                  wait_for=tmp_exists)
     _check_cli("jpsi-fast grid over an existing file", running, rc, latency, stderr, tmp_path)

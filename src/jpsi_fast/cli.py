@@ -707,6 +707,8 @@ def cmd_grid(args):
     import numpy as np
     from .data import GridSpec, _fmt, write_dataset
     out = Path(args.output)
+    if args.partition_rows is not None and not _distributed(args):
+        raise CLIError("--partition-rows applies to --workers/--scheduler (a folder of partitions)")
     if _distributed(args):
         if args.sample is not None:
             raise CLIError("--sample writes one event stream: drop --workers/--scheduler (chunked events: "
@@ -903,6 +905,8 @@ def _lab_setup(args):
 def cmd_events(args):
     from ._eventio import BYTES_PER_EVENT, infer_format
     from .events import write_events
+    if args.chunk_events is not None and not _distributed(args):
+        raise CLIError("--chunk-events applies to --workers/--scheduler (a folder of chunk files)")
     if _distributed(args):
         out = Path(args.output)
         if out.is_file():
@@ -929,8 +933,9 @@ def cmd_events(args):
     if _distributed(args):
         from .distributed import write_event_chunks
         with _backend(args) as (client, workers):
-            index = write_event_chunks(out, xs, args.n, chunk_events=args.chunk_events, fmt=fmt, domain=domain,
-                                       seed=args.seed, unweighted=not args.weighted, batch=args.batch,
+            from .distributed import CHUNK_EVENTS
+            index = write_event_chunks(out, xs, args.n, chunk_events=args.chunk_events or CHUNK_EVENTS, fmt=fmt,
+                                       domain=domain, seed=args.seed, unweighted=not args.weighted, batch=args.batch,
                                        client=client, workers=workers, n_threads=args.threads, variations=var)
         print(f"wrote {index['events']:,} {kind} events ({b}, {domain.acceptance}) to {out}/ as {index['chunks']} "
               f"{fmt} chunk files + index.json in {index['seconds']:.1f} s; sigma x B = {index['sigma_pb']:.5g} +- "
@@ -1005,9 +1010,18 @@ def _scan_spec(path):
     grid = cfg.get("axes") if "axes" in cfg else cfg["points"]
     try:
         points = distributed.scan_points(grid)
-        for point in points[:1] + points[-1:]:             # every key is checked here, before any work
-            distributed.setup_point(point, fixed)
-    except (TypeError, ValueError) as exc:
+        # every key and value is checked here, before any work: every point of a list; every value of every axis
+        # of a product (with the first point's other values)
+        checks = points if "points" in cfg else [
+            dict(points[0], **{name: v}) for name, values in grid.items()
+            for v in ([values] if isinstance(values, str) or not isinstance(values, list) else values)]
+        seen = set()
+        for point in checks:
+            key = distributed.task_key(point)
+            if key not in seen:
+                seen.add(key)
+                distributed.setup_point(point, fixed)
+    except (TypeError, ValueError, OSError) as exc:
         raise CLIError(f"{path}: {exc}") from None
     seed = cfg.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2 ** 63:
@@ -1046,6 +1060,7 @@ def cmd_scan(args):
 
 def build_parser():
     from . import __version__
+    from .distributed import CHUNK_EVENTS, PARTITION_ROWS
     parser = _Parser(prog="jpsi-fast", description="J/psi production in SIDIS: fast NRQCD + TMD cross sections "
                      "(quark fragmentation vs photon-gluon fusion), integration, region maps and datasets")
     parser.add_argument("--version", action="version", version=f"jpsi-fast {__version__}")
@@ -1097,7 +1112,7 @@ def build_parser():
                    f"{CONFIRM_BYTES >> 30} GiB")
     _distributed_options(p, "write the partitions")
     p.add_argument("--partition-rows", type=_int_type(1, 1 << 40), default=None, metavar="ROWS",
-                   help="rows per partition with --workers/--scheduler (default 1048576, ~160 MB)")
+                   help=f"rows per partition with --workers/--scheduler (default {PARTITION_ROWS:,}, ~110 MB)")
     p.set_defaults(func=cmd_grid)
     p = sub.add_parser("corrupt", help="inject multiplicative noise and missing values into a dataset")
     p.add_argument("input", help="dataset to read (.parquet or .csv)")
@@ -1157,8 +1172,8 @@ def build_parser():
                    help="events per batch (bounded memory; default 100000; the events do not depend on it)")
     p.add_argument("--yes", action="store_true", help=f"allow files above {CONFIRM_BYTES >> 30} GiB")
     _distributed_options(p, "produce the chunks")
-    p.add_argument("--chunk-events", type=_int_type(1, 10 ** 10), default=1_000_000, metavar="N",
-                   help="events per chunk file with --workers/--scheduler (default 1000000)")
+    p.add_argument("--chunk-events", type=_int_type(1, 10 ** 10), default=None, metavar="N",
+                   help=f"events per chunk file with --workers/--scheduler (default {CHUNK_EVENTS:,})")
     _acceptance_options(p)
     p.set_defaults(func=cmd_events)
     p = sub.add_parser("rates", help="expected J/psi -> l+ l- counts per (z, P_T) bin in acceptance for a luminosity")

@@ -20,6 +20,7 @@ import dataclasses
 import json
 import os
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -260,8 +261,14 @@ def _arrow_table(cols):
     return pa.Table.from_arrays(arrays, names=list(cols))
 
 
+def _temp_name(path) -> Path:
+    """A hidden temporary name beside ``path``, unique to this write (never shared with another process's or a
+    killed run's leftover): ``.<name>.<random>.tmp``."""
+    return Path(path).with_name(f".{Path(path).name}.{uuid.uuid4().hex[:12]}.tmp")
+
+
 def _atomic_text(path, text):
-    tmp = Path(path).with_name(f".{Path(path).name}.tmp-{os.getpid()}")
+    tmp = _temp_name(path)
     tmp.write_text(text)
     os.replace(tmp, path)
 
@@ -279,7 +286,7 @@ class DatasetWriter:
         self.fmt = _fmt(self.path, fmt)
         self.meta = meta
         self.compression = compression
-        self.tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
+        self.tmp = _temp_name(self.path)
         self.rows = 0
         self.columns = None
         self._writer = None
@@ -350,6 +357,8 @@ def write_dataset(path, xs: CrossSection, grid: GridSpec | None = None, points=N
         raise ValueError("give exactly one of grid, points, sample")
     if grid is None and points is None and sample is None:
         grid = GridSpec()
+    if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, (int, np.integer)) or chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be a positive integer, got {chunk_rows!r}")
     if client is not None or workers is not None or partition_rows is not None:
         if sample is not None:
             raise ValueError("sample= datasets are one stream of events: write them without client/workers (or use "
@@ -361,8 +370,6 @@ def write_dataset(path, xs: CrossSection, grid: GridSpec | None = None, points=N
                                  partition_rows=PARTITION_ROWS if partition_rows is None else partition_rows,
                                  client=client, workers=workers, n_threads=n_threads, variations=variations,
                                  compression=compression, chunk_rows=min(chunk_rows, CHUNK_ROWS), progress=progress)
-    if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, (int, np.integer)) or chunk_rows < 1:
-        raise ValueError(f"chunk_rows must be a positive integer, got {chunk_rows!r}")
     if sample is not None and (isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or sample < 1):
         raise ValueError(f"sample must be a positive integer, got {sample!r}")
     if points is not None:

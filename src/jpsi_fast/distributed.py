@@ -25,6 +25,7 @@ worker process per node with one Dask thread is the layout that fits: the kernel
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import itertools
@@ -43,15 +44,25 @@ __all__ = ["scan", "scan_points", "task_key", "task_seed", "run_tasks", "TaskRun
            "write_partitioned", "read_partitioned_meta", "partition_files", "write_event_chunks", "read_event_index",
            "PARTITION_ROWS", "CHUNK_EVENTS", "TASK_RETRIES"]
 
-#: rows per dataset partition (one task, one Parquet file of ~160 MB with the default columns)
+#: rows per dataset partition (one task, one Parquet file of ~110 MB with the default columns)
 PARTITION_ROWS = 1 << 20
 #: events per chunk of a chunked event production (one task, one file)
 CHUNK_EVENTS = 1_000_000
-#: times a failed task is retried (Dask: ``retries``; the local pool: after a worker process died)
+#: times the local pool is restarted after a worker process died (Dask reruns lost tasks itself)
 TASK_RETRIES = 2
+#: tasks submitted ahead per worker (bounded memory on the scheduler and here, workers never idle)
+IN_FLIGHT_PER_WORKER = 4
 #: file names inside a partitioned dataset folder / an event production folder
 PART_TEMPLATE = "part-{:06d}.parquet"
-DATASET_MANIFEST = "_jpsi_fast.json"
+#: the request an output folder holds (datasets and event productions): what a resume must match
+MANIFEST = "_jpsi_fast.json"
+DATASET_KIND = "jpsi_fast partitioned Parquet dataset"
+EVENTS_KIND = "jpsi_fast chunked event production"
+#: how the chunk files of an event production are normalized (index.json, README "Running on a cluster")
+NORMALIZATION = ("each file is normalized on its own: its weights estimate the sigma x B in its header (unweighted: "
+                 "they all equal it / its events). For the union of all files, scale the weights of file k by "
+                 "points_k / n (its requested points over all requested points; = events_k / events for unweighted "
+                 "events), or, for unweighted events, give every event the weight sigma_pb / events")
 EVENT_TEMPLATE = "events-{:06d}"
 EVENT_INDEX = "index.json"
 #: bits of a task seed (fits the int64 seeds of the engine and NumPy)
@@ -59,27 +70,34 @@ SEED_BITS = 63
 
 
 # ------------------------------------------------------------------------------------------------ task identity
-def _plain(value):
-    """A JSON-able, canonical form of a parameter value (tuples -> lists, NumPy scalars -> Python, objects with a
-    stable text form (Beams, Domain, ...) -> that text)."""
+def _plain(value, name="value"):
+    """The canonical, JSON-able form of a parameter value: JSON scalars, lists/tuples/arrays (as lists), dicts with
+    text keys, NumPy scalars, and dataclass values such as :class:`jpsi_fast.Beams` (as their fields). Anything
+    else has no stable text (its ``str`` may hold a memory address) and raises ``TypeError`` naming ``name``."""
+    import dataclasses
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return {str(k): _plain(v, f"{name}.{k}") for k, v in value.items()}
+    if isinstance(value, (list, tuple, range)):
+        return [_plain(v, name) for v in value]
     if isinstance(value, np.ndarray):
-        return [_plain(v) for v in value.tolist()]
+        return [_plain(v, name) for v in value.tolist()]
     if isinstance(value, np.generic):
         return value.item()
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    return str(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"__type__": type(value).__name__, **_plain(dataclasses.asdict(value), name)}
+    raise TypeError(f"scan parameter {name!r}: {type(value).__name__} values have no canonical text (a task's "
+                    "seed comes from its parameters): use numbers, strings, lists, dicts or dataclasses")
 
 
 def task_key(point: dict) -> str:
     """The identity of a task: the canonical JSON text of its parameter point (sorted keys)."""
     if not isinstance(point, dict):
         raise TypeError(f"a scan point must be a dict of parameter values, got {type(point).__name__}")
-    return json.dumps(_plain(point), sort_keys=True, separators=(",", ":"))
+    if "seed" in point:
+        raise ValueError("a scan parameter cannot be named 'seed': that column holds each task's seed")
+    return json.dumps({str(k): _plain(v, str(k)) for k, v in point.items()}, sort_keys=True, separators=(",", ":"))
 
 
 def task_seed(seed: int, key: str) -> int:
@@ -142,25 +160,30 @@ def _check_backend(client, workers):
 class TaskRunner:
     """Where tasks run: a Dask ``client``, ``workers`` local processes, or (neither) this process, serially.
 
-    ``with TaskRunner(client, workers) as runner: for i, result in runner.run(fn, arg_list, shared): ...`` runs
-    ``fn(*shared, *args)`` for every ``args`` of ``arg_list`` and yields ``(index, result)`` as tasks finish. The
-    local process pool lives as long as the ``with`` block (several ``run`` calls share it).
+    ``with TaskRunner(client, workers) as runner, contextlib.closing(runner.run(fn, arg_list, shared)) as results:
+    for i, result in results: ...`` runs ``fn(*shared, *args)`` for every ``args`` of ``arg_list`` and yields
+    ``(index, result)`` as tasks finish. The local process pool lives as long as the ``with`` block (several
+    ``run`` calls share it). At most ``in_flight`` tasks (default 4 per worker) are submitted at a time, so a
+    long task list costs neither the scheduler's nor this process's memory, and each finished task's result is
+    released once yielded.
 
     * Dask: the ``shared`` objects are scattered to the workers once per ``run``; a task lost with a worker is
-      rerun by Dask (``distributed.scheduler.allowed-failures``), one that raised up to ``retries`` more times.
+      rerun by Dask (``distributed.scheduler.allowed-failures``, default 3); a task that raises is not retried
+      (the tasks are deterministic: it would raise again).
     * Local processes are spawned (never forked: OpenMP state does not survive a fork) and share the cores
       (OpenMP's default thread count in each is cores / workers unless ``OMP_NUM_THREADS`` is set); if one dies,
-      the pool is restarted for the unfinished tasks, up to ``retries`` times. Scripts using them need the usual
-      ``if __name__ == "__main__":`` guard of ``multiprocessing``.
+      the pool is restarted for the unfinished tasks, up to ``retries`` times; when a task raises, the pool's
+      processes are terminated at once. Scripts using them need the usual ``if __name__ == "__main__":`` guard.
 
     ``fn`` must be picklable (module level, or a ``functools.partial`` of such a function) for both.
     """
 
-    def __init__(self, client=None, workers=None, retries: int = TASK_RETRIES):
+    def __init__(self, client=None, workers=None, retries: int = TASK_RETRIES, in_flight: int | None = None):
         from ._validate import integer
         self.workers = _check_backend(client, workers)
         self.client = client
         self.retries = integer("retries", retries, 0, 100, strict=True)
+        self.in_flight = None if in_flight is None else integer("in_flight", in_flight, 1, 10 ** 6, strict=True)
         self._pool = None
 
     @property
@@ -173,54 +196,74 @@ class TaskRunner:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.close()
+    def __exit__(self, exc_type, exc, tb):
+        self.close(terminate=exc_type is not None)
         return False
 
-    def close(self):
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+    def close(self, terminate: bool = False):
+        """Shut the local pool down (``terminate``: kill its processes instead of waiting for running tasks)."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if terminate:
+            for proc in list(getattr(pool, "_processes", {}).values()):   # no public API before Python 3.14
+                proc.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
 
     def run(self, fn, arg_list, shared=(), progress=None, desc="tasks"):
         arg_list = list(arg_list)
+        limit = self.in_flight or IN_FLIGHT_PER_WORKER * self.parallel
         bar = progress_bar(len(arg_list), desc, progress, work=0, unit="task")
         try:
             if self.client is not None:
-                gen = self._run_dask(fn, arg_list, shared)
+                gen = self._run_dask(fn, arg_list, shared, limit)
             elif self.workers is not None and self.workers > 1:
-                gen = self._run_pool(fn, arg_list, shared)
+                gen = self._run_pool(fn, arg_list, shared, limit)
             else:
                 gen = ((i, fn(*shared, *args)) for i, args in enumerate(arg_list))
-            for item in gen:
-                if bar is not None:
-                    bar.update(1)
-                yield item
+            with contextlib.closing(gen):
+                for item in gen:
+                    if bar is not None:
+                        bar.update(1)
+                    yield item
         finally:
             if bar is not None:
                 bar.close()
 
-    def _run_dask(self, fn, arg_list, shared):
+    def _run_dask(self, fn, arg_list, shared, limit):
         from distributed import as_completed
         client = self.client
         # unique keys (hash=False): a release of an earlier run's copy can never hit this one
         shared = [client.scatter(obj, broadcast=True, hash=False) for obj in shared]
         token = uuid.uuid4().hex[:12]
         name = getattr(fn, "__name__", "task")
-        futures = [client.submit(fn, *shared, *args, key=f"jpsi_fast-{name}-{token}-{i}", pure=False,
-                                 retries=self.retries) for i, args in enumerate(arg_list)]
-        index = {f.key: i for i, f in enumerate(futures)}
-        try:
-            for fut, result in as_completed(futures, with_results=True):
-                yield index[fut.key], result
-        finally:
-            client.cancel([f for f in futures if not f.done()])
+        index, running = {}, as_completed()
+        queue = iter(enumerate(arg_list))
 
-    def _run_pool(self, fn, arg_list, shared):
+        def submit_next():
+            for i, args in queue:
+                fut = client.submit(fn, *shared, *args, key=f"jpsi_fast-{name}-{token}-{i}", pure=False)
+                index[fut.key] = (i, fut)
+                running.add(fut)
+                return
+
+        for _ in range(limit):
+            submit_next()
+        try:
+            for fut in running:
+                i, _ = index.pop(fut.key)
+                result = fut.result()             # a task's own exception propagates here
+                fut.release()
+                submit_next()
+                yield i, result
+        finally:
+            client.cancel([f for _, f in index.values()])
+
+    def _run_pool(self, fn, arg_list, shared, limit):
         import multiprocessing
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
         from concurrent.futures.process import BrokenProcessPool
-        todo = set(range(len(arg_list)))
+        todo = list(range(len(arg_list)))           # not yet finished, in order
         deaths = 0
         while todo:
             if self._pool is None:
@@ -228,27 +271,41 @@ class TaskRunner:
                 self._pool = ProcessPoolExecutor(max_workers=self.workers,
                                                  mp_context=multiprocessing.get_context("spawn"),
                                                  initializer=_share_cores, initargs=(share,))
-            pending = {}
+            queue, pending, finished = iter(list(todo)), {}, set()
             try:
-                pending = {self._pool.submit(fn, *shared, *arg_list[i]): i for i in sorted(todo)}
+                for i in itertools.islice(queue, limit):
+                    pending[self._pool.submit(fn, *shared, *arg_list[i])] = i
                 while pending:
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
                     for fut in done:
                         i = pending.pop(fut)
                         result = fut.result()        # a task's own exception propagates; a dead process raises
-                        todo.discard(i)
+                        finished.add(i)
+                        for j in itertools.islice(queue, 1):
+                            pending[self._pool.submit(fn, *shared, *arg_list[j])] = j
                         yield i, result
             except BrokenProcessPool:
                 deaths += 1
-                self.close()
+                self.close(terminate=True)
                 if deaths > self.retries:
                     raise RuntimeError(
-                        f"a worker process died {deaths} times; {len(todo)} task(s) unfinished (out of memory? a "
-                        "script without the 'if __name__ == \"__main__\":' guard, or read from stdin, cannot start "
-                        "spawned workers)") from None
+                        f"a worker process died {deaths} times; {len(todo) - len(finished)} task(s) unfinished (out "
+                        "of memory? a script without the 'if __name__ == \"__main__\":' guard, or read from stdin, "
+                        "cannot start spawned workers)") from None
+            except BaseException:
+                self.close(terminate=True)           # a task raised (or Ctrl-C): do not wait for the others
+                raise
             finally:
                 for fut in pending:
                     fut.cancel()
+                todo = [i for i in todo if i not in finished]
+
+
+def _check_threads(n_threads):
+    """ValueError/TypeError for a bad ``n_threads`` (imported here: this module must not load OpenMP at import, see
+    :func:`_share_cores`)."""
+    from ._openmp_helpers import resolve_n_threads
+    resolve_n_threads(n_threads)
 
 
 def _share_cores(threads: str):
@@ -257,12 +314,15 @@ def _share_cores(threads: str):
     os.environ.setdefault("OMP_NUM_THREADS", threads)
 
 
+@contextlib.contextmanager
 def run_tasks(fn, arg_list, client=None, workers=None, shared=(), progress=None, desc="tasks",
               retries=TASK_RETRIES):
-    """``TaskRunner(client, workers, retries).run(fn, arg_list, shared)`` for one batch of tasks: yields
-    ``(index, result)`` as they finish; a local pool is closed at the end."""
-    with TaskRunner(client, workers, retries) as runner:
-        yield from runner.run(fn, arg_list, shared, progress, desc)
+    """``with run_tasks(fn, arg_list, client, workers, shared) as results: for i, result in results: ...`` -- one
+    batch of tasks on a :class:`TaskRunner`; the pool and the futures are released when the block ends, however
+    it ends."""
+    with TaskRunner(client, workers, retries) as runner, contextlib.closing(
+            runner.run(fn, arg_list, shared, progress, desc)) as results:
+        yield results
 
 
 # ------------------------------------------------------------------------------------------------ scans
@@ -312,13 +372,16 @@ def scan(func, grid, client=None, seed: int = 0, workers=None, n_threads=None, p
     import pandas as pd
     if not callable(func):
         raise TypeError(f"func must be callable, got {type(func).__name__}")
+    if n_threads is not None:
+        _check_threads(n_threads)                     # here, not in every task
     points = scan_points(grid)
     seeds = [task_seed(seed, task_key(p)) for p in points]
     results, seconds = [None] * len(points), [math.nan] * len(points)
     t0 = time.perf_counter()
-    for i, (out, dt) in run_tasks(_scan_task, [(p, s, n_threads) for p, s in zip(points, seeds)], client=client,
-                                  workers=workers, shared=(func,), progress=progress, desc="scan", retries=retries):
-        results[i], seconds[i] = _row(out), dt
+    with run_tasks(_scan_task, [(p, s, n_threads) for p, s in zip(points, seeds)], client=client, workers=workers,
+                   shared=(func,), progress=progress, desc="scan", retries=retries) as finished:
+        for i, (out, dt) in finished:
+            results[i], seconds[i] = _row(out), dt
     wall = time.perf_counter() - t0
     names = list(dict.fromkeys(k for p in points for k in p))
     out_names = list(dict.fromkeys(k for r in results for k in r))
@@ -342,7 +405,7 @@ def _plain_param(v):
     ...) their text."""
     if v is None or isinstance(v, (bool, int, float, str, np.generic)):
         return v
-    return json.dumps(_plain(v), sort_keys=True) if isinstance(v, (list, tuple, dict)) else str(v)
+    return json.dumps(_plain(v), sort_keys=True) if isinstance(v, (list, tuple, range, dict, np.ndarray)) else str(v)
 
 
 def _column(values):
@@ -381,7 +444,9 @@ def setup_point(point: dict, base: dict | None = None):
     fields = {f.name for f in dataclasses.fields(Params)}
     dom_fields = {f.name for f in dataclasses.fields(Domain)}
     params, dom = {}, dict(merged.pop("domain", None) or {})
-    pdf, member = merged.pop("pdf", "GRV94LO"), merged.pop("pdf_member", 0)
+    from ._validate import integer
+    pdf = merged.pop("pdf", "GRV94LO")
+    member = integer("pdf_member", merged.pop("pdf_member", 0), 0, 10 ** 6, strict=True)
     for k, v in merged.items():
         if k.startswith("domain."):
             dom[k[len("domain."):]] = v
@@ -396,7 +461,7 @@ def setup_point(point: dict, base: dict | None = None):
     p = Params(**params)
     domain = Domain(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in dom.items()})
     domain.check(p)
-    return CrossSection(p, load(pdf, member=int(member))), domain
+    return CrossSection(p, load(pdf, member=member)), domain
 
 
 def integrate_point(point: dict, seed: int, n_threads=None, nitn: int = 6, neval: int = 100_000, warmup: int = 4,
@@ -428,21 +493,63 @@ def integrate_point(point: dict, seed: int, n_threads=None, nitn: int = 6, neval
     return out
 
 
-# ------------------------------------------------------------------------------------------------ partitioned datasets
+# ------------------------------------------------------------------------------------------------ output folders
 def _atomic_json(path, obj):
     from .data import _atomic_text
     _atomic_text(path, json.dumps(obj, indent=1, default=str))
 
 
+def _read_manifest(path) -> dict:
+    m = Path(path) / MANIFEST
+    return json.loads(m.read_text()) if m.is_file() else {}
+
+
+def _check_folder(path, what):
+    """``path`` as a Path whose parent exists and which is not a file."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"output folder {path.parent} does not exist")
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{path} is a file: {what} go to a folder")
+    return path
+
+
+def _claim_folder(path, kind, request, completion_marks, temp_patterns):
+    """Start or resume writing ``request`` into the folder ``path``.
+
+    The folder's manifest (``_jpsi_fast.json``: kind, request -- the package version included -- and completion)
+    must hold the same request, or the folder must hold nothing but hidden files; otherwise ``ValueError``. The
+    completion marks (``_metadata``, ``index.json``, ...) are removed before any task runs, so that no outside
+    reader takes a folder being (re)written for complete, and so are the temporary files a killed run left."""
+    path.mkdir(exist_ok=True)
+    manifest = _read_manifest(path)
+    if manifest:
+        if manifest.get("kind") != kind or manifest.get("request") != request:
+            raise ValueError(f"{path} holds a different {manifest.get('kind', 'output')} (other parameters, sizes or "
+                             "jpsi_fast version): choose another output folder or remove it")
+    elif any(not p.name.startswith(".") for p in path.iterdir()):
+        raise ValueError(f"{path} is not empty and holds no jpsi_fast output: choose an empty or new folder")
+    _atomic_json(path / MANIFEST, {"kind": kind, "request": request, "complete": False})
+    for name in completion_marks:
+        (path / name).unlink(missing_ok=True)
+    for pattern in temp_patterns:
+        for stale in path.glob(pattern):
+            stale.unlink(missing_ok=True)
+
+
+def _mark_complete(path, kind, request):
+    _atomic_json(path / MANIFEST, {"kind": kind, "request": request, "complete": True})
+
+
+# ------------------------------------------------------------------------------------------------ partitioned datasets
 def partition_files(path) -> list:
     """The partition files of a partitioned dataset folder, in order."""
     return sorted(p for p in Path(path).glob("part-*.parquet") if p.is_file())
 
 
 def read_partitioned_meta(path) -> dict:
-    """The manifest of a partitioned dataset folder ({} when there is none)."""
-    m = Path(path) / DATASET_MANIFEST
-    return json.loads(m.read_text()) if m.is_file() else {}
+    """The manifest of a partitioned dataset folder ({} when there is none): ``request`` and ``complete``."""
+    return _read_manifest(path)
 
 
 def _partition_task(xs, domain, variations, columns, meta, compression, chunk_rows, n_threads, directory, index,
@@ -487,13 +594,9 @@ def write_partitioned(path, xs, grid=None, points=None, domain=None, partition_r
                          1, 1 << 40, strict=True)
     if (grid is None) == (points is None):
         raise ValueError("give exactly one of grid (a GridSpec) and points (an (n, 4) array) for a partitioned dataset")
-    path = Path(path)
-    if path.suffix.lower() == ".csv":
+    if Path(path).suffix.lower() == ".csv":
         raise ValueError("partitioned datasets are Parquet folders: give a folder name, not a .csv file")
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"output folder {path.parent} does not exist")
-    if path.exists() and not path.is_dir():
-        raise ValueError(f"{path} exists and is a file: a partitioned dataset is a folder")
+    path = _check_folder(path, "partitioned datasets")
     if grid is not None:
         if not isinstance(grid, GridSpec):
             raise TypeError(f"grid must be a jpsi_fast.data.GridSpec, got {type(grid).__name__}")
@@ -514,20 +617,10 @@ def write_partitioned(path, xs, grid=None, points=None, domain=None, partition_r
         columns = columns + band_column_names(xs.layout(variations=variations).variations)
         meta["variations"] = repr(variations)
     n_parts = -(-total // partition_rows)
-    request = {"format": "jpsi_fast partitioned Parquet dataset", "rows": total, "partition_rows": partition_rows,
+    request = {"rows": total, "partition_rows": partition_rows,
                "partitions": n_parts, "columns": list(columns), "meta": meta}
     fingerprint = json.loads(json.dumps(request, default=str))
-    path.mkdir(exist_ok=True)
-    old = read_partitioned_meta(path)
-    if old:
-        if _without_version(old.get("request")) != _without_version(fingerprint):
-            raise ValueError(f"{path} holds a different dataset (other parameters, grid or partitioning): choose "
-                             "another output folder or remove it")
-    elif any(p for p in path.iterdir() if not p.name.startswith(".")):
-        raise ValueError(f"{path} is not empty and holds no jpsi_fast dataset: choose an empty or new folder")
-    for stale in path.glob(".part-*.parquet.tmp-*"):           # left by a killed run
-        stale.unlink()
-    _atomic_json(path / DATASET_MANIFEST, {"request": fingerprint, "complete": False})
+    _claim_folder(path, DATASET_KIND, fingerprint, ("_metadata", "_common_metadata"), (".part-*.tmp", "._*.tmp"))
     ranges = [(k, k * partition_rows, min(total, (k + 1) * partition_rows)) for k in range(n_parts)]
     todo = [(k, a, b) for k, a, b in ranges
             if _rows_in(path / PART_TEMPLATE.format(k)) != b - a]
@@ -535,11 +628,13 @@ def write_partitioned(path, xs, grid=None, points=None, domain=None, partition_r
     args = [(str(path), k, grid, a if grid is not None else 0, b if grid is not None else b - a,
              None if points is None else points[a:b]) for k, a, b in todo]
     summaries = []
-    for _, s in run_tasks(_partition_task, args, client=client, workers=workers,
-                          shared=(xs, domain, variations, columns, meta, compression, chunk_rows, n_threads),
-                          progress=progress, desc=f"partitions -> {path.name}"):
-        summaries.append(s)
-    _finish_partitioned(path, n_parts, fingerprint)
+    with run_tasks(_partition_task, args, client=client, workers=workers,
+                   shared=(xs, domain, variations, columns, meta, compression, chunk_rows, n_threads),
+                   progress=progress, desc=f"partitions -> {path.name}") as finished:
+        for _, summary in finished:
+            summaries.append(summary)
+    _finish_partitioned(path, n_parts)
+    _mark_complete(path, DATASET_KIND, fingerprint)
     files = partition_files(path)
     return {"path": str(path), "rows": total, "partitions": n_parts, "written": len(todo),
             "skipped": n_parts - len(todo), "bytes": sum(f.stat().st_size for f in files),
@@ -547,15 +642,8 @@ def write_partitioned(path, xs, grid=None, points=None, domain=None, partition_r
             "partition_seconds": [s["seconds"] for s in sorted(summaries, key=lambda s: s["partition"])]}
 
 
-def _without_version(request):
-    """A dataset request without the package version (a resume after an upgrade is the same request)."""
-    request = json.loads(json.dumps(request or {}))
-    request.get("meta", {}).pop("jpsi_fast_version", None)
-    return request
-
-
-def _finish_partitioned(path, n_parts, fingerprint):
-    """Write _common_metadata and _metadata (every partition's row groups) atomically, then mark complete."""
+def _finish_partitioned(path, n_parts):
+    """Write _common_metadata and _metadata (every partition's row groups), each atomically."""
     import pyarrow.parquet as pq
     files = [path / PART_TEMPLATE.format(k) for k in range(n_parts)]
     missing = [f.name for f in files if not f.is_file()]
@@ -568,10 +656,9 @@ def _finish_partitioned(path, n_parts, fingerprint):
         md.set_file_path(f.name)
         collected.append(md)
     for name, collector in (("_common_metadata", None), ("_metadata", collected)):
-        tmp = path / f".{name}.tmp-{os.getpid()}"
+        tmp = path / f".{name}.{uuid.uuid4().hex[:12]}.tmp"
         pq.write_metadata(schema, str(tmp), metadata_collector=collector)
         os.replace(tmp, path / name)
-    _atomic_json(path / DATASET_MANIFEST, {"request": fingerprint, "complete": True})
 
 
 # ------------------------------------------------------------------------------------------------ event chunks
@@ -580,31 +667,34 @@ def _event_chunk(gen, directory, ext, fmt, batch, unweighted, request, chunk, n)
     t0 = time.perf_counter()
     directory = Path(directory)
     name = EVENT_TEMPLATE.format(chunk)
+    (directory / (name + ".json")).unlink(missing_ok=True)      # the chunk's "done" mark goes first ...
     summary = write_generation(directory / (name + ext), fmt, gen, n, batch, unweighted, chunk=chunk)
-    summary.update(chunk=chunk, file=name + ext, bytes=(directory / (name + ext)).stat().st_size,
+    summary.update(chunk=chunk, points=n, file=name + ext, bytes=(directory / (name + ext)).stat().st_size,
                    seconds=time.perf_counter() - t0, request=request)
     summary.pop("path")
-    _atomic_json(directory / (name + ".json"), summary)          # after the data file: the chunk's "done" mark
+    _atomic_json(directory / (name + ".json"), summary)          # ... and comes back after the data file
     return summary
 
 
 def _chunk_done(directory, chunk, ext, request):
+    """The summary of a finished chunk (its mark, for this request, beside a data file of the recorded size), or
+    None."""
     name = EVENT_TEMPLATE.format(chunk)
-    side = Path(directory) / (name + ".json")
-    if not (side.is_file() and (Path(directory) / (name + ext)).is_file()):
+    side, data_file = Path(directory) / (name + ".json"), Path(directory) / (name + ext)
+    if not (side.is_file() and data_file.is_file()):
         return None
     try:
         s = json.loads(side.read_text())
     except ValueError:
         return None
-    return s if s.get("request") == request else None
+    return s if s.get("request") == request and s.get("bytes") == data_file.stat().st_size else None
 
 
 def read_event_index(directory) -> dict:
     """The index of a chunked event production (``index.json``): files, events and sigma x B per chunk, and
     the combined cross section for the normalization of the whole sample."""
     f = Path(directory) / EVENT_INDEX
-    if not f.is_file():
+    if not f.is_file() or not _read_manifest(directory).get("complete"):
         raise FileNotFoundError(f"{f} not found: the production is incomplete (re-run the same command to resume) "
                                 "or this is not an event folder")
     return json.loads(f.read_text())
@@ -620,24 +710,26 @@ def write_event_chunks(directory, xs, n: int, chunk_events: int = CHUNK_EVENTS, 
     chunk k's random streams are keyed by (seed, k), so every chunk -- and every file, byte for byte -- is the
     same whatever the number of workers or the order they run in. Files: ``events-000000.<ext>``, ... with a
     ``.json`` summary each (written after it: a chunk counts as done only then) and ``index.json`` (written last:
-    total events, per-chunk sigma x B, and the combined sigma x B for normalizing the union of all chunks -- each
-    event of the union weighs ``sigma_pb / events``; each chunk file on its own is normalized by its own trial
-    run). A re-run of the same request skips the finished chunks. Returns the index.
+    total events, per-chunk sigma x B, and the combined sigma x B; how to normalize: :data:`NORMALIZATION`). The
+    folder's ``_jpsi_fast.json`` holds the request: a re-run of the same request skips the finished chunks, another
+    request into the same folder raises ``ValueError``. Returns the index.
     """
     from ._eventio import infer_format
     from ._validate import integer
     from .events import ADAPT_NEVAL, EventGenerator, MAX_CHUNKS
+    from .variations import Variations
     workers = _check_backend(client, workers)
     n = integer("n", n, 1, 10 ** 13, strict=True)
     chunk_events = integer("chunk_events", chunk_events, 1, 10 ** 10, strict=True)
+    integer("batch", batch, 1, 10 ** 9, strict=True)                 # checked before the map's adaptation
+    if n_threads is not None:
+        _check_threads(n_threads)
+    if variations is not None and not isinstance(variations, Variations):
+        raise TypeError(f"variations must be a jpsi_fast.Variations, got {type(variations).__name__}")
     n_chunks = -(-n // chunk_events)
     if n_chunks > MAX_CHUNKS:
         raise ValueError(f"chunk_events: {n:,} events in chunks of {chunk_events:,} is more than {MAX_CHUNKS} chunks")
-    directory = Path(directory)
-    if not directory.parent.is_dir():
-        raise FileNotFoundError(f"output folder {directory.parent} does not exist")
-    if directory.exists() and not directory.is_dir():
-        raise ValueError(f"{directory} is a file: chunked events go to a folder")
+    directory = _check_folder(directory, "chunked events")
     fmt = infer_format("x." + fmt) if fmt in ("hepmc3.gz", "lhe.gz") else fmt
     ext = {"hepmc3": ".hepmc", "hepmc3.gz": ".hepmc.gz", "hepmc3.bz2": ".hepmc.bz2", "hepmc3.xz": ".hepmc.xz",
            "lhe": ".lhe", "lhe.gz": ".lhe.gz", "parquet": ".parquet"}.get(fmt)
@@ -647,14 +739,16 @@ def write_event_chunks(directory, xs, n: int, chunk_events: int = CHUNK_EVENTS, 
     t0 = time.perf_counter()
     gen = EventGenerator(xs, domain, seed=seed, n_threads=n_threads, variations=variations,
                          neval=ADAPT_NEVAL if neval is None else neval)
+    from . import __version__
+    from .data import _pdf_spec
     request = json.loads(json.dumps({
         "n": n, "chunk_events": chunk_events, "fmt": fmt, "seed": int(seed), "unweighted": bool(unweighted),
         "beams": str(gen.beams), "acceptance": str(gen.domain.acceptance), "domain": repr(gen.domain),
-        "params": repr(xs.params), "pdf": repr(xs.pdf), "variations": repr(variations), "neval": gen.neval},
+        "params": repr(xs.params), "pdf": _pdf_spec(xs.pdf),
+        "helicity_pdf": None if xs.helicity_pdf is None else _pdf_spec(xs.helicity_pdf),
+        "variations": repr(variations), "neval": gen.neval, "warmup": gen.warmup, "jpsi_fast_version": __version__},
         default=str))
-    directory.mkdir(exist_ok=True)
-    for stale in directory.glob(".events-*.tmp*"):
-        stale.unlink()
+    _claim_folder(directory, EVENTS_KIND, request, (EVENT_INDEX,), (".events-*.tmp", ".index.json.*.tmp"))
     sizes = [min(chunk_events, n - k * chunk_events) for k in range(n_chunks)]
     done = {k: _chunk_done(directory, k, ext, request) for k in range(n_chunks)}
     todo = [(k, sizes[k]) for k in range(n_chunks) if done[k] is None]
@@ -662,22 +756,26 @@ def write_event_chunks(directory, xs, n: int, chunk_events: int = CHUNK_EVENTS, 
         gen.adapt()                                       # once, here; shipped with the generator
         if not unweighted:                                # sigma in acceptance, also once
             gen.sigma_acceptance = gen.integrate_in_acceptance()
-    for _, s in run_tasks(_event_chunk, todo, client=client, workers=workers,
-                          shared=(gen, str(directory), ext, fmt, batch, unweighted, request), progress=progress,
-                          desc=f"event chunks -> {directory.name}"):
-        done[s["chunk"]] = s
+    with run_tasks(_event_chunk, todo, client=client, workers=workers,
+                   shared=(gen, str(directory), ext, fmt, batch, unweighted, request), progress=progress,
+                   desc=f"event chunks -> {directory.name}") as finished:
+        for _, summary in finished:
+            done[summary["chunk"]] = summary
     chunks = [done[k] for k in range(n_chunks)]
     events = sum(c["events"] for c in chunks)
-    # the chunks' estimates of sigma x B are independent: their event-weighted mean normalizes the union
-    sigma = sum(c["sigma_pb"] * c["events"] for c in chunks) / events
-    err = math.sqrt(sum((c["sigma_error_pb"] * c["events"]) ** 2 for c in chunks)) / events
+    if unweighted:      # the chunks' trial runs are independent estimates: their event-weighted mean and its error
+        sigma = sum(c["sigma_pb"] * c["events"] for c in chunks) / events
+        err = math.sqrt(sum((c["sigma_error_pb"] * c["events"]) ** 2 for c in chunks)) / events
+    else:               # weighted chunks all carry the one in-acceptance integral computed before shipping
+        sigma, err = chunks[0]["sigma_pb"], chunks[0]["sigma_error_pb"]
     index = {"format": fmt, "events": events, "chunks": len(chunks), "chunk_events": chunk_events,
              "sigma_pb": sigma, "sigma_error_pb": err, "branching_ratio": chunks[0]["branching_ratio"],
              "unweighted": bool(unweighted), "seed": int(seed), "beams": request["beams"],
              "acceptance": request["acceptance"],
-             "normalization": "each event of the union of all chunks weighs sigma_pb / events [pb]; each file is "
-                              "normalized on its own by the sigma x B in its header",
-             "files": [{k: c[k] for k in ("file", "events", "sigma_pb", "sigma_error_pb", "bytes")} for c in chunks],
+             "normalization": NORMALIZATION,
+             "files": [{k: c[k] for k in ("file", "points", "events", "sigma_pb", "sigma_error_pb", "bytes")}
+                       for c in chunks],
              "request": request, "seconds": time.perf_counter() - t0}
     _atomic_json(directory / EVENT_INDEX, index)
+    _mark_complete(directory, EVENTS_KIND, request)
     return index

@@ -39,8 +39,10 @@ def _finish(fig, path, dpi=130):
     if path is not None:
         import os
         from pathlib import Path
+
+        from .data import _temp_name
         path = Path(path)
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        tmp = _temp_name(path)
         try:
             fig.savefig(tmp, dpi=dpi, format=path.suffix[1:].lower() or "png")
             os.replace(tmp, path)

@@ -256,12 +256,16 @@ class RegionMapper:
             n_blocks = max(1, min(-(-len(X) // MIN_LABEL_BLOCK), LABEL_BLOCKS_PER_WORKER * runner.parallel))
             blocks = np.array_split(X, n_blocks)
             parts = [None] * n_blocks
-            for i, lab in runner.run(_label_block, [(b,) for b in blocks], shared=(self.labeler,), desc="labels"):
-                parts[i] = lab
+            with contextlib.closing(runner.run(_label_block, [(b,) for b in blocks], shared=(self.labeler,),
+                                               desc="labels")) as finished:
+                for i, lab in finished:
+                    parts[i] = lab
         finally:
             if runner is not self._runner:
                 runner.close()
-        return Labels.concatenate(parts)
+        labels = Labels.concatenate(parts)
+        self.labeler.saw(labels)                 # the workers' copies saw the classes; this one must too
+        return labels
 
     def features(self, X) -> np.ndarray:
         """Classifier features of points X (n, 4): see :data:`FEATURE_NAMES` ("raw": the 4 variables)."""

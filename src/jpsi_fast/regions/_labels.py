@@ -152,6 +152,12 @@ class Labeler:
         boundary = np.abs(robust_margin(sub)) < DOMINANT_MARGIN
         return Labels(y, sig, shares, boundary, proba)
 
+    def saw(self, labels):
+        """Record the classes of labels computed here or elsewhere (a worker's copy of this labeler): a callable
+        target's class count grows with the largest label seen."""
+        if callable(self.target) and len(labels):
+            self.n_custom_classes = max(self.n_custom_classes, int(labels.y.max()) + 1)
+
     def __call__(self, X) -> Labels:
         X = check_points(X)
         if self.target in VARIATION_TARGETS:
@@ -164,8 +170,9 @@ class Labeler:
             if y.shape != (len(X),) or y.dtype.kind not in "iub" or (len(y) and y.min() < 0):
                 raise ValueError("a callable target must return non-negative integer labels of shape (n,)")
             y = y.astype(int)
-            self.n_custom_classes = max(self.n_custom_classes, int(y.max(initial=0)) + 1)
-            return Labels(y, sig, shares, np.asarray(boundary, dtype=bool))
+            labels = Labels(y, sig, shares, np.asarray(boundary, dtype=bool))
+            self.saw(labels)
+            return labels
         if self.target == "dominant":
             y = np.argmax(shares, axis=1)
             top2 = np.sort(shares, axis=1)[:, -2:]
