@@ -503,3 +503,69 @@ def test_weighted_event_chunks_share_one_integral(tmp_path, lab):
                         for f in idx["files"]])
     # each chunk's weights estimate sigma x B; the union, each chunk scaled by 1000/3000, estimates it too
     assert w.sum() / 3 == pytest.approx(idx["sigma_pb"], rel=0.05)
+
+
+def test_cli_regions_on_a_scheduler_and_a_silent_address(tmp_path, capsys, client, monkeypatch):
+    assert _cli("regions", "--budget", "300", "--batch", "150", "--n-test", "500", "--scheduler",
+                client.scheduler.address, "--out", tmp_path) == 0
+    assert (tmp_path / "regions_map_z_Q.png").is_file()       # the maps are labelled while still connected
+    capsys.readouterr()
+    import socket
+    from jpsi_fast import cli
+    monkeypatch.setattr(cli, "SCHEDULER_TIMEOUT", "1s")
+    monkeypatch.setattr(cli, "SCHEDULER_GRACE_S", 1.0)
+    with socket.socket() as silent:                          # accepts connections, never answers (like a dashboard)
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        t0 = time.perf_counter()
+        assert _cli("grid", "--n", "5,5,5,20", "--scheduler", f"tcp://127.0.0.1:{silent.getsockname()[1]}",
+                    "--output", tmp_path / "g") == 2
+        assert time.perf_counter() - t0 < 20
+    assert "not the dashboard" in capsys.readouterr().err
+
+
+def test_backend_and_thread_checks(client):
+    distributed = pytest.importorskip("distributed")
+    jd.check_threads(32, remote=True)                        # a worker node's cores, not this machine's
+    with pytest.raises(ValueError, match="n_threads"):
+        jd.check_threads(5000, remote=True)
+    with pytest.raises(ValueError, match="n_threads"):
+        jd.scan(SMALL, GRID, n_threads=100_000)
+    with distributed.Client(client.scheduler.address) as other:
+        pass
+    with pytest.raises(ValueError, match="not running"):
+        jd.scan(SMALL, GRID, client=other)
+
+
+def test_task_keys_are_canonical_and_interactive_functions_are_refused(monkeypatch):
+    assert jd.task_key({"kt2_pdf": 1}) == jd.task_key({"kt2_pdf": 1.0}) == jd.task_key({"kt2_pdf": np.float64(1)})
+    assert jd.task_key({"b": jf.Beams.preset("18x275")}) == jd.task_key({"b": jf.Beams.preset("18x275")})
+    with pytest.raises(TypeError, match="'f'.*canonical"):
+        jd.task_key({"f": object()})
+    with pytest.raises(ValueError, match="named 'seed'"):
+        jd.scan(SMALL, {"seed": [1, 2]})
+    with pytest.raises(ValueError, match="single PDF"):
+        jd.setup_point({"pdf_member": 1})
+    import sys
+    import types
+
+    def f(point, seed):
+        return 1.0
+    f.__module__ = "__main__"
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))      # like a notebook
+    with pytest.raises(ValueError, match="defined interactively"):
+        jd.scan(f, {"a": [1, 2]}, workers=2)
+
+
+def test_cli_scan_checks(tmp_path, capsys):
+    spec = tmp_path / "scan.toml"
+    spec.write_text('[fixed]\nbeams = "18x275"\n[axes]\nbeams = ["5x41"]\n')
+    assert _cli("scan", spec, "--output", tmp_path / "s.parquet") == 2
+    assert "both [fixed] and [axes]" in capsys.readouterr().err
+    spec.write_text('[axes]\nbeams = ["5x41"]\n')
+    assert _cli("scan", spec, "--output", tmp_path / "s.json") == 2
+    assert ".parquet or .csv" in capsys.readouterr().err
+    assert _cli("scan", tmp_path, "--output", tmp_path / "s.parquet") == 2
+    assert "scan file" in capsys.readouterr().err
+    assert _cli("grid", "--n", "5,5,5,20", "--partition-rows", "100") == 2
+    assert "--partition-rows applies" in capsys.readouterr().err

@@ -58,6 +58,8 @@ EVALUATE_CHUNK_ROWS = 1 << 16
 GRID_CHUNK_ROWS = 1 << 18
 #: how long --scheduler waits for the Dask scheduler to answer
 SCHEDULER_TIMEOUT = "20s"
+#: extra seconds granted to the whole handshake beyond SCHEDULER_TIMEOUT
+SCHEDULER_GRACE_S = 5.0
 
 
 class CLIError(Exception):
@@ -105,13 +107,15 @@ def _beams_type(text):
 
 
 def _threads_type(text):
-    from ._openmp_helpers import resolve_n_threads
+    """An integer thread count; checked against this machine's cores in main() unless the work runs on a Dask
+    scheduler's workers (whose cores count there)."""
+    from .distributed import check_threads
     try:
         n = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
     try:
-        resolve_n_threads(n)
+        check_threads(n, remote=True)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return n
@@ -141,7 +145,7 @@ def _ints(text, name, count):
 
 
 # ------------------------------------------------------------------------------------------------ helpers
-def _load_toml(path):
+def _load_toml(path, what="--params"):
     try:
         import tomllib
     except ImportError:                            # Python 3.10
@@ -150,9 +154,13 @@ def _load_toml(path):
         with open(path, "rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError:
-        raise CLIError(f"--params: file not found: {path}") from None
+        raise CLIError(f"{what}: file not found: {path}") from None
+    except IsADirectoryError:
+        raise CLIError(f"{what}: {path} is a folder, expected a TOML file") from None
+    except OSError as exc:
+        raise CLIError(f"{what}: cannot read {path}: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise CLIError(f"--params: {path} is not valid TOML: {exc}") from None
+        raise CLIError(f"{what}: {path} is not valid TOML: {exc}") from None
 
 
 def _setup(args):
@@ -221,10 +229,23 @@ def _backend(args):
         from distributed import Client
     except ImportError:
         raise CLIError("--scheduler needs dask.distributed: pip install 'jpsi_fast[dask]'") from None
-    try:
-        client = Client(args.scheduler, timeout=SCHEDULER_TIMEOUT)
-    except (OSError, TimeoutError) as exc:
-        raise CLIError(f"--scheduler: cannot connect to {args.scheduler}: {exc}") from None
+    import threading
+    box = {}
+
+    def connect():                    # dask's own timeout covers the TCP connect, not a silent peer's handshake
+        try:
+            box["client"] = Client(args.scheduler, timeout=SCHEDULER_TIMEOUT)
+        except Exception as exc:     # noqa: BLE001 - reported below
+            box["error"] = exc
+
+    t = threading.Thread(target=connect, name="jpsi_fast-connect", daemon=True)
+    t.start()
+    t.join(float(SCHEDULER_TIMEOUT.rstrip("s")) + SCHEDULER_GRACE_S)
+    if "client" not in box:
+        why = box.get("error") or "no answer"
+        raise CLIError(f"--scheduler: cannot connect to a Dask scheduler at {args.scheduler} ({why}); is it the "
+                       "scheduler's address (port 8786 by default), not the dashboard's (8787)?")
+    client = box["client"]
     try:
         yield client, None
     finally:
@@ -372,7 +393,8 @@ def _common(p, physics=True, seed=False, out=True, threads=True, bands=False, ba
                        help="TOML file of Params fields (and a [domain] table)")
     if threads:
         p.add_argument("--threads", type=_threads_type, default=None,
-                       help="threads of the kernels and of scikit-learn (default: all cores; negative: cores + 1 + N)")
+                       help="threads of the kernels and of scikit-learn (default: all cores, or cores / N with "
+                            "--workers N; on Dask workers 1 unless given; negative: cores + 1 + N)")
     if seed:
         p.add_argument("--seed", type=_int_type(0, 2 ** 63 - 1), default=0, help="random seed (default 0)")
     if out:
@@ -706,7 +728,7 @@ def _confirm(rows, fmt, yes, what):
 def cmd_grid(args):
     import numpy as np
     from .data import GridSpec, _fmt, write_dataset
-    out = Path(args.output)
+    out = Path(args.output or ("jpsi_fast_out/grid" if _distributed(args) else "jpsi_fast_out/grid.parquet"))
     if args.partition_rows is not None and not _distributed(args):
         raise CLIError("--partition-rows applies to --workers/--scheduler (a folder of partitions)")
     if _distributed(args):
@@ -720,7 +742,7 @@ def cmd_grid(args):
         out.parent.mkdir(parents=True, exist_ok=True)
         fmt = "parquet"
     else:
-        out = _output_file(args.output, "--output")
+        out = _output_file(out, "--output")
         fmt = _fmt(out)
     if args.sample is not None:
         _confirm(args.sample, fmt, args.yes, "--sample")
@@ -739,7 +761,8 @@ def cmd_grid(args):
                                     variations=_variations(args, xs), **extra)
     if "partitions" in summary:
         print(f"wrote {summary['rows']:,} rows x {len(summary['columns'])} columns to {summary['path']}/ "
-              f"({summary['partitions']} Parquet partitions, {summary['written']} written now, "
+              f"({summary['partitions']} Parquet partition{'s' if summary['partitions'] != 1 else ''}, "
+              f"{summary['written']} written now, "
               f"{summary['skipped']} already complete; {summary['bytes'] / 2 ** 20:.1f} MiB) in "
               f"{summary['seconds']:.2f} s")
     else:
@@ -807,10 +830,13 @@ def cmd_regions(args):
         budgets = sorted({args.batch, *(h["labels"] for h in rm.history[::max(1, len(rm.history) // 5)]),
                           len(rm.X_)})
         lc = rm.learning_curves(budgets, n_test=min(args.n_test, 50_000))
-    files = [_write_json(out / "regions_metrics.json", {"metrics": ev, "learning_curves": lc, "history": rm.history}),
-             _saved(rm.plot_learning_curves(lc, out / "regions_learning_curves.png"), out / "regions_learning_curves.png")]
-    for a, b in (("x", "Q"), ("z", "PT"), ("z", "Q")):
-        files.append(_saved(rm.plot_map(a, b, out / f"regions_map_{a}_{b}.png"), out / f"regions_map_{a}_{b}.png"))
+        files = [_write_json(out / "regions_metrics.json",
+                             {"metrics": ev, "learning_curves": lc, "history": rm.history}),
+                 _saved(rm.plot_learning_curves(lc, out / "regions_learning_curves.png"),
+                        out / "regions_learning_curves.png")]
+        for a, b in (("x", "Q"), ("z", "PT"), ("z", "Q")):          # the maps label their grids: still connected
+            files.append(_saved(rm.plot_map(a, b, out / f"regions_map_{a}_{b}.png"),
+                                out / f"regions_map_{a}_{b}.png"))
     m = ev["sigma_weighted"]
     if "probability" in m:
         pm = m["probability"]
@@ -908,7 +934,7 @@ def cmd_events(args):
     if args.chunk_events is not None and not _distributed(args):
         raise CLIError("--chunk-events applies to --workers/--scheduler (a folder of chunk files)")
     if _distributed(args):
-        out = Path(args.output)
+        out = Path(args.output or "jpsi_fast_out/events")
         if out.is_file():
             raise CLIError(f"--output: {out} is a file; --workers/--scheduler write a folder of chunk files")
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -917,7 +943,7 @@ def cmd_events(args):
         except ValueError:
             fmt = "hepmc3"                         # a plain folder name
     else:
-        out = _output_file(args.output, "--output")
+        out = _output_file(args.output or "jpsi_fast_out/jpsi.hepmc", "--output")
         try:
             fmt = infer_format(out) if args.format == "auto" else args.format
         except ValueError as exc:
@@ -986,7 +1012,7 @@ def _scan_spec(path):
     import functools
 
     from . import distributed
-    cfg = _load_toml(path)
+    cfg = _load_toml(path, "scan file")
     unknown = set(cfg) - SCAN_TOML_KEYS
     if unknown:
         raise CLIError(f"{path}: unknown key(s) {sorted(unknown)}; allowed: {sorted(SCAN_TOML_KEYS)}")
@@ -1008,6 +1034,8 @@ def _scan_spec(path):
     if ("axes" in cfg) == ("points" in cfg):
         raise CLIError(f"{path}: give either an [axes] table (the Cartesian product) or a [[points]] list")
     grid = cfg.get("axes") if "axes" in cfg else cfg["points"]
+    if isinstance(grid, dict) and set(grid) & set(fixed):
+        raise CLIError(f"{path}: {sorted(set(grid) & set(fixed))} are both [fixed] and [axes]: keep one")
     try:
         points = distributed.scan_points(grid)
         # every key and value is checked here, before any work: every point of a list; every value of every axis
@@ -1034,6 +1062,8 @@ def cmd_scan(args):
     from .data import _fmt, write_columns
     from .distributed import scan
     out = _output_file(args.output, "--output")
+    if out.suffix.lower() not in (".parquet", ".csv"):
+        raise CLIError(f"--output: the table is .parquet or .csv, got {out.name!r}")
     fmt = _fmt(out)
     func, points, seed, cfg = _scan_spec(args.spec)
     if args.seed is not None:
@@ -1100,9 +1130,9 @@ def build_parser():
     p.set_defaults(func=cmd_bins)
     p = sub.add_parser("grid", help="dataset of a grid or of sampled events, to Parquet or CSV")
     _common(p, seed=True, out=False, bands=True)
-    p.add_argument("--output", default="jpsi_fast_out/grid.parquet",
+    p.add_argument("--output", default=None,
                    help="file (.parquet or .csv; default jpsi_fast_out/grid.parquet); with --workers/--scheduler a "
-                   "folder of Parquet partitions")
+                   "folder of Parquet partitions (default jpsi_fast_out/grid/)")
     p.add_argument("--n", default="25,25,25,75", help="grid points along x, z, Q, P_T (default 25,25,25,75)")
     p.add_argument("--sample", type=_int_type(1), default=None,
                    help="instead of a grid: this many sigma_U-weighted events")
@@ -1162,8 +1192,9 @@ def build_parser():
     p = sub.add_parser("events", help="decayed J/psi events in the lab frame to HepMC3, LHE or Parquet")
     _common(p, seed=True, out=False, bands=True)
     p.add_argument("--n", type=_int_type(1, 10 ** 12), default=100_000, help="events (default 100000)")
-    p.add_argument("--output", default="jpsi_fast_out/jpsi.hepmc",
-                   help="event file (default jpsi_fast_out/jpsi.hepmc); the suffix sets the format unless --format")
+    p.add_argument("--output", default=None,
+                   help="event file (default jpsi_fast_out/jpsi.hepmc); the suffix sets the format unless --format; "
+                   "with --workers/--scheduler a folder of chunk files (default jpsi_fast_out/events/)")
     from ._eventio import FORMATS as EVENT_FORMATS
     p.add_argument("--format", choices=("auto",) + EVENT_FORMATS, default="auto",
                    help="hepmc3 (ASCII; .gz/.bz2/.xz compressed), lhe (.gz), parquet; auto: from the suffix")
@@ -1207,14 +1238,25 @@ def build_parser():
 
 def main(argv=None):
     debug = os.environ.get("JPSI_FAST_DEBUG", "") not in ("", "0")
+    args = None
     try:
         args = build_parser().parse_args(argv)
+        if getattr(args, "threads", None) is not None and getattr(args, "scheduler", None) is None:
+            from .distributed import check_threads
+            try:
+                check_threads(args.threads)                  # this machine's cores
+            except ValueError as exc:
+                raise CLIError(f"--threads: {exc}") from None
         return args.func(args)
     except CLIError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("jpsi-fast: interrupted (no partial output kept)", file=sys.stderr)
+        if args is not None and args.command in ("grid", "events") and _distributed(args):
+            print("jpsi-fast: interrupted; the finished partitions/chunks are kept (no partial file): re-run the same "
+                  "command to resume", file=sys.stderr)
+        else:
+            print("jpsi-fast: interrupted (no partial output kept)", file=sys.stderr)
         return 130
     except ImportError as exc:
         if debug:
@@ -1226,6 +1268,8 @@ def main(argv=None):
         if debug:
             raise
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if not isinstance(exc, (ValueError, TypeError, OSError, RuntimeError)):   # e.g. a bare KeyError: say what
+            text = f"{type(exc).__name__}: {text}"
         print(f"jpsi-fast: error: {text}", file=sys.stderr)
         return 2
 

@@ -41,7 +41,7 @@ import numpy as np
 from ._progress import progress_bar
 
 __all__ = ["scan", "scan_points", "task_key", "task_seed", "run_tasks", "TaskRunner", "integrate_point", "setup_point",
-           "write_partitioned", "read_partitioned_meta", "partition_files", "write_event_chunks", "read_event_index",
+           "check_threads", "write_partitioned", "read_partitioned_meta", "partition_files", "write_event_chunks", "read_event_index",
            "PARTITION_ROWS", "CHUNK_EVENTS", "TASK_RETRIES"]
 
 #: rows per dataset partition (one task, one Parquet file of ~110 MB with the default columns)
@@ -52,6 +52,10 @@ CHUNK_EVENTS = 1_000_000
 TASK_RETRIES = 2
 #: tasks submitted ahead per worker (bounded memory on the scheduler and here, workers never idle)
 IN_FLIGHT_PER_WORKER = 4
+#: work units of one task for the automatic progress bar (shown on a terminal from 5 tasks on)
+WORK_PER_TASK = 1_000_000
+#: the largest |n_threads| accepted for tasks on Dask workers (their own cores cap it there)
+MAX_REMOTE_THREADS = 1024
 #: file names inside a partitioned dataset folder / an event production folder
 PART_TEMPLATE = "part-{:06d}.parquet"
 #: the request an output folder holds (datasets and event productions): what a resume must match
@@ -82,7 +86,9 @@ def _plain(value, name="value"):
     if isinstance(value, np.ndarray):
         return [_plain(v, name) for v in value.tolist()]
     if isinstance(value, np.generic):
-        return value.item()
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)                 # 1 and 1.0 are the same parameter value, hence the same task
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -151,6 +157,8 @@ def _check_backend(client, workers):
         raise ValueError("give a Dask client or a number of local workers, not both")
     if client is not None and not (hasattr(client, "submit") and hasattr(client, "scatter")):
         raise TypeError(f"client must be a dask.distributed.Client, got {type(client).__name__}")
+    if client is not None and getattr(client, "status", "running") != "running":
+        raise ValueError(f"client: the Dask client is {client.status}, not running (closed, or never connected)")
     if workers is not None:
         from ._validate import integer
         workers = integer("workers", workers, 1, 4096, strict=True)
@@ -213,7 +221,7 @@ class TaskRunner:
     def run(self, fn, arg_list, shared=(), progress=None, desc="tasks"):
         arg_list = list(arg_list)
         limit = self.in_flight or IN_FLIGHT_PER_WORKER * self.parallel
-        bar = progress_bar(len(arg_list), desc, progress, work=0, unit="task")
+        bar = progress_bar(len(arg_list), desc, progress, work=len(arg_list) * WORK_PER_TASK, unit="task")
         try:
             if self.client is not None:
                 gen = self._run_dask(fn, arg_list, shared, limit)
@@ -267,6 +275,7 @@ class TaskRunner:
         deaths = 0
         while todo:
             if self._pool is None:
+                _check_importable((fn,) + tuple(shared))
                 share = str(max(1, (os.cpu_count() or 1) // self.workers))
                 self._pool = ProcessPoolExecutor(max_workers=self.workers,
                                                  mp_context=multiprocessing.get_context("spawn"),
@@ -301,11 +310,35 @@ class TaskRunner:
                 todo = [i for i in todo if i not in finished]
 
 
-def _check_threads(n_threads):
-    """ValueError/TypeError for a bad ``n_threads`` (imported here: this module must not load OpenMP at import, see
-    :func:`_share_cores`)."""
-    from ._openmp_helpers import resolve_n_threads
-    resolve_n_threads(n_threads)
+def _check_importable(objects):
+    """ValueError for a function that spawned processes cannot import: one defined in an interactive ``__main__``
+    (a notebook, ``python -c``, stdin), which has no file to re-import."""
+    import sys
+    main = sys.modules.get("__main__")
+    if getattr(main, "__file__", None):
+        return
+    for obj in objects:
+        fn = getattr(obj, "func", obj)                        # functools.partial
+        if callable(fn) and getattr(fn, "__module__", None) == "__main__":
+            raise ValueError(f"{getattr(fn, '__name__', fn)!r} is defined interactively (a notebook, python -c or "
+                             "stdin): local worker processes cannot import it; define it in a module, or use a Dask "
+                             "client (which ships such functions by value)")
+
+
+def check_threads(n_threads, remote: bool = False):
+    """ValueError/TypeError for a bad ``n_threads``: against this machine's cores, or (``remote``: the tasks run on
+    Dask workers, whose cores count) only as a non-zero integer of at most MAX_REMOTE_THREADS in size; the worker
+    resolves it. (OpenMP is imported here, not with this module: see :func:`_share_cores`.)"""
+    if not remote:
+        from ._openmp_helpers import resolve_n_threads
+        resolve_n_threads(n_threads)
+        return
+    if isinstance(n_threads, bool) or not hasattr(n_threads, "__index__"):
+        raise TypeError(f"n_threads must be an int or None, got {type(n_threads).__name__}")
+    n = int(n_threads.__index__())
+    if n == 0 or abs(n) > MAX_REMOTE_THREADS:
+        raise ValueError(f"n_threads must be a non-zero integer in [-{MAX_REMOTE_THREADS}, {MAX_REMOTE_THREADS}], "
+                         f"got {n}")
 
 
 def _share_cores(threads: str):
@@ -373,7 +406,7 @@ def scan(func, grid, client=None, seed: int = 0, workers=None, n_threads=None, p
     if not callable(func):
         raise TypeError(f"func must be callable, got {type(func).__name__}")
     if n_threads is not None:
-        _check_threads(n_threads)                     # here, not in every task
+        check_threads(n_threads, remote=client is not None)        # here, not in every task
     points = scan_points(grid)
     seeds = [task_seed(seed, task_key(p)) for p in points]
     results, seconds = [None] * len(points), [math.nan] * len(points)
@@ -723,7 +756,7 @@ def write_event_chunks(directory, xs, n: int, chunk_events: int = CHUNK_EVENTS, 
     chunk_events = integer("chunk_events", chunk_events, 1, 10 ** 10, strict=True)
     integer("batch", batch, 1, 10 ** 9, strict=True)                 # checked before the map's adaptation
     if n_threads is not None:
-        _check_threads(n_threads)
+        check_threads(n_threads, remote=client is not None)
     if variations is not None and not isinstance(variations, Variations):
         raise TypeError(f"variations must be a jpsi_fast.Variations, got {type(variations).__name__}")
     n_chunks = -(-n // chunk_events)

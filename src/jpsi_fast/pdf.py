@@ -1463,6 +1463,8 @@ def load(name_or_path, member: int = 0, extrapolate=None) -> PDF:
     searched in ``LHAPDF_DATA_PATH`` (also ``NAME_0000.dat`` lying directly in one of its directories)."""
     name = str(name_or_path)
     if name.upper() in ("GRV94LO", "GRV94", "GRV94_LO"):
+        if member not in (0, None):
+            raise ValueError(f"member: GRV94LO is a single PDF (member 0), got member={member!r}")
         return GRV94LO(extrapolate=extrapolate)
     p = Path(name)
     if p.exists():
