@@ -47,7 +47,10 @@ def _compiles(compiler, cflags, ldflags):
 class BuildExt(build_ext):
     def build_extensions(self):
         ctype = self.compiler.compiler_type
-        opt = ["/O2"] if ctype == "msvc" else ["-O3", "-fno-math-errno"]
+        # -fno-trapping-math lets the vectorizer if-convert the selects of the SIMD kernel (_simd.h); like
+        # -fno-math-errno it changes no value. -ffp-contract=off: no fused multiply-adds, so the AVX2/AVX-512
+        # paths round every operation as the scalar kernel does (they differ from it by the exp rounding only)
+        opt = ["/O2"] if ctype == "msvc" else ["-O3", "-fno-math-errno", "-fno-trapping-math", "-ffp-contract=off"]
         omp_c, omp_l = [], []
         if os.environ.get("JPSI_FAST_OPENMP", "1") != "0":
             for cflags, ldflags in _openmp_candidates(ctype):
@@ -55,8 +58,11 @@ class BuildExt(build_ext):
                     omp_c, omp_l = cflags, ldflags
                     break
         print(f"jpsi_fast: OpenMP {'enabled: ' + ' '.join(omp_c) if omp_c else 'disabled'}")
+        simd = []              # without OpenMP, `#pragma omp simd` alone (no runtime library) where supported
+        if not omp_c and ctype != "msvc" and _compiles(self.compiler, ["-fopenmp-simd"], []):
+            simd = ["-fopenmp-simd", "-DJF_OPENMP_SIMD=1"]
         for ext in self.extensions:
-            ext.extra_compile_args = opt + omp_c
+            ext.extra_compile_args = opt + omp_c + simd
             ext.extra_link_args = list(omp_l)
             ext.define_macros = [("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION"),
                                  ("JPSI_FAST_OPENMP", "1" if omp_c else "0")]

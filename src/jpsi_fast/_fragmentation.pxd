@@ -8,6 +8,18 @@ cdef struct FFConst:
     double norm         # alpha_s(mu_FF)^2 <O(3S1[8])> / (9 pi)   [GeV^3]
     double n_c
 
+cdef struct GaussHermiteRule:
+    # the Gauss-Hermite branch of gaussian_convolution_states: nodes x (weights xw) along P_T, squared nodes y2
+    # (weights yw, doubled: the positive half) across it; taken where m^2 = M^2 (1-z)/z^2 >= min_b <k_T^2>
+    int nx
+    int ny
+    const double* x
+    const double* xw
+    const double* y2
+    const double* yw
+    double min_b
+
+cdef GaussHermiteRule gauss_hermite_rule() noexcept nogil
 cdef double alpha_s_one_loop(double mu, double lambda_qcd, int n_f) noexcept nogil
 cdef void fill_ff_const(FFConst* c, double M, double alpha_s, double ldme_3s1_8, double n_c) noexcept nogil
 cdef double tmd_ff_value(int which, double z, double kT2, const FFConst* c) noexcept nogil

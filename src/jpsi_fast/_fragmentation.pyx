@@ -76,6 +76,16 @@ GH_REWEIGHT_MAX = 0.35
 cdef double GH_REWEIGHT_MIN_B = 40.0
 
 
+cdef GaussHermiteRule gauss_hermite_rule() noexcept nogil:
+    """The 2-D Gauss-Hermite rule and branch threshold of gaussian_convolution_states (for the SIMD kernel, which
+    runs the same sums for many points at once)."""
+    cdef GaussHermiteRule r
+    r.nx, r.ny = GH_NX, GH_NY
+    r.x, r.xw, r.y2, r.yw = GH_X, GH_XW, GH_Y2, GH_YW
+    r.min_b = GAUSS_HERMITE_MIN_B
+    return r
+
+
 cdef double alpha_s_one_loop(double mu, double lambda_qcd, int n_f) noexcept nogil:
     """alpha_s(mu) = 2 pi / ((11 - 2 n_f/3) ln(mu/Lambda)) (docs/physics.md §2)."""
     return 2.0 * M_PI / ((11.0 - 2.0 * n_f / 3.0) * log(mu / lambda_qcd))

@@ -26,6 +26,7 @@ cdef enum:
     STACK_SCRATCH = 2048    # per-point scratch (doubles) kept on the stack; larger needs are malloc'ed
     PGF_SET_N = 4           # per width group: 1/<P_T^2>, 1/<dz^2>, c_1s0, c_3pj (the PGF smearing widths)
     HELICITY_LUMI = 2       # helicity-PDF factors per point: charge sum, gluon (central mu_F)
+    KERNEL_CHUNK = 256      # points per parallel chunk of evaluate_into (fixed: results never depend on threads)
 
 cdef struct KernelParams:
     double s_had            # e p centre-of-mass energy squared [GeV^2]
@@ -101,9 +102,66 @@ cdef struct KernelParams:
     # <O(3P0[8])> / (9 M^3) times the Gaussian norms [pb]: per width group in group_pgf
     double c_3s1            # 512 pi alpha_em^2 alpha_s^2 <O(3S1[1])> / (243 M) [pb]
 
+cdef extern from "_simd.h" nogil:
+    # the vectorized collinear kernel (SIMD path of evaluate_into; _simd.h documents it)
+    enum:
+        JF_SIMD_SCALAR
+        JF_SIMD_BASELINE
+        JF_SIMD_AVX2
+        JF_SIMD_AVX512
+        JF_MAX_MUF
+        JF_MAX_GROUPS
+        JF_MAX_FFW
+    ctypedef struct jf_collinear_block:
+        double s_had, c_ff, M, M2, c_3s1
+        double ff_norm, ff_n_c
+        int channel_mask, offdiag
+        int n_groups
+        const double* group_pgf
+        int n_muf
+        double muf2[JF_MAX_MUF]
+        double log_muf2[JF_MAX_MUF]
+        int n_lumi
+        int n_sets, n_ce
+        const int* ce_unit
+        const double* ce_is_ff
+        const int* set_group
+        const int* set_lumi
+        int set_major
+        int n_out
+        const int* out_offset
+        const int* term_unit
+        const int* term_lumi
+        const double* term_coef
+        int gaussian
+        int n_ffw
+        const double* ffw
+        const int* group_ffw
+        int gh_nx, gh_ny
+        const double* gh_x
+        const double* gh_xw
+        const double* gh_y2
+        const double* gh_yw
+        double gh_min_b
+        double x_min, z_min, q_min, q_max, pt_max
+        double pdf_xmin, pdf_xmax, pdf_q2min, pdf_q2max
+        const double* table
+        int nu, nv, tab_n, tab_g, tab_charge_sum
+        double u0, du, v0, dv, inv_du, inv_dv
+    int jf_simd_level()
+    const char* jf_simd_name(int level)
+    void jf_collinear_points(int level, const jf_collinear_block* bp, int n, const double* x, const double* z,
+                             const double* Q, const double* PT, double* out, Py_ssize_t stride_c,
+                             Py_ssize_t stride_p, unsigned char* scalar)
+    double jf_exp(double x)
+    double jf_log(double x)
+
 cdef class KernelConfig:
     cdef KernelParams kp
+    cdef jf_collinear_block block   # the SIMD path's constants (the table pointer is set per PDF at evaluation)
+    cdef int simd_path              # SIMD level of evaluate_into: JF_SIMD_SCALAR when this layout has no vector path
     cdef object _keep
+    cdef void _fill_block(self, int level)
 
 cdef int cross_section_point(const KernelParams* kp, const PDFView* pdf, double x, double z, double Q,
                              double PT, double* out, Py_ssize_t stride) noexcept nogil

@@ -11,25 +11,57 @@ import numpy as np
 from cython.parallel cimport prange
 from libc.math cimport exp, log, sqrt, M_PI, M_SQRT2, NAN
 from libc.stdlib cimport malloc, free
+from libc.string cimport memset
 
 from ._fragmentation cimport (FFConst, FF_OUT_N, FF_OUT_L, FF_OUT_T, FF_OUT_P0, FF_OUT_PM, alpha_s_one_loop,
+                              GaussHermiteRule, gauss_hermite_rule,
                               fill_ff_const, ff_states, gaussian_convolution_states)
 from ._fragmentation import gh_reweight_factors
 from ._kinematics cimport inelasticity
 from ._pdf cimport (PDFView, PDFCore, LumiSetCore, GRSV2000Table, lumi_set_eval, lumi_set_range_code,
                    pdf_charge_sum_gluon_scales, pdf_range_code, helicity_charge_sum_gluon, helicity_from_grid,
-                   grsv_range_code, PDF_RANGE_X)
+                   grsv_range_code, PDF_RANGE_X, PDF_GRV94_TABLE, TAB_G, TAB_CHARGE_SUM, TAB_N)
 
 #: kernel parton order and squared charges
 PARTON_NAMES = ("g", "u", "d", "s", "ubar", "dbar", "sbar")
 QUARK_CHARGE2 = {"u": 4.0 / 9.0, "d": 1.0 / 9.0, "s": 1.0 / 9.0, "ubar": 4.0 / 9.0, "dbar": 1.0 / 9.0,
                  "sbar": 1.0 / 9.0}
 #: points per parallel chunk of evaluate_into
-CHUNK = 256
+CHUNK = KERNEL_CHUNK
 #: error code of evaluate_into when the per-point scratch could not be allocated
 NO_MEMORY = ERR_NO_MEMORY
 #: error codes of evaluate_into for points outside the helicity PDF's range (x, Q)
 HELICITY_RANGE = (ERR_HELICITY_X, ERR_HELICITY_Q)
+#: environment variable choosing the kernels' SIMD path: 0 (the scalar kernel), baseline (the block kernel for
+#: the build's baseline ISA), 1 or unset (the best one this CPU runs)
+SIMD_ENV = "JPSI_FAST_SIMD"
+_SIMD_CHOICES = {"0": JF_SIMD_SCALAR, "off": JF_SIMD_SCALAR, "scalar": JF_SIMD_SCALAR,
+                 "baseline": JF_SIMD_BASELINE, "avx2": JF_SIMD_AVX2, "1": -1, "auto": -1, "": -1}
+
+
+def simd_level(choice=None):
+    """The SIMD level (0 scalar, 1 baseline ISA, 2 AVX2 + FMA) that ``choice`` selects on this CPU.
+
+    ``choice``: None (the environment variable ``JPSI_FAST_SIMD``, default ``1``), True/``"1"``/``"auto"``
+    (the best level this CPU runs), False/``"0"``/``"scalar"`` (the scalar kernel), ``"baseline"`` (the block
+    kernel for the build's baseline ISA: SSE2 on x86-64, NEON on aarch64) or ``"avx2"`` (at most AVX2).
+    Levels: 0 scalar, 1 baseline, 2 AVX2, 3 AVX-512; never above what this CPU runs."""
+    import os
+    if choice is None:
+        choice = os.environ.get(SIMD_ENV, "1")
+    if choice is True or choice is False:
+        choice = "1" if choice else "0"
+    key = str(choice).strip().lower()
+    if key not in _SIMD_CHOICES:
+        raise ValueError(f"{SIMD_ENV} / simd must be one of 0, 1, auto, avx2, baseline, scalar, off; "
+                         f"got {choice!r}")
+    level = _SIMD_CHOICES[key]
+    return jf_simd_level() if level < 0 else min(level, jf_simd_level())
+
+
+def simd_name(int level):
+    """The instruction set of a SIMD level: 'scalar', 'sse2', 'neon', 'generic' or 'avx2+fma'."""
+    return jf_simd_name(level).decode()
 
 
 cdef class KernelConfig:
@@ -46,7 +78,7 @@ cdef class KernelConfig:
     CrossSection.helicity_clamp_cells)."""
 
     def __init__(self, params, layout, bint derived=False, members=None, helicity=None, bint helicity_clamp=True,
-                 clamp_cells=None, bint helicity_plus=False):
+                 clamp_cells=None, bint helicity_plus=False, simd=None):
         cdef int k, b
         cdef LumiSetCore lumi
         cdef GRSV2000Table hel_table
@@ -233,6 +265,45 @@ cdef class KernelConfig:
                              + 2 * n_ce * self.kp.n_groups)
         self._keep = (offsets, src, coef, group_ffw, group_pgf, ffw, term_unit, term_lumi, members, ce_unit,
                       ce_is_ff, set_group_a, set_lumi_a, helicity, clamp_cells, g1_factors)
+        self._fill_block(simd_level(simd))
+
+    cdef void _fill_block(self, int level):
+        """The SIMD path's constants (_simd.h): the collinear and Gaussian models with their own PDF's scales (any
+        layout without PDF-set members or polarized beams); other configurations run the scalar kernel."""
+        cdef int m
+        cdef KernelParams* kp = &self.kp
+        cdef GaussHermiteRule gh = gauss_hermite_rule()
+        eligible = (kp.n_members == 0 and not kp.polarized and kp.all_light and kp.n_muf <= JF_MAX_MUF
+                    and (kp.set_major or kp.n_groups <= JF_MAX_GROUPS) and kp.n_ffw <= JF_MAX_FFW)
+        self.simd_path = level if eligible else JF_SIMD_SCALAR
+        memset(&self.block, 0, sizeof(jf_collinear_block))
+        self.block.s_had, self.block.c_ff, self.block.M, self.block.M2 = kp.s_had, kp.c_ff, kp.M, kp.M2
+        self.block.c_3s1 = kp.c_3s1
+        self.block.ff_norm, self.block.ff_n_c = kp.ff.norm, kp.ff.n_c
+        self.block.channel_mask, self.block.offdiag = kp.channel_mask, kp.offdiag
+        self.block.n_groups, self.block.group_pgf = kp.n_groups, kp.group_pgf
+        self.block.n_muf = min(kp.n_muf, JF_MAX_MUF)
+        for m in range(self.block.n_muf):
+            self.block.muf2[m] = kp.muf2[m]
+            self.block.log_muf2[m] = kp.log_muf2[m]
+        self.block.n_lumi = kp.n_lumi
+        self.block.n_sets, self.block.n_ce = kp.n_sets, kp.n_ce
+        self.block.ce_unit, self.block.ce_is_ff = kp.ce_unit, kp.ce_is_ff
+        self.block.set_group, self.block.set_lumi = kp.set_group, kp.set_lumi
+        self.block.set_major, self.block.n_out, self.block.out_offset = kp.set_major, kp.n_out, kp.out_offset
+        self.block.term_unit, self.block.term_lumi, self.block.term_coef = kp.term_unit, kp.term_lumi, kp.term_coef
+        self.block.gaussian, self.block.n_ffw, self.block.ffw, self.block.group_ffw = (kp.gaussian, kp.n_ffw,
+                                                                                    kp.ffw, kp.group_ffw)
+        self.block.gh_nx, self.block.gh_ny, self.block.gh_min_b = gh.nx, gh.ny, gh.min_b
+        self.block.gh_x, self.block.gh_xw, self.block.gh_y2, self.block.gh_yw = gh.x, gh.xw, gh.y2, gh.yw
+        self.block.x_min, self.block.z_min, self.block.pt_max = kp.x_min, kp.z_min, kp.pt_max
+        self.block.q_min, self.block.q_max = kp.q_min, kp.q_max
+
+    @property
+    def simd(self):
+        """The SIMD level evaluate_into runs for this layout with a tabulated GRV94 PDF (0 scalar, 1 baseline
+        ISA, 2 AVX2 + FMA; see :func:`simd_level`); other PDFs run the scalar kernel."""
+        return self.simd_path
 
     @property
     def n_out(self):
@@ -463,12 +534,50 @@ cdef void evaluate_chunk(const KernelParams* kp, const PDFView* pdf, const doubl
                 err_index[0] = i
 
 
+cdef void evaluate_chunk_simd(const KernelParams* kp, const jf_collinear_block* block, int level,
+                              const PDFView* pdf, const double* x, const double* z, const double* Q,
+                              const double* PT, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t n, bint point_major,
+                              double* out, int* err_code, Py_ssize_t* err_index) noexcept nogil:
+    """evaluate_chunk through the vectorized kernel (_simd.h; stop - start <= CHUNK): every point in blocks,
+    then point_error and the scalar kernel for the points the block kernel flags (invalid, forbidden, outside
+    the PDF's range or its table): the same values as evaluate_chunk up to the exp rounding (<= 1e-14
+    relative)."""
+    cdef unsigned char scalar[KERNEL_CHUNK]
+    cdef Py_ssize_t i, a, stride = 1 if point_major else n
+    cdef double* row
+    cdef int code
+    jf_collinear_points(level, block, <int>(stop - start), x + start, z + start, Q + start, PT + start,
+                        out + (start * kp.n_out if point_major else start), stride,
+                        kp.n_out if point_major else 1, scalar)
+    for i in range(start, stop):
+        if not scalar[i - start]:
+            continue
+        row = out + (i * kp.n_out if point_major else i)
+        code = point_error(kp, pdf, x[i], z[i], Q[i], PT[i])
+        if code:
+            if err_code[0] == 0:
+                err_code[0] = code
+                err_index[0] = i
+            for a in range(kp.n_out):
+                row[a * stride] = 0.0
+        else:
+            cross_section_point(kp, pdf, x[i], z[i], Q[i], PT[i], row, stride)
+
+
 def kinematic_errors():
     """Error codes of evaluate_into -> (argument, allowed range) (limits from jpsi_fast.params)."""
     from .params import PT_MAX, Q_RANGE, X_MIN, Z_MIN
     return {1: ("x", f"[{X_MIN:g}, 1)"), 2: ("z", f"[{Z_MIN:g}, 1)"), 3: ("Q", f"[{Q_RANGE[0]:g}, {Q_RANGE[1]:g}] GeV"),
             4: ("PT", f"[0, {PT_MAX:g}] GeV"), 5: ("x", "the PDF's x range"), 6: ("Q", "the PDF's Q range"),
             ERR_HELICITY_X: ("x", "the helicity PDF's x range"), ERR_HELICITY_Q: ("Q", "the helicity PDF's Q range")}
+
+
+def simd_path(KernelConfig cfg, PDFCore pdf):
+    """The SIMD level evaluate_into runs for this configuration and PDF: cfg.simd for a tabulated GRV94
+    without nearest-edge extrapolation, else 0 (the scalar kernel)."""
+    if pdf.view.kind == PDF_GRV94_TABLE and not pdf.view.extrapolate_nearest:
+        return cfg.simd_path
+    return JF_SIMD_SCALAR
 
 
 def evaluate_into(KernelConfig cfg, PDFCore pdf, const double[::1] x, const double[::1] z,
@@ -493,10 +602,39 @@ def evaluate_into(KernelConfig cfg, PDFCore pdf, const double[::1] x, const doub
     where = np.full(nchunks, -1, dtype=np.intp)
     cdef int[::1] cv = codes
     cdef Py_ssize_t[::1] wv = where
+    cdef jf_collinear_block block = cfg.block
+    cdef int level = simd_path(cfg, pdf)
+    if level != JF_SIMD_SCALAR:
+        block.table = pdf.view.table
+        block.nu, block.nv, block.tab_n = pdf.view.nu, pdf.view.nv, TAB_N
+        block.tab_g, block.tab_charge_sum = TAB_G, TAB_CHARGE_SUM
+        block.u0, block.du, block.inv_du = pdf.view.u0, pdf.view.du, pdf.view.inv_du
+        block.v0, block.dv, block.inv_dv = pdf.view.v0, pdf.view.dv, pdf.view.inv_dv
+        block.pdf_xmin, block.pdf_xmax = pdf.view.xmin, pdf.view.xmax
+        block.pdf_q2min, block.pdf_q2max = pdf.view.q2min, pdf.view.q2max
     for c in prange(nchunks, nogil=True, schedule="static", num_threads=n_threads):
-        evaluate_chunk(&cfg.kp, &pdf.view, &x[0], &z[0], &Q[0], &PT[0], start + c * chunk,
-                       min(start + (c + 1) * chunk, stop), n, point_major, &out[0, 0], &cv[c], &wv[c])
+        if level != JF_SIMD_SCALAR:
+            evaluate_chunk_simd(&cfg.kp, &block, level, &pdf.view, &x[0], &z[0], &Q[0], &PT[0], start + c * chunk,
+                                min(start + (c + 1) * chunk, stop), n, point_major, &out[0, 0], &cv[c], &wv[c])
+        else:
+            evaluate_chunk(&cfg.kp, &pdf.view, &x[0], &z[0], &Q[0], &PT[0], start + c * chunk,
+                           min(start + (c + 1) * chunk, stop), n, point_major, &out[0, 0], &cv[c], &wv[c])
     bad = np.flatnonzero(codes)
     if bad.size:
         return int(codes[bad[0]]), int(where[bad[0]])
     return 0, -1
+
+
+def simd_math(str name, const double[::1] x):
+    """The SIMD path's own exp or log (``name`` 'exp' or 'log', _simd.h) of every element of x, for tests:
+    within 2 ulp of libm's."""
+    out = np.empty(x.shape[0])
+    cdef double[::1] o = out
+    cdef Py_ssize_t i
+    if name not in ("exp", "log"):
+        raise ValueError(f"name must be 'exp' or 'log', got {name!r}")
+    cdef bint is_exp = name == "exp"
+    with nogil:
+        for i in range(x.shape[0]):
+            o[i] = jf_exp(x[i]) if is_exp else jf_log(x[i])
+    return out

@@ -855,6 +855,10 @@ def cmd_info(args):
     print(f"jpsi_fast {jf.__version__}")
     print(f"OpenMP: {'enabled' if jf.openmp_enabled() else 'disabled (serial kernels)'}; "
           f"default threads: {jf.max_threads()}; at most {MAX_THREADS} per call")
+    from . import _kernels
+    level = _kernels.simd_level()
+    print(f"SIMD kernels: {_kernels.simd_name(level)} (CPU best: {_kernels.simd_name(_kernels.simd_level('auto'))}; "
+          f"collinear model with the tabulated GRV94; {_kernels.SIMD_ENV}=0 selects the scalar kernel)")
     sets = jf.pdf.available_sets()
     print("PDF sets on LHAPDF_DATA_PATH: " + (", ".join(sets) if sets else "none (embedded GRV94LO available)"))
     return 0
