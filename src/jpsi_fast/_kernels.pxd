@@ -154,7 +154,6 @@ cdef extern from "_simd.h" nogil:
                              const double* Q, const double* PT, double* out, Py_ssize_t stride_c,
                              Py_ssize_t stride_p, unsigned char* scalar)
     double jf_exp(double x)
-    double jf_log(double x)
 
 cdef class KernelConfig:
     cdef KernelParams kp

@@ -1,27 +1,29 @@
-/* Vectorized collinear kernel of jpsi_fast (docs/physics.md §4-5, §10, §12): the SIMD path of
- * jpsi_fast._kernels.evaluate_into.
+/* Vectorized cross-section kernel of jpsi_fast (docs/physics.md §4-5, §10, §12): the SIMD path of
+ * jpsi_fast._kernels.evaluate_into for the collinear and the Gaussian TMD models with the tabulated GRV94.
  *
- * The scalar kernel (cross_section_point in _kernels.pyx) evaluates one point at a time through libm's exp/log.
- * Here a block of points is processed as a structure of arrays, in loops the compiler vectorizes
- * (`#pragma omp simd`), with branch-free exp/log of our own (jf_exp, jf_log below) in place of libm:
+ * The scalar kernel (cross_section_point in _kernels.pyx) evaluates one point at a time. Here a block of
+ * JF_BLOCK points is processed as a structure of arrays, in loops the compiler vectorizes (`#pragma omp simd`):
  *
- *   1. ln(x/(1-x)) and ln(mu_F^2) of every point                      (vector log)
+ *   1. ln(x/(1-x)) and ln(mu_F^2) of every point                       (libm, see jf_exp's note)
  *   2. the bicubic Hermite interpolation of the GRV94 table in (ln(x/(1-x)), ln Q^2): ln(x g) and
- *      ln(sum_q e_q^2 x f_q) at every factorization scale              (gathers)
- *   3. x g, the charge sum and the PGF smearing exp(-P_T^2/<P_T^2> - (1-z)^2/<dz^2>)   (vector exp)
- *   4. every channel element (U, L and the off-diagonal Sp0, Spm) and the layout's outputs.
+ *      ln(sum_q e_q^2 x f_q) at every factorization scale                (gathers)
+ *   3. x g and the charge sum (vector exp); the ff channel's convolutions: the collinear FFs, or the
+ *      Gauss-Hermite sums of the Gaussian model with the points in the inner loop
+ *   4. every channel element (U, L and the off-diagonal Sp0, Spm; the PGF smearing by vector exp) and the
+ *      layout's outputs (base-set-major, or any sum of terms such as T = U - L).
  *
- * Steps 1-4 are the scalar kernel's formulas in the same operation order, so the two paths differ only by the
- * exp/log rounding (and by fused multiply-adds on the AVX2/FMA path): <= 1e-14 relative, tested in
- * tests/test_simd.py. Points outside the tabulated range (and invalid or forbidden points) are flagged for the
- * scalar path, which the caller runs for them.
+ * Steps 1-4 are the scalar kernel's formulas in the same operation order and the build has no fused
+ * multiply-adds (-ffp-contract=off), so the two paths differ only by the rounding of jf_exp against libm's exp:
+ * <= 2e-15 relative (1e-14 guaranteed, tests/test_simd.py), and the SIMD levels agree with each other bit for
+ * bit. Points that are invalid, forbidden (y > 1), outside the PDF's range or table, or (Gaussian model) outside
+ * the Gauss-Hermite branch are flagged; the caller evaluates them with the scalar kernel.
  *
- * Dispatch: the block function is compiled twice in this translation unit -- for the build's baseline ISA
- * (x86-64: SSE2, 2 lanes; aarch64: NEON, 2 lanes) and, on x86-64 with GCC or clang, for AVX2 + FMA (4 lanes)
- * through __attribute__((target)) -- and jf_simd_level() picks the AVX2 one at run time when the CPU has it.
- * The wheel therefore stays portable (x86-64 baseline) while AVX2 machines get 4 lanes, as numpy's own dispatch
- * does. Results are identical for any number of threads and chunking (each point is computed independently)
- * and on every machine that takes the same path.
+ * Dispatch: the block function is compiled three times in this translation unit -- for the build's baseline ISA
+ * (x86-64: SSE2, 2 lanes; aarch64: NEON, 2 lanes; elsewhere generic) and, on x86-64 with GCC or clang, for AVX2
+ * (4 lanes) and AVX-512 F/DQ/VL (8 lanes) through __attribute__((target)) -- and jf_simd_level() picks the best
+ * one the CPU runs. The wheel therefore stays portable (x86-64 baseline) while newer CPUs get wider vectors, as
+ * numpy's own dispatch does. Results are identical for any number of threads and chunking (each point is
+ * computed independently) and on every machine, whichever level it takes.
  */
 #ifndef JPSI_FAST_SIMD_H
 #define JPSI_FAST_SIMD_H
@@ -66,22 +68,19 @@
 #define JF_N_ELEMENTS 8
 #define JF_UNIT_N (JF_N_CHANNELS * JF_N_ELEMENTS)
 
-/* ------------------------------------------------------------------------------------------ exp and log
- * Branch-free (selects only), so that loops calling them vectorize.
- * jf_exp: Cody-Waite reduction x = k ln2 + r (ln2 split in a 32-bit high part, so k ln2_hi is exact), the
- *   degree-13 Taylor polynomial of e^r on |r| <= ln2/2 (truncation < 5e-18 relative), 2^k from the exponent
- *   bits (two factors when the result is subnormal or near overflow). Error <= 2 ulp; 0 below -745.2,
- *   inf above 709.79, NaN for NaN.
- * jf_log: fdlibm's e_log.c algorithm (Sun Microsystems, 1993: x = 2^e m, m in [sqrt2/2, sqrt2), s = f/(2+f),
- *   a degree-14 minimax polynomial in s) with the exponent read from the bits. Error < 1 ulp; -inf at 0, NaN
- *   below 0 and for NaN, inf at inf; subnormal inputs are scaled by 2^54 first.
- * Measured against libm over 1e7 random arguments each (tests/test_simd.py): <= 2 ulp. */
+/* ------------------------------------------------------------------------------------------------- exp
+ * jf_exp, branch-free (selects only) so that loops calling it vectorize: Cody-Waite reduction x = k ln2 + r (ln2
+ * split in a 32-bit high part, so k ln2_hi is exact), the degree-13 Taylor polynomial of e^r on |r| <= ln2/2
+ * (truncation < 5e-18 relative), 2^k from the exponent bits (two factors when the result is subnormal or near
+ * overflow). Within 1 ulp of libm's exp (tests/test_simd.py); 0 below -745.2, inf above 709.79, NaN for NaN.
+ * The logarithms stay libm's (two per point): the PDFs amplify a last-bit difference of ln(x/(1-x)) or ln Q^2
+ * up to ~30-fold (near x -> 1, and in the Q^2 evolution), which a vector log within 1 ulp turned into 1.4e-14
+ * relative differences from the scalar kernel -- beyond the 1e-14 this path guarantees. */
 #define JF_LN2_HI 6.93147180369123816490e-01
 #define JF_LN2_LO 1.90821492927058770002e-10
 #define JF_LOG2E 1.44269504088896338700e+00
 #define JF_SHIFTER 6755399441055744.0          /* 1.5 * 2^52: adding it rounds to an integer */
-#define JF_TWO52 4503599627370496.0
-#define JF_SQRT2 1.41421356237309514547e+00
+#define JF_SQRT2 1.41421356237309514547e+00      /* used by the density-matrix elements */
 #define JF_EXP_LO (-746.0)
 #define JF_EXP_HI 710.0
 
@@ -116,37 +115,7 @@ JF_INLINE double jf_exp(double x)
     return p * scale * post;
 }
 
-JF_INLINE double jf_log(double x)
-{
-    const double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01,
-                 Lg3 = 2.857142874366239149e-01, Lg4 = 2.222219843214978396e-01,
-                 Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
-                 Lg7 = 1.479819860511658591e-01;
-    int tiny = x < 0x1p-1022;                                  /* subnormal, 0 or negative */
-    double xs = tiny ? x * 0x1p54 : x;
-    uint64_t u = jf_as_u64(xs);
-    /* the biased exponent as a double: its bits or'ed into the mantissa of 2^52 */
-    double e = (jf_as_f64((u >> 52) | jf_as_u64(JF_TWO52)) - (JF_TWO52 + 1023.0)) - (tiny ? 54.0 : 0.0);
-    double m = jf_as_f64((u & UINT64_C(0x000fffffffffffff)) | UINT64_C(0x3ff0000000000000));
-    int hi = m > JF_SQRT2;
-    m = hi ? 0.5 * m : m;
-    e = hi ? e + 1.0 : e;
-    double f = m - 1.0;
-    double s = f / (2.0 + f);
-    double z = s * s, w = z * z;
-    double t1 = w * (Lg2 + w * (Lg4 + w * Lg6));
-    double t2 = z * (Lg1 + w * (Lg3 + w * (Lg5 + w * Lg7)));
-    double R = t2 + t1;
-    double hfsq = 0.5 * f * f;
-    double res = e * JF_LN2_HI - ((hfsq - (s * (hfsq + R) + e * JF_LN2_LO)) - f);
-    res = x == 0.0 ? -INFINITY : res;
-    res = x < 0.0 ? NAN : res;
-    res = x == INFINITY ? INFINITY : res;
-    res = x != x ? x : res;
-    return res;
-}
-
-/* ------------------------------------------------------------------------------ the collinear block kernel */
+/* ---------------------------------------------------------------------------------------- the block kernel */
 typedef struct {
     /* filled by KernelConfig from its KernelParams (_kernels.pxd documents every field) */
     double s_had, c_ff, M, M2, c_3s1;
@@ -351,16 +320,11 @@ JF_INLINE void jf_collinear_block_body(const jf_collinear_block* restrict bp, in
     int i, m, k, b, g, needed[JF_UNIT_N];
 
     /* 1. ln(x/(1-x)) and ln(mu_F^2), as the scalar path: ln(Q^2 muf2) for one scale, ln Q^2 + ln muf2 for more */
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
         u[i] = log(x[i] / (1.0 - x[i]));
-    if (nm == 1) {
-        JF_PRAGMA_SIMD
-        for (i = 0; i < n; i++)
-            lq[0][i] = jf_log(Q[i] * Q[i] * bp->muf2[0]);
-    } else {
-        JF_PRAGMA_SIMD
-        for (i = 0; i < n; i++)
-            lq[0][i] = jf_log(Q[i] * Q[i]);
+        lq[0][i] = log(Q[i] * Q[i] * (nm == 1 ? bp->muf2[0] : 1.0));
+    }
+    if (nm > 1) {
         for (m = nm - 1; m >= 0; m--) {
             JF_PRAGMA_SIMD
             for (i = 0; i < n; i++)
