@@ -80,3 +80,11 @@ def vegas_integrand(xs, backend, n_threads=2, counter=None, domain=DOMAIN):
         return out
 
     return f
+
+
+def report(lines, output=None):
+    """Print a markdown report (a list of lines) and, with ``output``, write it to that file."""
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if output:
+        Path(output).write_text(text)

@@ -14,14 +14,13 @@ import argparse
 import datetime
 import os
 import sys
-from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import jpsi_fast as jf  # noqa: E402
 from jpsi_fast import _kernels  # noqa: E402
-from _common import domain_points, interleaved_best  # noqa: E402
+from _common import domain_points, interleaved_best, report  # noqa: E402
 
 CASES = {
     "collinear, U and L (4 channels)": dict(model="collinear", states=("U", "L")),
@@ -96,10 +95,7 @@ def main(argv=None):
     for r in rows:
         lines.append(f"| {r['case']} | {r['path']} | {r['ns_scalar']:.1f} | {r['ns_simd']:.1f} | "
                      f"{r['ratio']:.2f}x | {r['ratio_evaluate']:.2f}x | {r['max_rel']:.1e} |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.output:
-        Path(args.output).write_text(text)
+    report(lines, args.output)
 
 
 if __name__ == "__main__":

@@ -104,7 +104,7 @@ def main(argv=None):
 
     # ---- region mapper: sigma-weighted error rate at equal labels
     budget = 2000 if q else 6000
-    rm = jf.RegionMapper(xs, target="dominant", batch_size=1000, budget=budget, seed=0).fit()
+    rm = jf.RegionMapper(xs, target="dominant", batch_size=1000, budget=budget, seed=0, strategy="active").fit()
     lc = rm.learning_curves([budget], n_test=20_000 if q else 100_000)
     err = {d: 1 - rows_[0]["sigma_weighted_accuracy"] for d, rows_ in lc.items()}
     rows.append((f"region map, {budget:,} labels: sigma-weighted error, active vs uniform grid",

@@ -32,7 +32,7 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     xs = jf.CrossSection()
     rm = RegionMapper(xs, jf.Domain(), target="dominant", state="U", batch_size=args.batch, budget=args.budget,
-                      seed=args.seed)
+                      seed=args.seed, strategy="active", refit_growth=0)
     t0 = time.perf_counter()
     rm.fit()
     fit_s = time.perf_counter() - t0

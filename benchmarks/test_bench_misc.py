@@ -50,7 +50,8 @@ def test_sampler(benchmark):
 def test_region_mapper(benchmark):
     xs = jf.CrossSection()
     benchmark.group = "RegionMapper.fit, 4000 labels"
-    rm = benchmark.pedantic(lambda: jf.RegionMapper(xs, batch_size=1000, budget=4000, seed=0).fit(), rounds=1)
+    rm = benchmark.pedantic(
+        lambda: jf.RegionMapper(xs, batch_size=1000, budget=4000, seed=0, strategy="active").fit(), rounds=1)
     benchmark.extra_info["val_accuracy"] = rm.history[-1]["val_accuracy"]
 
 

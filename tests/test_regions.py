@@ -22,11 +22,11 @@ def xs():
 
 @pytest.fixture(scope="module")
 def fitted(xs):
-    return RegionMapper(xs, target="dominant", batch_size=600, budget=3000, seed=3).fit()
+    return RegionMapper(xs, target="dominant", batch_size=600, budget=3000, seed=3, strategy="active").fit()
 
 
 def test_synthetic_target_reaches_99_percent(xs):
-    rm = RegionMapper(xs, target=ring_target, batch_size=500, budget=4000, seed=1).fit()
+    rm = RegionMapper(xs, target=ring_target, batch_size=500, budget=4000, seed=1, strategy="active").fit()
     ev = rm.evaluate(n_test=20_000)
     assert ev["uniform"]["accuracy"] >= 0.99, ev["uniform"]["accuracy"]
     assert ev["sigma_weighted"]["accuracy"] >= 0.99
@@ -149,3 +149,48 @@ def test_bad_plot_arguments(fitted, tmp_path):
         fitted.plot_map("x", "w", tmp_path / "a.png")
     with pytest.raises(ValueError, match="differ"):
         fitted.plot_map("x", "x", tmp_path / "a.png")
+
+
+def test_strategies_one_shot_auto_and_target_accuracy(xs):
+    one = RegionMapper(xs, batch_size=400, budget=2000, seed=5, strategy="one_shot").fit()
+    assert one.strategy_ == "one_shot" and len(one.X_) == 2000 and len(one.history) == 2
+    assert one.evaluate(n_test=5000)["sigma_weighted"]["accuracy"] > 0.97
+    # kernel labels cost ~1e-6 s, a fit ~0.1 s: "auto" takes one fit on many labels
+    auto = RegionMapper(xs, batch_size=400, budget=2000, seed=5).fit()
+    assert auto.strategy == "auto" and auto.strategy_ == "one_shot"
+    assert auto.label_cost_ < 1e-3 < auto.fit_cost_ * 10
+    np.testing.assert_array_equal(auto.X_, one.X_)                   # the same route: the same design
+    # the cost model: expensive labels favour the active loop, cheap ones a single fit
+    pt = one.predicted_times(label_cost=1e-3, fit_cost=0.1)
+    assert pt["active"] < pt["one_shot"]
+    pt = one.predicted_times(label_cost=1e-7, fit_cost=0.1)
+    assert pt["one_shot"] < pt["active"]
+    # target accuracy: both routes stop once the sigma-weighted validation accuracy reaches it
+    for strategy in ("one_shot", "active"):
+        rm = RegionMapper(xs, batch_size=300, budget=30_000, seed=6, strategy=strategy, target_accuracy=0.97).fit()
+        assert rm.history[-1]["val_accuracy"] >= 0.97 and len(rm.X_) < 30_000, (strategy, len(rm.X_))
+    with pytest.raises(ValueError, match="strategy"):
+        RegionMapper(xs, strategy="greedy")
+    with pytest.raises(ValueError, match="target_accuracy"):
+        RegionMapper(xs, target_accuracy=1.0)
+    with pytest.raises(ValueError, match="refit_growth"):
+        RegionMapper(xs, refit_growth=-1)
+
+
+def test_refits_grow_geometrically_and_selection_is_diverse(xs):
+    rm = RegionMapper(xs, batch_size=200, budget=2000, seed=2, strategy="active", refit_growth=0.5).fit()
+    sizes = [h["labels"] for h in rm.history]
+    assert sizes[0] == 200 and sizes[-1] == 2000
+    assert all(b >= 1.5 * a or b == 2000 for a, b in zip(sizes, sizes[1:])), sizes
+    every = RegionMapper(xs, batch_size=200, budget=1000, seed=2, strategy="active", refit_growth=0).fit()
+    assert [h["labels"] for h in every.history] == [200, 400, 600, 800, 1000]
+    from jpsi_fast.regions._active import select_diverse
+    rng = np.random.default_rng(0)
+    cand = rng.random((8000, 4))
+    score = np.exp(-((cand - 0.3) ** 2).sum(axis=1) / 0.01)          # uncertainty peaked in one corner
+    pick = select_diverse(cand, score, 400, 0.1, np.random.default_rng(1))
+    assert len(pick) == 400 and len(np.unique(pick)) == 400
+    top = np.argsort(-score)[:400]                                    # the plain top-400 is one tight cluster
+    spread = lambda idx: np.mean(np.std(cand[idx], axis=0))           # noqa: E731
+    assert spread(pick) > 1.3 * spread(top)
+    assert np.mean(score[pick[:360]]) > np.mean(score)                # still the uncertain points first

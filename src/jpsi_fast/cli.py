@@ -824,7 +824,8 @@ def cmd_regions(args):
     with _backend(args) as (client, workers):
         rm = jf.RegionMapper(xs, domain, target=args.target, state=args.state, batch_size=args.batch,
                              budget=args.budget, seed=args.seed, n_threads=args.threads, variations=var,
-                             count_target=count_target, client=client, workers=workers)
+                             count_target=count_target, client=client, workers=workers, strategy=args.strategy,
+                             target_accuracy=args.target_accuracy)
         rm.fit()
         ev = rm.evaluate(n_test=args.n_test)
         budgets = sorted({args.batch, *(h["labels"] for h in rm.history[::max(1, len(rm.history) // 5)]),
@@ -843,8 +844,9 @@ def cmd_regions(args):
         print(f"{args.target} ({args.state}): {len(rm.X_):,} labels in {rm.fit_time_:.1f} s; sigma-weighted "
               f"Brier score {pm['brier']:.4f}, mean |p - p_exact| {pm['mae']:.4f}")
     else:
-        print(f"{args.target} ({args.state}): {len(rm.X_):,} labels in {rm.fit_time_:.1f} s; sigma-weighted "
-              f"accuracy {m['sigma_weighted_accuracy']:.4f}, boundary-layer accuracy {m['boundary_accuracy']:.4f}")
+        print(f"{args.target} ({args.state}): {len(rm.X_):,} labels in {rm.fit_time_:.1f} s ({rm.strategy_}); "
+              f"sigma-weighted accuracy {m['sigma_weighted_accuracy']:.4f}, boundary-layer accuracy "
+              f"{m['boundary_accuracy']:.4f}")
     print("wrote " + ", ".join(str(f) for f in files))
     return 0
 
@@ -1189,6 +1191,12 @@ def build_parser():
                    help="measurement cell (dx, dz, dQ [GeV], dP_T [GeV]) of --lumi (default 0.05,0.1,2,0.5)")
     p.add_argument("--budget", type=_int_type(10), default=10_000, help="labels in all (default 10000)")
     p.add_argument("--batch", type=_int_type(10), default=2000, help="labels per round (default 2000)")
+    p.add_argument("--strategy", choices=("auto", "active", "one_shot"), default="auto",
+                   help="active learning, one fit on sigma-weighted + uniform labels, or the faster of the two for "
+                        "the label cost (default auto)")
+    p.add_argument("--target-accuracy", type=_float_type(1e-9, 1 - 1e-9), default=None, metavar="A",
+                   help="stop once the sigma-weighted validation accuracy reaches A in (0, 1) (default: spend "
+                        "--budget)")
     p.add_argument("--n-test", type=_int_type(100, 10 ** 8), default=100_000,
                    help="size of each exactly labelled test set (default 100000)")
     _distributed_options(p, "compute the labels (robust targets over many variations are worth it)")
@@ -1235,7 +1243,7 @@ def build_parser():
     p.add_argument("--progress", action="store_true", help="show a progress bar (needs tqdm)")
     _distributed_options(p, "run the tasks")
     p.set_defaults(func=cmd_scan)
-    p = sub.add_parser("info", help="version, OpenMP build, threads, PDF sets found")
+    p = sub.add_parser("info", help="version, OpenMP build, threads, SIMD path, PDF sets found")
     p.set_defaults(func=cmd_info)
     return parser
 

@@ -45,6 +45,22 @@ BASELINE_SEED_OFFSET = 77
 MIN_CLASS_COUNT_EARLY_STOP = 20
 #: a validation accuracy must improve by this much to reset the patience counter
 PATIENCE_TOLERANCE = 1e-4
+#: ways to spend the labels: "active" (the uncertainty-driven loop), "one_shot" (sigma-weighted + uniform points
+#: labelled at once, one fit), "auto" (the faster of the two for the measured label and fit costs)
+STRATEGIES = ("auto", "active", "one_shot")
+#: labels a one-shot design needs for the accuracy the active loop reaches, measured in the region study (99 %:
+#: 10k vs 3k, 99.5 %: ~3x, 99.8 %: 500k vs 30k; benchmarks/results/region_walltime.md): the cost model of "auto"
+ONE_SHOT_LABEL_RATIO = 3.0
+#: fits-equivalents of the active loop's selection work per refit (candidate drawing and scoring), measured
+ACTIVE_SCORING_FITS = 1.0
+#: a one-shot design with target_accuracy starts with this many batches and doubles until the target is reached
+ONE_SHOT_START_BATCHES = 4
+#: cost model of "auto" for the built-in targets, so that its choice (and the map) never depends on timing:
+#: seconds per label and per variation the kernels evaluate (measured 8e-7 s for "dominant" on 2 threads), and
+#: seconds per label of a fit of the default classifier (measured 0.23 s for 1,000 labels on 2 cores;
+#: benchmarks/results/region_walltime.md). Callable targets use the measured costs of the initial batch.
+KERNEL_LABEL_SECONDS = 2e-6
+FIT_SECONDS_PER_LABEL = 2.5e-4
 #: labels per sigma-weighted sample drawn when the "large" threshold is set from a quantile
 LARGE_QUANTILE_SAMPLE = 20_000
 #: scikit-learn gets one thread per this many rows (at most n_threads): its many short parallel regions gain
@@ -101,6 +117,19 @@ class RegionMapper:
     n_validation : size of the sigma-weighted validation set used for stopping (labelled, not in the budget).
     features : "physics" (the 9 :data:`FEATURE_NAMES`) or "raw" (x, z, Q, P_T only).
     n_threads : threads of the kernels and of scikit-learn (None: all cores).
+    strategy : "auto" (default), "active" or "one_shot". "one_shot" labels sigma-weighted (``sigma_fraction``)
+        and uniform points at once and fits once; "active" runs the uncertainty-driven loop. "auto" takes the route
+        with the smaller predicted wall time (:meth:`predicted_times`, kept in ``predicted_times_``) for the cost
+        of a label and of a fit: for the built-in targets from the cost model (``KERNEL_LABEL_SECONDS`` per label
+        and variation, ``FIT_SECONDS_PER_LABEL``), so the choice -- and the map -- never depends on timing; for
+        a callable target from the measured costs of the initial batch (pin ``strategy`` for a reproducible map:
+        with ``client``/``workers`` the measured label cost includes the transfers).
+        Cheap labels (the kernels, ~1e-6 s) favour one fit on many labels, expensive ones (a per-bin integral,
+        a user's slow model) the active loop, which needs ~``ONE_SHOT_LABEL_RATIO`` times fewer labels.
+    refit_growth : the active loop refits the classifier only once the labels have grown by this fraction since
+        the last fit (0: after every batch); the final model is always fitted on every label.
+    target_accuracy : stop as soon as the sigma-weighted validation accuracy reaches this value (None: spend the
+        budget). A one-shot design then starts at ``ONE_SHOT_START_BATCHES`` batches and doubles.
 
     Target "dominance_probability" is fitted as a soft-label classification: every labelled point enters the
     classifier once per channel with ``sample_weight`` = its exact probability (the estimator's ``fit`` must
@@ -117,7 +146,8 @@ class RegionMapper:
                  uncertainty: str = "entropy", committee: int = 0, candidates_per_batch: int = 10,
                  sigma_fraction: float = 0.5, explore_fraction: float = 0.1, patience: int | None = None,
                  n_validation: int = 5000, features: str = "physics", n_threads=None, progress=None,
-                 variations: Variations | None = None, count_target=None, client=None, workers=None):
+                 variations: Variations | None = None, count_target=None, client=None, workers=None,
+                 strategy: str = "auto", refit_growth: float = 0.25, target_accuracy: float | None = None):
         if not isinstance(xs, CrossSection):
             raise TypeError(f"xs must be a jpsi_fast.CrossSection, got {type(xs).__name__}")
         domain = domain if domain is not None else Domain()
@@ -138,6 +168,14 @@ class RegionMapper:
                 raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
         if budget < batch_size:
             raise ValueError(f"budget ({budget}) must be >= batch_size ({batch_size})")
+        if strategy not in STRATEGIES:
+            raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
+        if isinstance(refit_growth, bool) or not isinstance(refit_growth, (int, float)) or not 0 <= refit_growth <= 10:
+            raise ValueError(f"refit_growth must be a number in [0, 10], got {refit_growth!r}")
+        if target_accuracy is not None and (isinstance(target_accuracy, bool)
+                                            or not isinstance(target_accuracy, (int, float))
+                                            or not 0 < target_accuracy < 1):
+            raise ValueError(f"target_accuracy must be None or in (0, 1), got {target_accuracy!r}")
         for name, v in (("threshold", threshold), ("large_quantile", large_quantile), ("sigma_fraction", sigma_fraction),
                         ("explore_fraction", explore_fraction)):
             if not isinstance(v, (int, float)) or not 0.0 <= v <= 1.0:
@@ -165,6 +203,15 @@ class RegionMapper:
         self.candidates_per_batch, self.sigma_fraction = int(candidates_per_batch), float(sigma_fraction)
         self.explore_fraction, self.patience, self.n_validation = float(explore_fraction), patience, int(n_validation)
         self.feature_set = features
+        self.strategy, self.refit_growth = strategy, float(refit_growth)
+        self.target_accuracy = None if target_accuracy is None else float(target_accuracy)
+        #: the strategy fit() ran ("active" or "one_shot") and the costs that chose it: seconds per label and
+        #: seconds of the first fit (on batch_size labels)
+        self.strategy_ = None
+        self.label_cost_ = None
+        self.fit_cost_ = None
+        #: predicted wall times [s] of the two routes (predicted_times) that "auto" compared
+        self.predicted_times_ = None
         self.n_threads = resolve_n_threads(n_threads)
         self.progress = progress
         domain.check(xs.params)
@@ -355,8 +402,9 @@ class RegionMapper:
         return float(np.mean(np.all(pred == Lv.y, axis=1))) if self.multilabel else float(np.mean(pred == Lv.y))
 
     def fit(self):
-        """Run the active-learning loop (progress bar on long runs); fills ``model``, ``X_``, ``labels_``,
-        ``history`` (labels, validation accuracy on sigma-weighted points, wall time per round). With ``client``
+        """Label points and fit the map by the chosen ``strategy`` (progress bar on long runs); fills ``model``,
+        ``X_``, ``labels_``, ``history`` (labels, validation accuracy on sigma-weighted points, wall time per
+        fit), ``strategy_``, ``label_cost_`` and ``fit_cost_``. With ``client``
         or ``workers`` the labels of every round are computed by the workers (the same labels, so the same map)."""
         from ..distributed import TaskRunner
         with TaskRunner(self.client, self.workers) as runner:
@@ -366,57 +414,134 @@ class RegionMapper:
             finally:
                 self._runner = None
 
+    def predicted_times(self, label_cost, fit_cost):
+        """Predicted wall times [s] of the two routes to the accuracy the active loop reaches with ``budget``
+        labels, from the measured seconds per label and seconds per fit of ``batch_size`` labels (fits taken as
+        linear in the labels): {"active": budget labels + its refits (geometric in refit_growth) and candidate
+        scoring, "one_shot": ONE_SHOT_LABEL_RATIO x budget labels + one fit on them}."""
+        b, n = float(self.batch_size), float(self.budget)
+        g = max(self.refit_growth, b / n)
+        fits = (1.0 + g) / g + ACTIVE_SCORING_FITS          # sum of a geometric series of fit sizes, in final fits
+        active = n * label_cost + fits * fit_cost * n / b
+        one_shot = ONE_SHOT_LABEL_RATIO * n * (label_cost + fit_cost / b)
+        return {"active": active, "one_shot": one_shot}
+
     def _fit(self):
         t0 = time.perf_counter()
         rng = np.random.default_rng(self.seed)
         X = self.sobol_points(self.batch_size, seed=self.seed)
+        t = time.perf_counter()
         lab = self.label(X)
+        self.label_cost_ = (time.perf_counter() - t) / len(X)
         Xv = self.sigma_points(self.n_validation)
         Lv = self.label(Xv)
+        t = time.perf_counter()
         self.model = self._fit_model(X, self._train_y(lab))
+        self.fit_cost_ = time.perf_counter() - t
         self.committee_models = []
         self.history = [dict(labels=len(X), val_accuracy=self._val_metric(self.model, Xv, Lv),
                              time=time.perf_counter() - t0)]
-        bar = progress_bar(self.budget, f"RegionMapper ({self.target})", self.progress, self.budget * 200,
-                           unit="label")
-        lo, hi = self.domain.bounds.T
+        if callable(self.target):                    # a user's label: its measured cost
+            self.predicted_times_ = self.predicted_times(self.label_cost_, self.fit_cost_)
+        else:                                        # the kernels: the cost model (deterministic)
+            n_eval = 1 if self.variations is None else len(self.variations.resolve(self.xs.params))
+            self.predicted_times_ = self.predicted_times(KERNEL_LABEL_SECONDS * n_eval,
+                                                         FIT_SECONDS_PER_LABEL * self.batch_size)
+        if self.strategy == "auto":
+            pred = self.predicted_times_
+            self.strategy_ = "active" if pred["active"] <= pred["one_shot"] else "one_shot"
+        else:
+            self.strategy_ = self.strategy
+        bar = progress_bar(self.budget, f"RegionMapper ({self.target}, {self.strategy_})", self.progress,
+                           self.budget * 200, unit="label")
         try:
             if bar is not None:
                 bar.update(len(X))
-            best, since = self.history[0]["val_accuracy"], 0
-            while len(X) < self.budget:
-                n_new = min(self.batch_size, self.budget - len(X))
-                n_cand = self.candidates_per_batch * n_new
-                n_sig = int(round(self.sigma_fraction * n_cand))
-                cand = np.concatenate([self.sigma_points(n_sig) if n_sig else np.empty((0, 4)),
-                                       self.uniform_points(n_cand - n_sig, rng)])
-                if self.committee > 1:
-                    self.committee_models = []
-                    for m in range(self.committee):
-                        idx = rng.integers(0, len(X), len(X))
-                        self.committee_models.append(self._fit_model(X[idx], self._train_y(lab)[idx],
-                                                                       seed_offset=m + 1))
-                pick = select_diverse((cand - lo) / (hi - lo), self._scores(cand), n_new, self.explore_fraction, rng)
-                Xn = cand[pick]
-                X = np.concatenate([X, Xn])
-                lab = Labels.concatenate([lab, self.label(Xn)])
-                self.model = self._fit_model(X, self._train_y(lab))
-                acc = self._val_metric(self.model, Xv, Lv)
-                self.history.append(dict(labels=len(X), val_accuracy=acc, time=time.perf_counter() - t0))
-                if bar is not None:
-                    bar.update(n_new)
-                if acc > best + PATIENCE_TOLERANCE:
-                    best, since = acc, 0
-                else:
-                    since += 1
-                    if self.patience is not None and since >= self.patience:
-                        break
+            if self.strategy_ == "one_shot":
+                X, lab = self._one_shot(X, lab, Xv, Lv, rng, t0, bar)
+            else:
+                X, lab = self._active(X, lab, Xv, Lv, rng, t0, bar)
         finally:
             if bar is not None:
                 bar.close()
         self.X_, self.labels_ = X, lab
         self.fit_time_ = time.perf_counter() - t0
         return self
+
+    def _reached(self, acc):
+        return self.target_accuracy is not None and acc >= self.target_accuracy
+
+    def _refit(self, X, lab, Xv, Lv, t0):
+        self.model = self._fit_model(X, self._train_y(lab))
+        acc = self._val_metric(self.model, Xv, Lv)
+        self.history.append(dict(labels=len(X), val_accuracy=acc, time=time.perf_counter() - t0))
+        return acc
+
+    def _one_shot(self, X, lab, Xv, Lv, rng, t0, bar):
+        """Sigma-weighted and uniform points labelled at once on top of the initial design, one fit; with
+        target_accuracy the design doubles (from ONE_SHOT_START_BATCHES batches) until the target is reached."""
+        if self._reached(self.history[-1]["val_accuracy"]):
+            return X, lab
+        n = self.budget if self.target_accuracy is None else min(self.budget,
+                                                                 ONE_SHOT_START_BATCHES * self.batch_size)
+        while True:
+            n_new = n - len(X)
+            if n_new > 0:
+                n_sig = int(round(self.sigma_fraction * n_new))
+                Xn = np.concatenate([self.sigma_points(n_sig) if n_sig else np.empty((0, 4)),
+                                     self.uniform_points(n_new - n_sig, rng)])
+                X = np.concatenate([X, Xn])
+                lab = Labels.concatenate([lab, self.label(Xn)])
+                if bar is not None:
+                    bar.update(n_new)
+                acc = self._refit(X, lab, Xv, Lv, t0)
+            else:
+                acc = self.history[-1]["val_accuracy"]
+            if self._reached(acc) or len(X) >= self.budget:
+                return X, lab
+            n = min(self.budget, 2 * len(X))
+
+    def _active(self, X, lab, Xv, Lv, rng, t0, bar):
+        """The active loop: candidates (sigma-weighted and uniform) scored by the model's uncertainty, a diverse
+        batch labelled; the model refitted once the labels grew by refit_growth (and at the end)."""
+        lo, hi = self.domain.bounds.T
+        best, since = self.history[0]["val_accuracy"], 0
+        fitted_on = len(X)
+        if self._reached(best):
+            return X, lab
+        while len(X) < self.budget:
+            n_new = min(self.batch_size, self.budget - len(X))
+            n_cand = self.candidates_per_batch * n_new
+            n_sig = int(round(self.sigma_fraction * n_cand))
+            cand = np.concatenate([self.sigma_points(n_sig) if n_sig else np.empty((0, 4)),
+                                   self.uniform_points(n_cand - n_sig, rng)])
+            if self.committee > 1:
+                self.committee_models = []
+                for m in range(self.committee):
+                    idx = rng.integers(0, len(X), len(X))
+                    self.committee_models.append(self._fit_model(X[idx], self._train_y(lab)[idx],
+                                                                   seed_offset=m + 1))
+            pick = select_diverse((cand - lo) / (hi - lo), self._scores(cand), n_new, self.explore_fraction, rng)
+            Xn = cand[pick]
+            X = np.concatenate([X, Xn])
+            lab = Labels.concatenate([lab, self.label(Xn)])
+            if bar is not None:
+                bar.update(n_new)
+            if len(X) < fitted_on * (1.0 + self.refit_growth) and len(X) < self.budget:
+                continue
+            acc = self._refit(X, lab, Xv, Lv, t0)
+            fitted_on = len(X)
+            if self._reached(acc):
+                break
+            if acc > best + PATIENCE_TOLERANCE:
+                best, since = acc, 0
+            else:
+                since += 1
+                if self.patience is not None and since >= self.patience:
+                    break
+        if fitted_on < len(X):
+            self._refit(X, lab, Xv, Lv, t0)
+        return X, lab
 
     # ------------------------------------------------------------------ validation
     def test_sets(self, n_test):
